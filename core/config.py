@@ -1,0 +1,105 @@
+"""One typed Settings object, read from the environment.
+
+Every setting is a ``PEOPLEOS_*`` environment variable with a documented default
+(see README). An invalid value raises :class:`SettingsError` naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "sqlite:///data/local/peopleos.db"
+_SUPPORTED_DRIVERS = ("sqlite", "postgresql")
+# A development-only key: good enough to run the demo, refused when PEOPLEOS_ENV=production.
+_DEV_SECRET = "peopleos-dev-only-secret-change-me"
+
+
+class SettingsError(ValueError):
+    """A setting in the environment is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration of every PeopleOS process."""
+
+    database_url: str
+    secret_key: str
+    environment: str
+    data_dir: Path
+    log_level: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def local_dir(self) -> Path:
+        """Runtime state (SQLite file, model artifacts, indexes, uploads); git-ignored."""
+        return self.data_dir / "local"
+
+
+def _normalise_database_url(raw: str) -> str:
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise SettingsError(f"PEOPLEOS_DATABASE_URL is not a database URL: {exc}") from exc
+    backend = url.get_backend_name()
+    if backend not in _SUPPORTED_DRIVERS:
+        raise SettingsError(
+            f"PEOPLEOS_DATABASE_URL uses '{backend}'; PeopleOS supports sqlite and postgresql."
+        )
+    if backend == "postgresql" and url.drivername == "postgresql":
+        # Plain postgresql:// would pick psycopg2, which is not installed; use psycopg 3.
+        url = url.set(drivername="postgresql+psycopg")
+    if backend == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if not path.is_absolute():
+            # Relative SQLite paths are relative to the project, not the current directory.
+            url = url.set(database=str(PROJECT_ROOT / path))
+    return url.render_as_string(hide_password=False)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    environment = env.get("PEOPLEOS_ENV", "development").strip().lower()
+    if environment not in ("development", "test", "production"):
+        raise SettingsError(
+            f"PEOPLEOS_ENV must be development, test or production, not '{environment}'."
+        )
+    secret = env.get("PEOPLEOS_SECRET_KEY", "").strip()
+    if not secret:
+        if environment == "production":
+            raise SettingsError("PEOPLEOS_SECRET_KEY must be set in production.")
+        secret = _DEV_SECRET
+    elif len(secret) < 32:
+        raise SettingsError("PEOPLEOS_SECRET_KEY must be at least 32 characters long.")
+    log_level = env.get("PEOPLEOS_LOG_LEVEL", "INFO").strip().upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError(
+            f"PEOPLEOS_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not '{log_level}'."
+        )
+    data_dir = Path(env.get("PEOPLEOS_DATA_DIR", str(PROJECT_ROOT / "data")))
+    return Settings(
+        database_url=_normalise_database_url(
+            env.get("PEOPLEOS_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+        ),
+        secret_key=secret,
+        environment=environment,
+        data_dir=data_dir,
+        log_level=log_level,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return load_settings()

@@ -1,0 +1,55 @@
+"""The ORM: importing this package registers every table on ``Base.metadata``."""
+
+from core.models.audit import AuditLog
+from core.models.base import Base
+from core.models.candidates import Candidate, FitScoreDimension
+from core.models.companies import Company, CompanyDnaDimension
+from core.models.culture_pulse import CulturePulseCheck
+from core.models.employees import Employee
+from core.models.feedback import ModelVersion, Outcome, Prediction
+from core.models.hires import Hire
+from core.models.interviews import Interview
+from core.models.notifications import Notification
+from core.models.onboarding import OnboardingCheckpoint, OnboardingPlan
+from core.models.roles import Role
+from core.models.sync import StartuposSync
+from core.models.users import User
+
+SEED_TABLES = (
+    "companies",
+    "company_dna_dimensions",
+    "roles",
+    "candidates",
+    "fit_score_dimensions",
+    "interviews",
+    "hires",
+    "onboarding_plans",
+    "onboarding_checkpoints",
+    "culture_pulse_checks",
+    "predictions",
+    "outcomes",
+    "startupos_sync",
+)
+
+__all__ = [
+    "SEED_TABLES",
+    "AuditLog",
+    "Base",
+    "Candidate",
+    "Company",
+    "CompanyDnaDimension",
+    "CulturePulseCheck",
+    "Employee",
+    "FitScoreDimension",
+    "Hire",
+    "Interview",
+    "ModelVersion",
+    "Notification",
+    "OnboardingCheckpoint",
+    "OnboardingPlan",
+    "Outcome",
+    "Prediction",
+    "Role",
+    "StartuposSync",
+    "User",
+]

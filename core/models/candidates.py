@@ -1,0 +1,56 @@
+"""Candidates and their per-dimension fit scores."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base, CreatedAt, Timestamps, UUIDPrimaryKey
+from core.models.enums import CANDIDATE_STATUSES, in_check, score_check
+
+
+class Candidate(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "candidates"
+    __table_args__ = (
+        CheckConstraint(in_check("status", CANDIDATE_STATUSES), name="status"),
+        CheckConstraint(score_check("fit_score"), name="fit_score"),
+        CheckConstraint(score_check("success_probability"), name="success_probability"),
+        Index("idx_candidates_company_role", "company_id", "role_id"),
+        Index("idx_candidates_fit_score", "fit_score"),
+        Index("idx_candidates_company_status", "company_id", "status"),
+        Index("idx_candidates_company_email", "company_id", "email"),
+    )
+
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    role_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"))
+    email: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str | None] = mapped_column(String(255))
+    resume_url: Mapped[str | None] = mapped_column(Text)
+    resume_text: Mapped[str | None] = mapped_column(Text)
+    linkedin_url: Mapped[str | None] = mapped_column(Text)
+    application_source: Mapped[str | None] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(50), default="applied")
+    fit_score: Mapped[int | None]
+    fit_breakdown: Mapped[dict[str, Any] | None]
+    success_probability: Mapped[int | None]
+    risk_indicators: Mapped[list[Any] | None]
+    genome_profile: Mapped[dict[str, Any] | None]
+
+
+class FitScoreDimension(UUIDPrimaryKey, CreatedAt, Base):
+    __tablename__ = "fit_score_dimensions"
+    __table_args__ = (
+        CheckConstraint(score_check("score"), name="score"),
+        Index("idx_fit_score_dimensions_candidate", "candidate_id"),
+    )
+
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    candidate_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE")
+    )
+    dimension_type: Mapped[str] = mapped_column(String(50))
+    score: Mapped[int]
+    reasoning: Mapped[str | None] = mapped_column(Text)
