@@ -19,6 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///data/local/peopleos.db"
 _SUPPORTED_DRIVERS = ("sqlite", "postgresql")
 # A development-only key: good enough to run the demo, refused when PEOPLEOS_ENV=production.
+# Shared by the demo users only; documented in README, overridable for a public demo.
+DEFAULT_DEMO_PASSWORD = "peopleos-demo-2026"
 _DEV_SECRET = "peopleos-dev-only-secret-change-me"
 
 
@@ -35,6 +37,7 @@ class Settings:
     environment: str
     data_dir: Path
     log_level: str
+    demo_password: str
 
     @property
     def is_sqlite(self) -> bool:
@@ -96,6 +99,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         environment=environment,
         data_dir=data_dir,
         log_level=log_level,
+        demo_password=env.get("PEOPLEOS_DEMO_PASSWORD", "").strip() or DEFAULT_DEMO_PASSWORD,
     )
 
 

@@ -62,6 +62,11 @@ class Base(DeclarativeBase):
 class UUIDPrimaryKey:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
 
+    def __init__(self, **kwargs: Any) -> None:
+        # Assign the id at construction so related rows can be linked before a flush.
+        kwargs.setdefault("id", uuid.uuid4())
+        super().__init__(**kwargs)
+
 
 class CreatedAt:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -48,9 +48,7 @@ class FitScoreDimension(UUIDPrimaryKey, CreatedAt, Base):
     )
 
     company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
-    candidate_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("candidates.id", ondelete="CASCADE")
-    )
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
     dimension_type: Mapped[str] = mapped_column(String(50))
     score: Mapped[int]
     reasoning: Mapped[str | None] = mapped_column(Text)

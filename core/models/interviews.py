@@ -23,9 +23,7 @@ class Interview(UUIDPrimaryKey, CreatedAt, Base):
     )
 
     company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
-    candidate_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("candidates.id", ondelete="CASCADE")
-    )
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
     role_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"))
     interview_type: Mapped[str | None] = mapped_column(String(50))
     scheduled_at: Mapped[datetime | None]

@@ -1,0 +1,19 @@
+"""Queries on companies."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from core.models import Company
+from core.repositories.base import Repository
+
+
+class CompanyRepository(Repository):
+    def get(self, company_id: uuid.UUID) -> Company | None:
+        return self.session.get(Company, company_id)
+
+    def list_all(self) -> list[Company]:
+        # The tenant list itself; callers restrict it to the acting user's company.
+        return list(self.session.scalars(select(Company).order_by(Company.name)))

@@ -1,0 +1,47 @@
+"""Queries on hires."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from core.models import Candidate, Hire, Role
+from core.repositories.base import Repository
+
+
+@dataclass(frozen=True)
+class HireRow:
+    hire_id: uuid.UUID
+    candidate_name: str | None
+    role_title: str | None
+    start_date: date | None
+    applied_at: datetime
+    hired_at: datetime
+    actual_outcome: str | None
+    retention_days: int | None
+
+
+class HireRepository(Repository):
+    def list_recent(self, company_id: uuid.UUID, limit: int | None = None) -> list[HireRow]:
+        query = (
+            select(
+                Hire.id,
+                Candidate.full_name,
+                Role.title,
+                Hire.start_date,
+                Candidate.created_at,
+                Hire.created_at,
+                Hire.actual_outcome,
+                Hire.retention_days,
+            )
+            .join(Candidate, Candidate.id == Hire.candidate_id)
+            .outerjoin(Role, Role.id == Hire.role_id)
+            .where(Hire.company_id == company_id, Candidate.company_id == company_id)
+            .order_by(Hire.start_date.desc(), Hire.id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        return [HireRow(*row) for row in self.session.execute(query)]

@@ -1,0 +1,263 @@
+"""Load the synthetic demo world (ml.synthetic) into the database in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from core.db import UnitOfWork
+from core.models import (
+    Candidate,
+    Company,
+    CulturePulseCheck,
+    Employee,
+    Hire,
+    Interview,
+    ModelVersion,
+    OnboardingCheckpoint,
+    OnboardingPlan,
+    Outcome,
+    Prediction,
+    Role,
+    StartuposSync,
+    User,
+)
+from core.repositories.audit import AuditRepository
+from core.repositories.demo import DemoRepository
+from core.services.auth import hash_password
+from core.services.errors import ValidationError
+from ml.baseline import BASELINE_NAME, BASELINE_VERSION, BaselineSuccessModel
+from ml.synthetic import FEATURES, World, generate_history, generate_world
+
+MAX_COMPANIES = 12
+MAX_CANDIDATES = 20_000
+BASELINE_TRAIN_SIZE = 20_000
+_OUTCOME_VALUE = {"success": 1.0, "neutral": 0.5, "failure": 0.0}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    company: str
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    created: bool
+    message: str
+    counts: dict[str, int] = field(default_factory=dict)
+    wiped: dict[str, int] | None = None
+    logins: list[DemoLogin] = field(default_factory=list)
+    bayes_auc: float | None = None
+    baseline_auc: float | None = None
+
+
+def seed_demo(
+    uow: UnitOfWork,
+    *,
+    companies: int,
+    candidates: int,
+    seed: int,
+    as_of: date,
+    password: str,
+    reset: bool = False,
+    if_empty: bool = False,
+) -> SeedReport:
+    """Create the demo world; a no-op if it is already there, refused over other data.
+
+    With ``reset`` every table but the audit log is emptied first; with ``if_empty`` a
+    database that holds any company is left alone.
+    """
+    if not 1 <= companies <= MAX_COMPANIES:
+        raise ValidationError(f"--companies must be between 1 and {MAX_COMPANIES}.")
+    if not 10 * companies <= candidates <= MAX_CANDIDATES:
+        raise ValidationError(
+            f"--candidates must be between {10 * companies} (10 per company) and {MAX_CANDIDATES}."
+        )
+    with uow:
+        repo = DemoRepository(uow.session)
+        if if_empty and not reset and repo.count_companies() > 0:
+            return SeedReport(created=False, message="The database already holds data.")
+        password_hash = hash_password(password)
+        world = generate_world(companies, candidates, seed, as_of)
+        objects, counts, logins = _build_objects(world, password_hash)
+        model, baseline_auc = _train_baseline(seed)
+        predictions = _predict_hires(world, model, objects)
+        counts["predictions"] = sum(isinstance(o, Prediction) for o in predictions)
+        counts["outcomes"] = sum(isinstance(o, Outcome) for o in predictions)
+        wiped = None
+        if reset:
+            wiped = repo.wipe_all()
+        else:
+            startupos_ids = [c["startupos_id"] for c in world.companies]
+            existing = repo.existing_company_ids(startupos_ids)
+            if len(existing) == len(startupos_ids) and repo.count_companies() == len(existing):
+                return SeedReport(
+                    created=False,
+                    message="The demo data for this seed is already loaded; nothing changed.",
+                    logins=logins,
+                )
+            if repo.count_companies() > 0:
+                raise ValidationError(
+                    "The database already holds other data. Run with --reset to wipe it "
+                    "(every table except the audit log) and load the demo."
+                )
+        repo.add_all(objects)
+        repo.add_all(predictions)
+        repo.add_all(_registry_rows(world, baseline_auc))
+        AuditRepository(uow.session).add(
+            actor="cli",
+            action="demo.reset_and_seed" if reset else "demo.seed",
+            entity_type="database",
+            summary={"seed": seed, "as_of": as_of.isoformat(), "counts": counts},
+        )
+        uow.commit()
+    return SeedReport(
+        created=True,
+        message=f"Loaded the demo world (seed {seed}).",
+        counts=counts,
+        wiped=wiped,
+        logins=logins,
+        bayes_auc=world.ground_truth["bayes_auc"],
+        baseline_auc=baseline_auc,
+    )
+
+
+def _build_objects(
+    world: World, password_hash: str
+) -> tuple[list[Any], dict[str, int], list[DemoLogin]]:
+    """ORM objects in dependency order, row counts per table, and the demo logins."""
+    objects: list[Any] = []
+    counts: dict[str, int] = {}
+    names = {c["id"]: c["name"] for c in world.companies}
+    for row in world.companies:
+        fields = dict(row)
+        snapshot = fields.pop("snapshot")
+        objects.append(Company(**fields))
+        objects.append(
+            StartuposSync(
+                company_id=fields["id"],
+                sync_type="file",
+                sync_status="succeeded",
+                data_snapshot=snapshot,
+                counts={"team": len(snapshot.get("team", []))},
+                synced_at=fields["created_at"],
+                created_at=fields["created_at"],
+            )
+        )
+    counts["companies"] = len(world.companies)
+    tables: list[tuple[str, type, list[dict[str, Any]]]] = [
+        ("roles", Role, world.roles),
+        ("candidates", Candidate, world.candidates),
+        ("hires", Hire, world.hires),
+        ("employees", Employee, world.employees),
+        ("users", User, world.users),
+        ("interviews", Interview, world.interviews),
+        ("onboarding_plans", OnboardingPlan, world.onboarding_plans),
+        ("onboarding_checkpoints", OnboardingCheckpoint, world.onboarding_checkpoints),
+        ("culture_pulse_checks", CulturePulseCheck, world.culture_pulse_checks),
+    ]
+    for name, model, rows in tables:
+        for row in rows:
+            fields = {k: v for k, v in row.items() if k != "features"}
+            if model is User:
+                fields["password_hash"] = password_hash
+            objects.append(model(**fields))
+        counts[name] = len(rows)
+    logins = [DemoLogin(u["username"], u["role"], names[u["company_id"]]) for u in world.users]
+    return objects, counts, logins
+
+
+def _train_baseline(seed: int) -> tuple[BaselineSuccessModel, float]:
+    """Fit the baseline on synthetic history; AUC on a held-out draw."""
+    X_train, y_train, _ = generate_history(BASELINE_TRAIN_SIZE, seed=seed + 1)
+    X_test, y_test, _ = generate_history(BASELINE_TRAIN_SIZE // 2, seed=seed + 2)
+    model = BaselineSuccessModel().fit(X_train, y_train)
+    auc = float(roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))
+    return model, auc
+
+
+def _predict_hires(world: World, model: BaselineSuccessModel, objects: list[Any]) -> list[Any]:
+    """Baseline predictions for every hire, and outcome rows where the outcome is known."""
+    features = {c["id"]: c["features"] for c in world.candidates}
+    hires = [o for o in objects if isinstance(o, Hire)]
+    if not hires:
+        return []
+    X = pd.DataFrame([features[h.candidate_id] for h in hires], columns=list(FEATURES))
+    probabilities = model.predict_proba(X)[:, 1]
+    rows: list[Any] = []
+    for hire, p, feats in zip(hires, probabilities, X.to_dict("records"), strict=True):
+        p = float(p)
+        hire.predicted_fit_score = round(100 * p)
+        prediction = Prediction(
+            id=uuid.uuid5(hire.id, "prediction"),
+            company_id=hire.company_id,
+            entity_type="hire",
+            entity_id=hire.id,
+            prediction_type="success_prob",
+            predicted_value=round(p, 6),
+            confidence=round(max(p, 1 - p), 6),
+            model_version=f"{BASELINE_NAME}:{BASELINE_VERSION}",
+            features={k: float(v) for k, v in feats.items()},
+            created_at=hire.created_at,
+        )
+        rows.append(prediction)
+        if hire.actual_outcome is not None:
+            actual = _OUTCOME_VALUE[hire.actual_outcome]
+            rows.append(
+                Outcome(
+                    id=uuid.uuid5(hire.id, "outcome"),
+                    company_id=hire.company_id,
+                    prediction_id=prediction.id,
+                    actual_value=actual,
+                    accuracy=round(1 - abs(p - actual), 6),
+                    feedback_data={
+                        "outcome": hire.actual_outcome,
+                        "reason": hire.outcome_reason,
+                        "retention_days": hire.retention_days,
+                    },
+                    created_at=_outcome_time(hire),
+                )
+            )
+    return rows
+
+
+def _outcome_time(hire: Hire) -> datetime:
+    # Outcomes are judged 90 days after the start date.
+    start = hire.start_date or hire.created_at.date()
+    return datetime.combine(start + timedelta(days=90), time(), UTC)
+
+
+def _registry_rows(world: World, baseline_auc: float) -> list[ModelVersion]:
+    truth = world.ground_truth
+    trained_at = datetime.combine(world.as_of, time(), UTC)
+    return [
+        ModelVersion(
+            name=truth["name"],
+            version=truth["version"],
+            status="reference",
+            metrics={
+                "bayes_auc": truth["bayes_auc"],
+                "base_rate": truth["base_rate"],
+                "formula": truth["formula"],
+                "coefficients": truth["coefficients"],
+                "noise": truth["noise"],
+            },
+            feature_names=list(truth["features"]),
+            trained_at=trained_at,
+        ),
+        ModelVersion(
+            name=BASELINE_NAME,
+            version=BASELINE_VERSION,
+            status="champion",
+            metrics={"auc_synthetic_holdout": baseline_auc},
+            feature_names=list(FEATURES),
+            trained_at=trained_at,
+        ),
+    ]

@@ -1,0 +1,87 @@
+"""Overview: a company's hiring pipeline at a glance."""
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.services import analytics
+from core.services.errors import NotFoundError
+from pages._components import STAGE_LABELS, choose_company, uow
+
+st.title("Overview")
+company_id = choose_company()
+if company_id is None:
+    st.stop()
+try:
+    overview = analytics.get_overview(uow(), company_id, datetime.now(UTC))
+except NotFoundError as exc:
+    st.error(str(exc))
+    st.stop()
+
+company = overview.company
+st.caption(
+    f"{company.name} · {STAGE_LABELS.get(company.stage, company.stage)} · "
+    f"team of {company.team_size or '?'} · runway {company.runway_months or '?'} months"
+)
+cols = st.columns(4)
+cols[0].metric("Open roles", len(overview.open_roles))
+cols[1].metric("Active pipeline", overview.active_pipeline)
+cols[2].metric("Hires", len(overview.recent_hires))
+median = overview.median_days_to_hire
+cols[3].metric("Median days to hire", "—" if median is None else f"{median:.0f}")
+
+st.subheader("Pipeline by stage")
+stages = [s for s in overview.stage_counts if s != "rejected"]
+funnel = go.Figure(
+    go.Funnel(
+        y=[s.capitalize() for s in stages],
+        x=[overview.stage_counts[s] for s in stages],
+        textinfo="value+percent total",
+    )
+)
+funnel.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+st.plotly_chart(funnel, width="stretch")
+st.caption(
+    f"Candidates currently in each stage; {overview.stage_counts['rejected']} rejected "
+    f"of {overview.total_candidates} in total."
+)
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Open roles")
+    if overview.open_roles:
+        roles = pd.DataFrame(
+            [
+                {
+                    "Role": r.title,
+                    "Department": r.department,
+                    "Priority": r.priority,
+                    "Active candidates": r.active_candidates,
+                    "Days open": r.days_open,
+                }
+                for r in overview.open_roles
+            ]
+        )
+        st.dataframe(roles, hide_index=True, width="stretch")
+    else:
+        st.info("No open roles.")
+with right:
+    st.subheader("Recent hires")
+    if overview.recent_hires:
+        hires = pd.DataFrame(
+            [
+                {
+                    "Name": h.candidate_name,
+                    "Role": h.role_title,
+                    "Start date": h.start_date,
+                    "Days to hire": h.days_to_hire,
+                    "Outcome": h.outcome or "too early",
+                }
+                for h in overview.recent_hires[:10]
+            ]
+        )
+        st.dataframe(hires, hide_index=True, width="stretch")
+    else:
+        st.info("No hires yet.")
