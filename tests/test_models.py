@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.db import Database
-from core.repositories.base import add_in_dependency_order
 from core.models import (
     AuditLog,
     Candidate,
@@ -29,6 +28,7 @@ from core.models import (
     StartuposSync,
     User,
 )
+from core.repositories.base import add_in_dependency_order
 
 pytestmark = pytest.mark.db
 

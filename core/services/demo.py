@@ -29,6 +29,7 @@ from core.models import (
 )
 from core.repositories.audit import AuditRepository
 from core.repositories.demo import DemoRepository
+from core.repositories.users import UserRepository
 from core.services.auth import hash_password
 from core.services.errors import ValidationError
 from ml.baseline import BASELINE_NAME, BASELINE_VERSION, BaselineSuccessModel
@@ -83,7 +84,12 @@ def seed_demo(
     with uow:
         repo = DemoRepository(uow.session)
         if if_empty and not reset and repo.count_companies() > 0:
-            return SeedReport(created=False, message="The database already holds data.")
+            users = UserRepository(uow.session).list_with_company()
+            return SeedReport(
+                created=False,
+                message="The database already holds data; the demo was not loaded again.",
+                logins=[DemoLogin(u.username, u.role, name) for u, name in users if u.is_active],
+            )
         password_hash = hash_password(password)
         world = generate_world(companies, candidates, seed, as_of)
         objects, counts, logins = _build_objects(world, password_hash)
@@ -142,6 +148,7 @@ def _build_objects(
         objects.append(Company(**fields))
         objects.append(
             StartuposSync(
+                id=uuid.uuid5(fields["id"], "demo-sync"),
                 company_id=fields["id"],
                 sync_type="file",
                 sync_status="succeeded",
@@ -239,6 +246,7 @@ def _registry_rows(world: World, baseline_auc: float) -> list[ModelVersion]:
     trained_at = datetime.combine(world.as_of, time(), UTC)
     return [
         ModelVersion(
+            id=uuid.uuid5(uuid.NAMESPACE_URL, f"peopleos:model:{truth['name']}:{truth['version']}"),
             name=truth["name"],
             version=truth["version"],
             status="reference",
@@ -251,13 +259,16 @@ def _registry_rows(world: World, baseline_auc: float) -> list[ModelVersion]:
             },
             feature_names=list(truth["features"]),
             trained_at=trained_at,
+            created_at=trained_at,
         ),
         ModelVersion(
+            id=uuid.uuid5(uuid.NAMESPACE_URL, f"peopleos:model:{BASELINE_NAME}:{BASELINE_VERSION}"),
             name=BASELINE_NAME,
             version=BASELINE_VERSION,
             status="champion",
             metrics={"auc_synthetic_holdout": baseline_auc},
             feature_names=list(FEATURES),
             trained_at=trained_at,
+            created_at=trained_at,
         ),
     ]

@@ -1,0 +1,37 @@
+# PeopleOS: `make run` starts the app with demo data; `make test` runs every check.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+PORT ?= 8501
+
+.PHONY: setup run worker test lint test-sqlite test-postgres bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+run: setup
+	$(PY) -m core.cli db upgrade
+	$(PY) -m core.cli demo seed --if-empty
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
+
+test-sqlite: setup
+	PEOPLEOS_TEST_BACKEND=sqlite $(PY) -m pytest
+
+test-postgres: setup
+	PEOPLEOS_TEST_BACKEND=postgresql $(PY) -m pytest -m db
+
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,105 @@
+"""The CLI as a user runs it: `python -m core.cli ...` in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from core.db import make_engine
+from core.models import SEED_TABLES
+
+pytestmark = pytest.mark.db
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cli(*args: str, url: str, extra_env: dict[str, str] | None = None):
+    env = {**os.environ, "PEOPLEOS_DATABASE_URL": url, **(extra_env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_db_upgrade_creates_the_seed_tables_and_downgrade_drops_them(
+    new_database_url: Callable[[], str],
+) -> None:
+    url = new_database_url()
+    result = _cli("db", "upgrade", url=url)
+    assert result.returncode == 0, result.stderr
+    assert "Database at revision 0001" in result.stdout
+    engine = make_engine(url)
+    try:
+        assert set(SEED_TABLES) <= set(inspect(engine).get_table_names())
+        result = _cli("db", "downgrade", url=url)
+        assert result.returncode == 0, result.stderr
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_invalid_setting_is_reported_by_name() -> None:
+    result = _cli("db", "current", url="mysql://root@localhost/x")
+    assert result.returncode == 2
+    assert "PEOPLEOS_DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_seed_prints_logins_and_is_idempotent(new_database_url: Callable[[], str]) -> None:
+    url = new_database_url()
+    assert _cli("db", "upgrade", url=url).returncode == 0
+    args = (
+        "demo",
+        "seed",
+        "--companies",
+        "2",
+        "--candidates",
+        "120",
+        "--seed",
+        "3",
+        "--as-of",
+        "2026-11-01",
+    )
+    first = _cli(*args, url=url)
+    assert first.returncode == 0, first.stderr
+    assert "Loaded the demo world" in first.stdout
+    assert "founder." in first.stdout and "talent." in first.stdout
+    assert "Bayes AUC" in first.stdout
+    again = _cli(*args, url=url)
+    assert again.returncode == 0, again.stderr
+    assert "already loaded; nothing changed" in again.stdout
+    other_seed = _cli(
+        "demo",
+        "seed",
+        "--companies",
+        "2",
+        "--candidates",
+        "120",
+        "--seed",
+        "4",
+        "--as-of",
+        "2026-11-01",
+        url=url,
+    )
+    assert other_seed.returncode == 2
+    assert "--reset" in other_seed.stderr
+    if_empty = _cli("demo", "seed", "--if-empty", url=url)
+    assert if_empty.returncode == 0
+    assert "already holds data" in if_empty.stdout and "founder." in if_empty.stdout
+
+
+def test_demo_seed_rejects_bad_sizes(new_database_url: Callable[[], str]) -> None:
+    url = new_database_url()
+    assert _cli("db", "upgrade", url=url).returncode == 0
+    result = _cli("demo", "seed", "--companies", "0", url=url)
+    assert result.returncode == 2
+    assert "--companies must be between" in result.stderr
