@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: setup
 	$(PY) -m core.cli db upgrade
 	$(PY) -m core.cli demo seed --if-empty
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) app.py --server.port $(PORT)
 
 lint: setup
 	$(PY) -m ruff check .

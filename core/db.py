@@ -58,12 +58,10 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self.session is not None
-        try:
-            if not self._committed:
-                self.session.rollback()
-        finally:
-            self.session.close()
-            self.session = None
+        # close() rolls back an uncommitted transaction; unlike rollback() it does not
+        # expire loaded rows, so values read inside the block stay readable after it.
+        self.session.close()
+        self.session = None
 
     def commit(self) -> None:
         assert self.session is not None, "commit() outside 'with uow:'"

@@ -14,6 +14,16 @@ from core.config import get_settings
 from core.db import Database, UnitOfWork
 from core.services import analytics
 
+ROUTED_KEY = "_peopleos_routed"  # set by app.py on every run, before the page runs
+
+
+def require_router() -> None:
+    """Stop unless this page was opened through app.py's router (see app.py)."""
+    if not st.session_state.get(ROUTED_KEY):
+        st.warning("Open PeopleOS from its home page.")
+        st.page_link("app.py", label="Go to PeopleOS")
+        st.stop()
+
 
 @st.cache_resource(show_spinner=False)
 def _database(database_url: str) -> Database:

@@ -8,8 +8,9 @@ import streamlit as st
 
 from core.services import analytics
 from core.services.errors import NotFoundError
-from pages._components import STAGE_LABELS, choose_company, uow
+from pages._components import STAGE_LABELS, choose_company, require_router, uow
 
+require_router()
 st.title("Overview")
 company_id = choose_company()
 if company_id is None:
@@ -33,20 +34,26 @@ median = overview.median_days_to_hire
 cols[3].metric("Median days to hire", "—" if median is None else f"{median:.0f}")
 
 st.subheader("Pipeline by stage")
-stages = [s for s in overview.stage_counts if s != "rejected"]
-funnel = go.Figure(
-    go.Funnel(
-        y=[s.capitalize() for s in stages],
+stages = list(overview.stage_counts)
+colors = {"hired": "#16A34A", "rejected": "#9CA3AF"}
+chart = go.Figure(
+    go.Bar(
         x=[overview.stage_counts[s] for s in stages],
-        textinfo="value+percent total",
+        y=[s.capitalize() for s in stages],
+        orientation="h",
+        marker_color=[colors.get(s, "#4F46E5") for s in stages],
+        text=[overview.stage_counts[s] for s in stages],
+        textposition="auto",
     )
 )
-funnel.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-st.plotly_chart(funnel, width="stretch")
-st.caption(
-    f"Candidates currently in each stage; {overview.stage_counts['rejected']} rejected "
-    f"of {overview.total_candidates} in total."
+chart.update_layout(
+    height=300,
+    margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    yaxis={"autorange": "reversed"},
+    xaxis_title="Candidates currently in the stage",
 )
+st.plotly_chart(chart, width="stretch")
+st.caption(f"{overview.total_candidates} candidates in total across every role.")
 
 left, right = st.columns(2)
 with left:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import uuid
 
 from sqlalchemy import func, select
@@ -28,5 +29,15 @@ def expected_overview(db: Database, company_id: uuid.UUID) -> dict[str, int]:
                 Candidate.status.in_(("applied", "screening", "interview", "offer")),
             )
         )
-        hires = s.scalar(select(func.count()).where(Hire.company_id == company_id))
-    return {"Open roles": open_roles, "Active pipeline": active, "Hires": hires}
+        spans = s.execute(
+            select(Candidate.created_at, Hire.created_at)
+            .join(Hire, Hire.candidate_id == Candidate.id)
+            .where(Hire.company_id == company_id)
+        ).all()
+    days = sorted((hired - applied).days for applied, hired in spans)
+    return {
+        "Open roles": open_roles,
+        "Active pipeline": active,
+        "Hires": len(days),
+        "Median days to hire": round(statistics.median(days)),
+    }

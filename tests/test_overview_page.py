@@ -1,6 +1,7 @@
 """AppTest: the Overview page shows the seeded figures for the chosen company."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -10,6 +11,7 @@ from core.db import Database
 from tests.helpers import company_ids_by_name, expected_overview
 
 pytestmark = pytest.mark.db
+APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
 @pytest.fixture
@@ -25,7 +27,7 @@ def _metrics(at: AppTest) -> dict[str, int]:
 
 
 def test_overview_shows_each_companys_figures(app_env: None, seeded_db: Database) -> None:
-    at = AppTest.from_file("app.py", default_timeout=60).run()
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Overview"
     companies = company_ids_by_name(seeded_db)
@@ -51,7 +53,7 @@ def test_overview_on_an_empty_database_explains_how_to_load_data(
     monkeypatch.setenv("PEOPLEOS_DATABASE_URL", migrated_url)
     get_settings.cache_clear()
     try:
-        at = AppTest.from_file("app.py", default_timeout=60).run()
+        at = AppTest.from_file(str(APP), default_timeout=60).run()
     finally:
         get_settings.cache_clear()
     assert not at.exception

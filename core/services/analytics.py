@@ -87,33 +87,37 @@ def get_overview(uow: UnitOfWork, company_id: uuid.UUID, now: datetime) -> Overv
         per_role = candidates.count_by_role(company_id, active_only=True)
         roles = RoleRepository(session).list_by_status(company_id, ("active",))
         hires = HireRepository(session).list_recent(company_id)
-    open_roles = sorted(
-        (
-            OpenRole(
-                id=r.id,
-                title=r.title,
-                department=r.department,
-                priority=r.priority,
-                active_candidates=per_role.get(r.id, 0),
-                days_open=max((now - r.created_at).days, 0),
-            )
-            for r in roles
-        ),
-        key=lambda r: (("high", "medium", "low").index(r.priority or "low"), -r.active_candidates),
-    )
-    recent = [
-        RecentHire(
-            candidate_name=h.candidate_name,
-            role_title=h.role_title,
-            start_date=h.start_date,
-            days_to_hire=max((h.hired_at - h.applied_at).days, 0),
-            outcome=h.actual_outcome,
-            retention_days=h.retention_days,
+        summary = _summary(company)
+        open_roles = sorted(
+            (
+                OpenRole(
+                    id=r.id,
+                    title=r.title,
+                    department=r.department,
+                    priority=r.priority,
+                    active_candidates=per_role.get(r.id, 0),
+                    days_open=max((now - r.created_at).days, 0),
+                )
+                for r in roles
+            ),
+            key=lambda r: (
+                ("high", "medium", "low").index(r.priority or "low"),
+                -r.active_candidates,
+            ),
         )
-        for h in hires
-    ]
+        recent = [
+            RecentHire(
+                candidate_name=h.candidate_name,
+                role_title=h.role_title,
+                start_date=h.start_date,
+                days_to_hire=max((h.hired_at - h.applied_at).days, 0),
+                outcome=h.actual_outcome,
+                retention_days=h.retention_days,
+            )
+            for h in hires
+        ]
     return Overview(
-        company=_summary(company),
+        company=summary,
         stage_counts={s: counts.get(s, 0) for s in CANDIDATE_STATUSES},
         open_roles=open_roles,
         recent_hires=recent,

@@ -145,7 +145,7 @@ def _build_objects(
     for row in world.companies:
         fields = dict(row)
         snapshot = fields.pop("snapshot")
-        objects.append(Company(**fields))
+        objects.append(Company(**fields, updated_at=fields["created_at"]))
         objects.append(
             StartuposSync(
                 id=uuid.uuid5(fields["id"], "demo-sync"),
@@ -170,9 +170,15 @@ def _build_objects(
         ("onboarding_checkpoints", OnboardingCheckpoint, world.onboarding_checkpoints),
         ("culture_pulse_checks", CulturePulseCheck, world.culture_pulse_checks),
     ]
+    world_time = datetime.combine(world.as_of, time(), UTC)
     for name, model, rows in tables:
         for row in rows:
             fields = {k: v for k, v in row.items() if k != "features"}
+            # Timestamps come from the world, never the clock, so a seed always gives the
+            # same rows.
+            fields.setdefault("created_at", world_time)
+            if hasattr(model, "updated_at"):
+                fields.setdefault("updated_at", fields["created_at"])
             if model is User:
                 fields["password_hash"] = password_hash
             objects.append(model(**fields))

@@ -39,9 +39,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "idx_audit_log_company_created", ["company_id", "created_at"], unique=False
         )
-        batch_op.create_index(
-            "idx_audit_log_entity", ["entity_type", "entity_id"], unique=False
-        )
+        batch_op.create_index("idx_audit_log_entity", ["entity_type", "entity_id"], unique=False)
 
     op.create_table(
         "companies",
@@ -71,9 +69,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("startupos_id", name=op.f("uq_companies_startupos_id")),
     )
     with op.batch_alter_table("companies", schema=None) as batch_op:
-        batch_op.create_index(
-            "idx_companies_startupos_id", ["startupos_id"], unique=False
-        )
+        batch_op.create_index("idx_companies_startupos_id", ["startupos_id"], unique=False)
         batch_op.create_index(
             "idx_dna_profile", ["dna_profile"], unique=False, postgresql_using="gin"
         )
@@ -160,9 +156,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_notifications_dedupe_key")),
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.create_index(
-            "idx_notifications_due", ["status", "next_attempt_at"], unique=False
-        )
+        batch_op.create_index("idx_notifications_due", ["status", "next_attempt_at"], unique=False)
 
     op.create_table(
         "predictions",
@@ -198,9 +192,7 @@ def upgrade() -> None:
             ["company_id", "prediction_type"],
             unique=False,
         )
-        batch_op.create_index(
-            "idx_predictions_entity", ["entity_type", "entity_id"], unique=False
-        )
+        batch_op.create_index("idx_predictions_entity", ["entity_type", "entity_id"], unique=False)
 
     op.create_table(
         "roles",
@@ -232,9 +224,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_roles")),
     )
     with op.batch_alter_table("roles", schema=None) as batch_op:
-        batch_op.create_index(
-            "idx_roles_company_status", ["company_id", "status"], unique=False
-        )
+        batch_op.create_index("idx_roles_company_status", ["company_id", "status"], unique=False)
 
     op.create_table(
         "startupos_sync",
@@ -314,9 +304,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_candidates")),
     )
     with op.batch_alter_table("candidates", schema=None) as batch_op:
-        batch_op.create_index(
-            "idx_candidates_company_email", ["company_id", "email"], unique=False
-        )
+        batch_op.create_index("idx_candidates_company_email", ["company_id", "email"], unique=False)
         batch_op.create_index(
             "idx_candidates_company_role", ["company_id", "role_id"], unique=False
         )
@@ -357,9 +345,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outcomes")),
     )
     with op.batch_alter_table("outcomes", schema=None) as batch_op:
-        batch_op.create_index(
-            "idx_outcomes_prediction", ["prediction_id"], unique=False
-        )
+        batch_op.create_index("idx_outcomes_prediction", ["prediction_id"], unique=False)
 
     op.create_table(
         "fit_score_dimensions",
@@ -389,9 +375,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fit_score_dimensions")),
     )
     with op.batch_alter_table("fit_score_dimensions", schema=None) as batch_op:
-        batch_op.create_index(
-            "idx_fit_score_dimensions_candidate", ["candidate_id"], unique=False
-        )
+        batch_op.create_index("idx_fit_score_dimensions_candidate", ["candidate_id"], unique=False)
 
     op.create_table(
         "hires",
@@ -553,9 +537,7 @@ def upgrade() -> None:
             ["company_id", "created_at"],
             unique=False,
         )
-        batch_op.create_index(
-            "idx_culture_pulse_employee", ["employee_id"], unique=False
-        )
+        batch_op.create_index("idx_culture_pulse_employee", ["employee_id"], unique=False)
 
     op.create_table(
         "onboarding_checkpoints",
@@ -588,9 +570,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_onboarding_checkpoints")),
-        sa.UniqueConstraint(
-            "onboarding_plan_id", "checkpoint_day", name="uq_checkpoint_plan_day"
-        ),
+        sa.UniqueConstraint("onboarding_plan_id", "checkpoint_day", name="uq_checkpoint_plan_day"),
     )
     with op.batch_alter_table("onboarding_checkpoints", schema=None) as batch_op:
         batch_op.create_index(
@@ -683,9 +663,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_interviews")),
     )
     with op.batch_alter_table("interviews", schema=None) as batch_op:
-        batch_op.create_index(
-            "idx_interviews_candidate", ["candidate_id"], unique=False
-        )
+        batch_op.create_index("idx_interviews_candidate", ["candidate_id"], unique=False)
         batch_op.create_index(
             "idx_interviews_interviewer", ["company_id", "interviewer_id"], unique=False
         )
