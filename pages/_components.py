@@ -7,7 +7,10 @@ opens its own unit of work through :func:`uow`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from core.config import get_settings
@@ -66,3 +69,11 @@ STAGE_LABELS = {
     "series_c": "Series C",
     "growth": "Growth",
 }
+
+
+def table(rows: Sequence[Mapping[str, Any]], *, empty: str) -> None:
+    """A full-width table of ``rows``, or ``empty`` as a note when there are none."""
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.info(empty)

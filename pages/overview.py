@@ -2,13 +2,12 @@
 
 from datetime import UTC, datetime
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from core.services import analytics
 from core.services.errors import NotFoundError
-from pages._components import STAGE_LABELS, choose_company, require_router, uow
+from pages._components import STAGE_LABELS, choose_company, require_router, table, uow
 
 require_router()
 st.title("Overview")
@@ -58,37 +57,31 @@ st.caption(f"{overview.total_candidates} candidates in total across every role."
 left, right = st.columns(2)
 with left:
     st.subheader("Open roles")
-    if overview.open_roles:
-        roles = pd.DataFrame(
-            [
-                {
-                    "Role": r.title,
-                    "Department": r.department,
-                    "Priority": r.priority,
-                    "Active candidates": r.active_candidates,
-                    "Days open": r.days_open,
-                }
-                for r in overview.open_roles
-            ]
-        )
-        st.dataframe(roles, hide_index=True, width="stretch")
-    else:
-        st.info("No open roles.")
+    table(
+        [
+            {
+                "Role": r.title,
+                "Department": r.department,
+                "Priority": r.priority,
+                "Active candidates": r.active_candidates,
+                "Days open": r.days_open,
+            }
+            for r in overview.open_roles
+        ],
+        empty="No open roles.",
+    )
 with right:
     st.subheader("Recent hires")
-    if overview.recent_hires:
-        hires = pd.DataFrame(
-            [
-                {
-                    "Name": h.candidate_name,
-                    "Role": h.role_title,
-                    "Start date": h.start_date,
-                    "Days to hire": h.days_to_hire,
-                    "Outcome": h.outcome or "too early",
-                }
-                for h in overview.recent_hires[:10]
-            ]
-        )
-        st.dataframe(hires, hide_index=True, width="stretch")
-    else:
-        st.info("No hires yet.")
+    table(
+        [
+            {
+                "Name": h.candidate_name,
+                "Role": h.role_title,
+                "Start date": h.start_date,
+                "Days to hire": h.days_to_hire,
+                "Outcome": h.outcome or "too early",
+            }
+            for h in overview.recent_hires[:10]
+        ],
+        empty="No hires yet.",
+    )
