@@ -1,4 +1,4 @@
-"""PeopleOS entry point: page config and the one router (st.navigation).
+"""PeopleOS entry point: page config, login, and the one router (st.navigation).
 
 Start it with ``python app.py`` (what ``make run`` does). Streamlit treats a ``pages/``
 folder beside the entry script as an old-style page folder and would serve those files
@@ -11,7 +11,18 @@ import sys
 import streamlit as st
 from streamlit import runtime
 
+from core.permissions import pages_for
+
 ROUTED_KEY = "_peopleos_routed"
+
+# Page key (core.permissions.PAGES) -> file, title, icon, section.
+PAGES = {
+    "overview": ("pages/overview.py", "Overview", ":material/dashboard:", "Hiring"),
+    "candidates": ("pages/candidates.py", "Candidates", ":material/groups:", "Hiring"),
+    "users": ("pages/users.py", "Users", ":material/manage_accounts:", "Admin"),
+    "audit_log": ("pages/audit_log.py", "Audit log", ":material/policy:", "Admin"),
+    "account": ("pages/account.py", "My account", ":material/person:", "You"),
+}
 
 
 def _serve() -> int:
@@ -23,20 +34,34 @@ def _serve() -> int:
     return cli.main()
 
 
+def _welcome() -> None:
+    st.caption("PeopleOS · hiring and people intelligence for startups")
+
+
 def _route() -> None:
+    from pages._session import current_actor, login_gate, logout_button
+
     st.set_page_config(page_title="PeopleOS", page_icon=":material/diversity_3:", layout="wide")
-    pages = [
-        st.Page(
-            "pages/overview.py",
-            title="Overview",
-            icon=":material/dashboard:",
-            url_path="overview",
-            default=True,
-        ),
-    ]
-    navigation = st.navigation({"Hiring": pages})
-    st.sidebar.caption("PeopleOS · hiring and people intelligence for startups")
     st.session_state[ROUTED_KEY] = True
+    actor, authenticator = current_actor()
+    if actor is None:
+        st.session_state.pop("actor", None)
+        actor = login_gate(authenticator)
+    if actor is None:
+        st.navigation(
+            [st.Page(_welcome, title="Log in", url_path="login")], position="hidden"
+        ).run()
+        return
+    st.session_state["actor"] = actor
+    sections: dict[str, list[st.Page]] = {}
+    for i, key in enumerate(pages_for(actor.role)):
+        path, title, icon, section = PAGES[key]
+        sections.setdefault(section, []).append(
+            st.Page(path, title=title, icon=icon, url_path=key, default=i == 0)
+        )
+    navigation = st.navigation(sections)
+    st.sidebar.caption(f"{actor.full_name} · {actor.role.replace('_', ' ')} · {actor.company_name}")
+    logout_button(authenticator)
     navigation.run()
 
 

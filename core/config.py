@@ -38,6 +38,7 @@ class Settings:
     data_dir: Path
     log_level: str
     demo_password: str
+    session_hours: float
 
     @property
     def is_sqlite(self) -> bool:
@@ -100,7 +101,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         log_level=log_level,
         demo_password=env.get("PEOPLEOS_DEMO_PASSWORD", "").strip() or DEFAULT_DEMO_PASSWORD,
+        session_hours=_session_hours(env.get("PEOPLEOS_SESSION_HOURS", "8")),
     )
+
+
+def _session_hours(raw: str) -> float:
+    try:
+        hours = float(raw)
+    except ValueError:
+        raise SettingsError(f"PEOPLEOS_SESSION_HOURS must be a number, not '{raw}'.") from None
+    if not 0.25 <= hours <= 72:
+        raise SettingsError("PEOPLEOS_SESSION_HOURS must be between 0.25 and 72 hours.")
+    return hours
 
 
 @lru_cache(maxsize=1)

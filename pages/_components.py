@@ -1,4 +1,4 @@
-"""UI-side helpers shared by the pages: cached resources, company choice, formatting.
+"""UI-side helpers shared by the pages: the page gate, cached resources, formatting.
 
 Caching lives here, never in core: the engine is a shared resource; every script run
 opens its own unit of work through :func:`uow`.
@@ -6,8 +6,8 @@ opens its own unit of work through :func:`uow`.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -15,17 +15,26 @@ import streamlit as st
 
 from core.config import get_settings
 from core.db import Database, UnitOfWork
-from core.services import analytics
+from core.permissions import Permission
+from core.services.auth import Actor
 
 ROUTED_KEY = "_peopleos_routed"  # set by app.py on every run, before the page runs
 
 
-def require_router() -> None:
-    """Stop unless this page was opened through app.py's router (see app.py)."""
+def require(permission: Permission) -> Actor:
+    """The acting user, or stop the page: not opened through app.py, or not allowed."""
     if not st.session_state.get(ROUTED_KEY):
         st.warning("Open PeopleOS from its home page.")
         st.page_link("app.py", label="Go to PeopleOS")
         st.stop()
+    actor: Actor | None = st.session_state.get("actor")
+    if actor is None:
+        st.warning("Please log in.")
+        st.stop()
+    if not actor.can(permission):
+        st.error("Your role does not allow this page.")
+        st.stop()
+    return actor
 
 
 @st.cache_resource(show_spinner=False)
@@ -38,27 +47,17 @@ def uow() -> UnitOfWork:
     return _database(get_settings().database_url).uow()
 
 
-def choose_company() -> uuid.UUID | None:
-    """Sidebar company picker; remembers the choice in the session."""
-    companies = analytics.list_companies(uow())
-    if not companies:
-        st.info(
-            "No company yet. Load the demo with `python -m core.cli demo seed` "
-            "or import a StartupOS export."
-        )
-        return None
-    ids = [c.id for c in companies]
-    names = {c.id: c.name for c in companies}
-    current = st.session_state.get("company_id")
-    chosen = st.sidebar.selectbox(
-        "Company",
-        ids,
-        index=ids.index(current) if current in ids else 0,
-        format_func=lambda company_id: names[company_id],
-        key="company_picker",
-    )
-    st.session_state["company_id"] = chosen
-    return chosen
+def table(rows: Sequence[Mapping[str, Any]], *, empty: str) -> None:
+    """A full-width table of ``rows``, or ``empty`` as a note when there are none."""
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.info(empty)
+
+
+def when(moment: datetime | None) -> str:
+    """A timestamp for people: local-free, minutes precision, UTC."""
+    return "—" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 STAGE_LABELS = {
@@ -69,11 +68,3 @@ STAGE_LABELS = {
     "series_c": "Series C",
     "growth": "Growth",
 }
-
-
-def table(rows: Sequence[Mapping[str, Any]], *, empty: str) -> None:
-    """A full-width table of ``rows``, or ``empty`` as a note when there are none."""
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    else:
-        st.info(empty)

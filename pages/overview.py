@@ -5,17 +5,15 @@ from datetime import UTC, datetime
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.permissions import Permission
 from core.services import analytics
 from core.services.errors import NotFoundError
-from pages._components import STAGE_LABELS, choose_company, require_router, table, uow
+from pages._components import STAGE_LABELS, require, table, uow
 
-require_router()
+actor = require(Permission.VIEW_OVERVIEW)
 st.title("Overview")
-company_id = choose_company()
-if company_id is None:
-    st.stop()
 try:
-    overview = analytics.get_overview(uow(), company_id, datetime.now(UTC))
+    overview = analytics.get_overview(uow(), actor, datetime.now(UTC))
 except NotFoundError as exc:
     st.error(str(exc))
     st.stop()

@@ -13,6 +13,7 @@ from sqlalchemy import inspect
 
 from core.db import make_engine
 from core.models import SEED_TABLES
+from core.services import database
 
 pytestmark = pytest.mark.db
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +37,7 @@ def test_db_upgrade_creates_the_seed_tables_and_downgrade_drops_them(
     url = new_database_url()
     result = _cli("db", "upgrade", url=url)
     assert result.returncode == 0, result.stderr
-    assert "Database at revision 0001" in result.stdout
+    assert f"Database at revision {database.head_revision()}" in result.stdout
     engine = make_engine(url)
     try:
         assert set(SEED_TABLES) <= set(inspect(engine).get_table_names())

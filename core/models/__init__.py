@@ -11,6 +11,7 @@ from core.models.hires import Hire
 from core.models.interviews import Interview
 from core.models.notifications import Notification
 from core.models.onboarding import OnboardingCheckpoint, OnboardingPlan
+from core.models.rate_limits import RateLimitEvent
 from core.models.roles import Role
 from core.models.sync import StartuposSync
 from core.models.users import User
@@ -49,6 +50,7 @@ __all__ = [
     "OnboardingPlan",
     "Outcome",
     "Prediction",
+    "RateLimitEvent",
     "Role",
     "StartuposSync",
     "User",

@@ -28,6 +28,8 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     # Bumped on password change or "log out everywhere" so older login cookies stop working.
     token_version: Mapped[int] = mapped_column(default=1)
+    # Login cookies issued before this moment are refused (password change, log out everywhere).
+    sessions_revoked_at: Mapped[datetime | None]
     employee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("employees.id", ondelete="SET NULL")
     )

@@ -20,3 +20,10 @@ class RoleRepository(Repository):
                 .order_by(Role.created_at)
             )
         )
+
+    def list(self, company_id: uuid.UUID) -> list[Role]:
+        return list(
+            self.session.scalars(
+                select(Role).where(Role.company_id == company_id).order_by(Role.title)
+            )
+        )

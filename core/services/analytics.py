@@ -10,10 +10,12 @@ from datetime import date, datetime
 from core.db import UnitOfWork
 from core.models import Company
 from core.models.enums import CANDIDATE_STATUSES
+from core.permissions import Permission
 from core.repositories.candidates import CandidateRepository
 from core.repositories.companies import CompanyRepository
 from core.repositories.hires import HireRepository
 from core.repositories.roles import RoleRepository
+from core.services.auth import Actor
 from core.services.errors import NotFoundError
 
 ACTIVE_STAGES = ("applied", "screening", "interview", "offer")
@@ -69,14 +71,10 @@ class Overview:
         return statistics.median(days) if days else None
 
 
-def list_companies(uow: UnitOfWork) -> list[CompanySummary]:
-    """Companies in the database, by name."""
-    with uow:
-        return [_summary(c) for c in CompanyRepository(uow.session).list_all()]
-
-
-def get_overview(uow: UnitOfWork, company_id: uuid.UUID, now: datetime) -> Overview:
-    """Pipeline by stage, open roles and hires of one company."""
+def get_overview(uow: UnitOfWork, actor: Actor, now: datetime) -> Overview:
+    """Pipeline by stage, open roles and hires of the actor's company."""
+    actor.require(Permission.VIEW_OVERVIEW)
+    company_id = actor.company_id
     with uow:
         session = uow.session
         company = CompanyRepository(session).get(company_id)

@@ -1,37 +1,92 @@
-"""Passwords: bcrypt hashing and the password policy."""
+"""Authentication: passwords, logins with lockout, the acting user, session revocation."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 import bcrypt
 
-from core.services.errors import ValidationError
+from core.db import UnitOfWork
+from core.models import User
+from core.permissions import Permission, can
+from core.repositories.audit import AuditRepository
+from core.repositories.companies import CompanyRepository
+from core.repositories.rate_limits import RateLimitRepository
+from core.repositories.users import UserRepository, normalise_username
+from core.services.errors import (
+    LoginBlockedError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from core.services.rate_limits import Limit, blocked_until, record
 
 MIN_PASSWORD_LENGTH = 12
 # bcrypt only reads the first 72 bytes; longer passwords would silently share a hash.
 MAX_PASSWORD_BYTES = 72
+ACCOUNT_LOGIN_LIMIT = Limit(count=5, window=timedelta(minutes=15), block=timedelta(minutes=15))
+CLIENT_LOGIN_LIMIT = Limit(count=30, window=timedelta(minutes=15), block=timedelta(minutes=15))
 _COMMON_PASSWORDS = frozenset(
     {
         "password1234",
         "123456789012",
         "qwertyuiop12",
+        "qwertyuiopas",
         "iloveyou1234",
         "passwordpassword",
+        "password12345",
         "letmeinletmein",
         "welcome12345",
         "administrator",
         "changeme1234",
+        "abcdefghijkl",
+        "111111111111",
+        "000000000000",
+        "trustno1trustno1",
         "correcthorsebatterystaple",
     }
 )
+# Compared against when the username is unknown, so both paths cost one bcrypt check.
+_DUMMY_HASH = bcrypt.hashpw(b"peopleos-timing-equaliser", bcrypt.gensalt(rounds=12)).decode()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user on whose behalf a service runs, re-read from the database every request."""
+
+    user_id: uuid.UUID | None
+    username: str
+    full_name: str
+    role: str
+    company_id: uuid.UUID
+    company_name: str
+    employee_id: uuid.UUID | None = None
+    token_version: int = 0
+    client_address: str | None = None
+
+    def can(self, permission: Permission) -> bool:
+        return can(self.role, permission)
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise PermissionDeniedError("Your role does not allow this.")
+
+    @classmethod
+    def system(cls, company_id: uuid.UUID, company_name: str, label: str = "cli") -> Actor:
+        """The operator at the command line, acting as an admin of one company."""
+        return cls(None, label, label, "admin", company_id, company_name)
 
 
 def check_password_policy(password: str) -> None:
     """Raise ValidationError unless the password is long enough and not a common one."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+    if password != password.strip():
+        raise ValidationError("Password must not start or end with a space.")
     if len(password.encode()) > MAX_PASSWORD_BYTES:
         raise ValidationError(f"Password must be at most {MAX_PASSWORD_BYTES} bytes long.")
-    if password.lower() in _COMMON_PASSWORDS:
+    if password.lower() in _COMMON_PASSWORDS or len(set(password)) < 4:
         raise ValidationError("That password is too common; choose another.")
 
 
@@ -42,6 +97,161 @@ def hash_password(password: str, rounds: int = 12) -> str:
 
 def verify_password(password: str, password_hash: str) -> bool:
     try:
-        return bcrypt.checkpw(password.encode(), password_hash.encode())
+        return bcrypt.checkpw(password.encode()[:MAX_PASSWORD_BYTES], password_hash.encode())
     except ValueError:
         return False
+
+
+def check_login(
+    uow: UnitOfWork, username: str, password: str, client: str | None, now: datetime
+) -> bool:
+    """Check a password login, enforcing the account lockout and the per-client limit.
+
+    Raises LoginBlockedError while locked (even for the right password); records every
+    attempt in the audit log.
+    """
+    name = normalise_username(username)
+    buckets = (
+        (f"login-fail:user:{name}", ACCOUNT_LOGIN_LIMIT),
+        (f"login-fail:client:{client or 'unknown'}", CLIENT_LOGIN_LIMIT),
+    )
+    with uow:
+        limits = RateLimitRepository(uow.session)
+        audit = AuditRepository(uow.session)
+        user = UserRepository(uow.session).get_by_username(name)
+        for bucket, limit in buckets:
+            until = blocked_until(limits, bucket, limit, now)
+            if until is not None:
+                _audit_login(audit, user, "login.blocked", client, {"until": until.isoformat()})
+                uow.commit()
+                minutes = max(1, round((until - now).total_seconds() / 60))
+                raise LoginBlockedError(
+                    f"Too many failed logins. Try again in {minutes} minute(s)."
+                )
+        if user is None:
+            verify_password(password, _DUMMY_HASH)
+            ok = False
+        else:
+            ok = verify_password(password, user.password_hash) and user.is_active
+        if ok:
+            assert user is not None
+            limits.clear(buckets[0][0])
+            user.last_login_at = now
+            _audit_login(audit, user, "login.succeeded", client, None)
+        else:
+            for bucket, limit in buckets:
+                record(limits, bucket, limit, now)
+            _audit_login(audit, user, "login.failed", client, None)
+        uow.commit()
+    return ok
+
+
+def _audit_login(
+    audit: AuditRepository, user: User | None, action: str, client: str | None, summary: dict | None
+) -> None:
+    audit.add(
+        actor=user.username if user else "anonymous",
+        actor_user_id=user.id if user else None,
+        company_id=user.company_id if user else None,
+        action=action,
+        entity_type="user",
+        entity_id=str(user.id) if user else None,
+        summary=summary,
+        client_address=client,
+    )
+
+
+def load_actor(
+    uow: UnitOfWork,
+    username: str,
+    *,
+    token_version: int | None = None,
+    cookie_issued_at: datetime | None = None,
+    client: str | None = None,
+) -> Actor | None:
+    """The logged-in user as stored now, or None when the session must end.
+
+    None when the user is gone or disabled, when ``token_version`` is older than the
+    stored one, or when the login cookie was issued before the sessions were revoked.
+    """
+    with uow:
+        user = UserRepository(uow.session).get_by_username(username)
+        if user is None or not user.is_active:
+            return None
+        if token_version is not None and token_version != user.token_version:
+            return None
+        revoked = user.sessions_revoked_at
+        if cookie_issued_at is not None and revoked is not None and cookie_issued_at <= revoked:
+            return None
+        company = CompanyRepository(uow.session).get(user.company_id)
+        assert company is not None
+        return Actor(
+            user_id=user.id,
+            username=user.username,
+            full_name=user.full_name,
+            role=user.role,
+            company_id=user.company_id,
+            company_name=company.name,
+            employee_id=user.employee_id,
+            token_version=user.token_version,
+            client_address=client,
+        )
+
+
+def change_password(uow: UnitOfWork, actor: Actor, current: str, new: str, now: datetime) -> int:
+    """Change the actor's own password; every other session ends. Returns the new version."""
+    actor.require(Permission.MANAGE_OWN_ACCOUNT)
+    new_hash = hash_password(new)
+    with uow:
+        user = _own_user(uow, actor)
+        if not verify_password(current, user.password_hash):
+            raise ValidationError("The current password is not correct.")
+        if verify_password(new, user.password_hash):
+            raise ValidationError("The new password must differ from the current one.")
+        user.password_hash = new_hash
+        version = revoke_sessions(user, now)
+        AuditRepository(uow.session).add(
+            actor=actor.username,
+            actor_user_id=actor.user_id,
+            company_id=actor.company_id,
+            action="user.password_changed",
+            entity_type="user",
+            entity_id=str(user.id),
+            client_address=actor.client_address,
+        )
+        uow.commit()
+    return version
+
+
+def log_out_everywhere(uow: UnitOfWork, actor: Actor, now: datetime) -> None:
+    """End every session of the actor, this one included."""
+    actor.require(Permission.MANAGE_OWN_ACCOUNT)
+    with uow:
+        user = _own_user(uow, actor)
+        revoke_sessions(user, now)
+        AuditRepository(uow.session).add(
+            actor=actor.username,
+            actor_user_id=actor.user_id,
+            company_id=actor.company_id,
+            action="user.sessions_revoked",
+            entity_type="user",
+            entity_id=str(user.id),
+            client_address=actor.client_address,
+        )
+        uow.commit()
+
+
+def _own_user(uow: UnitOfWork, actor: Actor) -> User:
+    if actor.user_id is None:
+        raise ValidationError("The command line has no account of its own.")
+    user = UserRepository(uow.session).get(actor.company_id, actor.user_id)
+    if user is None:
+        raise ValidationError("Your account no longer exists.")
+    return user
+
+
+def revoke_sessions(user: User, now: datetime) -> int:
+    """Bump the token version so every existing session and cookie of ``user`` ends."""
+    user.token_version += 1
+    user.sessions_revoked_at = now
+    return user.token_version

@@ -11,3 +11,11 @@ class NotFoundError(PeopleOSError):
 
 class ValidationError(PeopleOSError):
     """Input was rejected; nothing was changed."""
+
+
+class PermissionDeniedError(PeopleOSError):
+    """The acting user's role does not allow this action."""
+
+
+class LoginBlockedError(PeopleOSError):
+    """Too many failed logins: the account or the client is locked for a while."""

@@ -1,0 +1,58 @@
+"""The one permission matrix: which role may do what. Used by pages, CLI, worker and API."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    VIEW_OVERVIEW = "view_overview"
+    VIEW_CANDIDATES = "view_candidates"  # interviewers: only candidates they interview
+    VIEW_ALL_CANDIDATES = "view_all_candidates"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    MANAGE_OWN_ACCOUNT = "manage_own_account"
+
+
+ROLES = ("admin", "founder", "talent_lead", "interviewer", "employee")
+
+MATRIX: dict[str, frozenset[Permission]] = {
+    "admin": frozenset(Permission),
+    "founder": frozenset(
+        {
+            Permission.VIEW_OVERVIEW,
+            Permission.VIEW_CANDIDATES,
+            Permission.VIEW_ALL_CANDIDATES,
+            Permission.MANAGE_OWN_ACCOUNT,
+        }
+    ),
+    "talent_lead": frozenset(
+        {
+            Permission.VIEW_OVERVIEW,
+            Permission.VIEW_CANDIDATES,
+            Permission.VIEW_ALL_CANDIDATES,
+            Permission.MANAGE_OWN_ACCOUNT,
+        }
+    ),
+    "interviewer": frozenset({Permission.VIEW_CANDIDATES, Permission.MANAGE_OWN_ACCOUNT}),
+    "employee": frozenset({Permission.MANAGE_OWN_ACCOUNT}),
+}
+
+# Page key -> the permission that opens it. app.py builds the navigation from this.
+PAGES: dict[str, Permission] = {
+    "overview": Permission.VIEW_OVERVIEW,
+    "candidates": Permission.VIEW_CANDIDATES,
+    "users": Permission.MANAGE_USERS,
+    "audit_log": Permission.VIEW_AUDIT_LOG,
+    "account": Permission.MANAGE_OWN_ACCOUNT,
+}
+
+
+def can(role: str, permission: Permission) -> bool:
+    """Whether ``role`` holds ``permission`` (unknown roles hold nothing)."""
+    return permission in MATRIX.get(role, frozenset())
+
+
+def pages_for(role: str) -> list[str]:
+    """The page keys ``role`` may open, in navigation order."""
+    return [page for page, permission in PAGES.items() if can(role, permission)]

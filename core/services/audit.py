@@ -1,0 +1,102 @@
+"""Reading the audit log (admins only) and exporting it as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from core.db import UnitOfWork
+from core.permissions import Permission
+from core.repositories.audit import AuditRepository
+from core.services.auth import Actor
+
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: uuid.UUID
+    created_at: datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str | None
+    summary: dict[str, Any] | None
+    client_address: str | None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    total: int
+    actions: list[str]
+
+
+def list_audit(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    action: str | None = None,
+    entity_type: str | None = None,
+    user: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> AuditPage:
+    """The company's audit rows, newest first; ``limit=None`` returns every match."""
+    actor.require(Permission.VIEW_AUDIT_LOG)
+    if limit is not None:
+        limit = max(1, min(limit, MAX_PAGE))
+    with uow:
+        repo = AuditRepository(uow.session)
+        rows, total = repo.list(
+            actor.company_id,
+            action=action,
+            entity_type=entity_type,
+            actor=user,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=max(0, offset),
+        )
+        entries = [
+            AuditEntry(
+                r.id,
+                r.created_at,
+                r.actor,
+                r.action,
+                r.entity_type,
+                r.entity_id,
+                r.summary,
+                r.client_address,
+            )
+            for r in rows
+        ]
+        return AuditPage(entries, total, repo.distinct_actions(actor.company_id))
+
+
+def to_csv(entries: list[AuditEntry]) -> str:
+    """CSV text of the entries (summary as JSON)."""
+    out = io.StringIO()
+    fields = list(AuditEntry.__dataclass_fields__)
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    for entry in entries:
+        row = asdict(entry)
+        row["created_at"] = entry.created_at.isoformat()
+        row["summary"] = json.dumps(entry.summary, sort_keys=True) if entry.summary else ""
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    # Spreadsheet apps run cells that start with these as formulas (CSV injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -1,0 +1,188 @@
+"""Candidates: the list and the profile, scoped by company and, for interviewers, by
+the interviews they hold. Opening a profile is audited."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.db import UnitOfWork
+from core.models.enums import CANDIDATE_STATUSES
+from core.permissions import Permission
+from core.repositories.audit import AuditRepository
+from core.repositories.candidates import CandidateRepository
+from core.repositories.interviews import InterviewRepository
+from core.repositories.roles import RoleRepository
+from core.services.auth import Actor
+from core.services.errors import NotFoundError, ValidationError
+
+MAX_PAGE_SIZE = 200
+STAGES = CANDIDATE_STATUSES
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    id: uuid.UUID
+    full_name: str | None
+    email: str
+    role_title: str | None
+    status: str
+    source: str | None
+    fit_score: int | None
+    applied_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class CandidatePage:
+    rows: list[CandidateRow]
+    total: int
+    roles: dict[uuid.UUID, str]
+
+
+@dataclass(frozen=True)
+class InterviewSummary:
+    interview_type: str | None
+    scheduled_at: datetime | None
+    conducted_at: datetime | None
+    interviewer: str | None
+    score: int | None
+    recommendation: str | None
+    strengths: str | None
+    concerns: str | None
+
+
+@dataclass(frozen=True)
+class CandidateProfile:
+    id: uuid.UUID
+    full_name: str | None
+    email: str
+    linkedin_url: str | None
+    role_title: str | None
+    status: str
+    source: str | None
+    fit_score: int | None
+    applied_at: datetime
+    updated_at: datetime
+    resume_text: str | None
+    interviews: list[InterviewSummary]
+
+
+def _interviewer_scope(actor: Actor) -> uuid.UUID | None:
+    """Interviewers only see candidates they interview."""
+    if actor.can(Permission.VIEW_ALL_CANDIDATES):
+        return None
+    if actor.user_id is None:
+        raise ValidationError("This action needs a user account.")
+    return actor.user_id
+
+
+def list_candidates(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    role_id: uuid.UUID | None = None,
+    status: str | None = None,
+    search: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> CandidatePage:
+    actor.require(Permission.VIEW_CANDIDATES)
+    if status is not None and status not in CANDIDATE_STATUSES:
+        raise ValidationError(f"Unknown stage '{status}'.")
+    if search is not None and len(search) > 200:
+        raise ValidationError("Search text is too long (200 characters at most).")
+    interviewer = _interviewer_scope(actor)
+    with uow:
+        repo = CandidateRepository(uow.session)
+        rows, total = repo.list(
+            actor.company_id,
+            role_id=role_id,
+            status=status,
+            search=search or None,
+            interviewer_id=interviewer,
+            limit=max(1, min(limit, MAX_PAGE_SIZE)),
+            offset=max(0, offset),
+        )
+        roles = {r.id: r.title for r in RoleRepository(uow.session).list(actor.company_id)}
+        return CandidatePage(
+            rows=[
+                CandidateRow(
+                    c.id,
+                    c.full_name,
+                    c.email,
+                    title,
+                    c.status,
+                    c.application_source,
+                    c.fit_score,
+                    c.created_at,
+                    c.updated_at,
+                )
+                for c, title in rows
+            ],
+            total=total,
+            roles=roles,
+        )
+
+
+def get_candidate_profile(
+    uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID
+) -> CandidateProfile:
+    """A candidate's profile; the view is written to the audit log."""
+    actor.require(Permission.VIEW_CANDIDATES)
+    interviewer = _interviewer_scope(actor)
+    with uow:
+        repo = CandidateRepository(uow.session)
+        candidate = repo.get(actor.company_id, candidate_id)
+        if candidate is None or (
+            interviewer is not None
+            and not repo.is_interviewed_by(actor.company_id, candidate_id, interviewer)
+        ):
+            raise NotFoundError("Candidate not found.")
+        roles = {r.id: r.title for r in RoleRepository(uow.session).list(actor.company_id)}
+        interviews = [
+            InterviewSummary(
+                i.interview_type,
+                i.scheduled_at,
+                i.conducted_at,
+                name,
+                i.score,
+                *_feedback(i.feedback),
+            )
+            for i, name in InterviewRepository(uow.session).list_for_candidate(
+                actor.company_id, candidate_id
+            )
+        ]
+        profile = CandidateProfile(
+            id=candidate.id,
+            full_name=candidate.full_name,
+            email=candidate.email,
+            linkedin_url=candidate.linkedin_url,
+            role_title=roles.get(candidate.role_id) if candidate.role_id else None,
+            status=candidate.status,
+            source=candidate.application_source,
+            fit_score=candidate.fit_score,
+            applied_at=candidate.created_at,
+            updated_at=candidate.updated_at,
+            resume_text=candidate.resume_text,
+            interviews=interviews,
+        )
+        AuditRepository(uow.session).add(
+            actor=actor.username,
+            actor_user_id=actor.user_id,
+            company_id=actor.company_id,
+            action="candidate.viewed",
+            entity_type="candidate",
+            entity_id=str(candidate.id),
+            client_address=actor.client_address,
+        )
+        uow.commit()
+    return profile
+
+
+def _feedback(feedback: dict[str, Any] | None) -> tuple[str | None, str | None, str | None]:
+    if not feedback:
+        return None, None, None
+    return feedback.get("recommendation"), feedback.get("strengths"), feedback.get("concerns")

@@ -1,0 +1,98 @@
+"""Candidates: filter and page through the pipeline, open a profile (audited)."""
+
+import math
+
+import streamlit as st
+
+from core.permissions import Permission
+from core.services import candidates
+from core.services.errors import PeopleOSError
+from pages._components import require, table, uow, when
+
+PAGE_SIZE = 25
+
+actor = require(Permission.VIEW_CANDIDATES)
+st.title("Candidates")
+if not actor.can(Permission.VIEW_ALL_CANDIDATES):
+    st.caption("You see the candidates you interview.")
+
+f1, f2, f3 = st.columns([2, 1, 2])
+roles = candidates.list_candidates(uow(), actor, limit=1).roles
+role_id = f1.selectbox(
+    "Role", [None, *roles], format_func=lambda r: "All roles" if r is None else roles[r]
+)
+status = f2.selectbox("Stage", [None, *candidates.STAGES], format_func=lambda s: s or "All")
+search = f3.text_input("Search name or email", max_chars=200)
+page_no = st.session_state.get("candidates_page", 1)
+try:
+    result = candidates.list_candidates(
+        uow(),
+        actor,
+        role_id=role_id,
+        status=status,
+        search=search or None,
+        limit=PAGE_SIZE,
+        offset=(page_no - 1) * PAGE_SIZE,
+    )
+except PeopleOSError as exc:
+    st.error(str(exc))
+    st.stop()
+
+pages = max(1, math.ceil(result.total / PAGE_SIZE))
+st.caption(f"{result.total} candidates · page {min(page_no, pages)} of {pages}")
+table(
+    [
+        {
+            "Name": r.full_name,
+            "Email": r.email,
+            "Role": r.role_title,
+            "Stage": r.status,
+            "Source": r.source,
+            "Fit": "not scored yet" if r.fit_score is None else r.fit_score,
+            "Applied": r.applied_at.date(),
+        }
+        for r in result.rows
+    ],
+    empty="No candidates match these filters.",
+)
+st.number_input("Page", 1, pages, value=min(page_no, pages), key="candidates_page")
+
+if result.rows:
+    names = {r.id: f"{r.full_name} · {r.role_title or 'no role'}" for r in result.rows}
+    chosen = st.selectbox(
+        "Open a profile",
+        [None, *names],
+        format_func=lambda c: "Choose a candidate" if c is None else names[c],
+    )
+    if chosen is not None:
+        try:
+            profile = candidates.get_candidate_profile(uow(), actor, chosen)
+        except PeopleOSError as exc:
+            st.error(str(exc))
+            st.stop()
+        st.subheader(profile.full_name or profile.email)
+        st.caption(" · ".join(x for x in (profile.email, profile.linkedin_url) if x))
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric("Stage", profile.status)
+        c2.metric("Role", profile.role_title or "—")
+        c3.metric("Source", profile.source or "—")
+        c4.metric("Applied", profile.applied_at.strftime("%Y-%m-%d"))
+        st.markdown("**Interviews**")
+        table(
+            [
+                {
+                    "Type": i.interview_type,
+                    "Scheduled": when(i.scheduled_at),
+                    "Interviewer": i.interviewer,
+                    "Score": i.score,
+                    "Recommendation": i.recommendation,
+                    "Strengths": i.strengths,
+                    "Concerns": i.concerns,
+                }
+                for i in profile.interviews
+            ],
+            empty="No interviews yet.",
+        )
+        st.markdown("**Resume**")
+        # Candidate text is shown as plain text, never as HTML or markdown.
+        st.text(profile.resume_text or "No resume text.")
