@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
@@ -10,8 +11,9 @@ from datetime import UTC, date, datetime
 
 from core.config import SettingsError, get_settings
 from core.db import Database
-from core.services import database, demo
-from core.services.errors import PeopleOSError
+from core.permissions import ROLES
+from core.services import auth, database, demo, users
+from core.services.errors import PeopleOSError, ValidationError
 
 
 def _out(text: str = "") -> None:
@@ -45,6 +47,26 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument(
         "--if-empty", action="store_true", help="do nothing when the database holds any company"
     )
+    us = groups.add_parser("users", help="user accounts").add_subparsers(dest="cmd", required=True)
+    create = us.add_parser("create", help="add a user (password read from a prompt or stdin)")
+    create.add_argument("--company", required=True, help="company name or id")
+    create.add_argument("--username", required=True)
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True, help="full name")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--password-stdin", action="store_true")
+    listing = us.add_parser("list", help="list the users of a company")
+    listing.add_argument("--company", required=True, help="company name or id")
+    disable = us.add_parser("disable", help="disable a user; their sessions end")
+    disable.add_argument("username")
+    enable = us.add_parser("enable", help="enable a disabled user")
+    enable.add_argument("username")
+    role = us.add_parser("set-role", help="change a user's role")
+    role.add_argument("username")
+    role.add_argument("role", choices=ROLES)
+    reset = us.add_parser("reset-password", help="set a new password; their sessions end")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true")
     return parser
 
 
@@ -54,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = get_settings()
         if args.group == "db":
             return _db(args, settings.database_url)
+        if args.group == "users":
+            return _users(args, settings.database_url)
         return _demo(args, settings.database_url, settings.demo_password)
     except (SettingsError, PeopleOSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
@@ -102,6 +126,56 @@ def _demo(args: argparse.Namespace, url: str, password: str) -> int:
         _out(f"\nDemo logins (password: {password}):")
         for login in report.logins:
             _out(f"  {login.username:<28} {login.role:<12} {login.company}")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    """A new password from stdin or a prompt; never from an argument (shell history)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise ValidationError("The passwords do not match.")
+    return first
+
+
+def _users(args: argparse.Namespace, url: str) -> int:
+    db = Database(url)
+    now = datetime.now(UTC)
+    try:
+        if args.cmd in ("create", "list"):
+            actor = auth.system_actor(db.uow(), company=args.company)
+        else:
+            actor = auth.system_actor(db.uow(), username=args.username)
+        if args.cmd == "create":
+            user = users.create_user(
+                db.uow(),
+                actor,
+                username=args.username,
+                email=args.email,
+                full_name=args.name,
+                role=args.role,
+                password=_read_password(args.password_stdin),
+            )
+            _out(f"Created {user.username} ({user.role}) in {actor.company_name}.")
+        elif args.cmd == "list":
+            for u in users.list_users(db.uow(), actor):
+                state = "active" if u.is_active else "disabled"
+                _out(f"{u.username:<28} {u.role:<12} {state:<9} {u.email}")
+        else:
+            target = users.find_user(db.uow(), actor, args.username)
+            if args.cmd in ("disable", "enable"):
+                users.set_active(db.uow(), actor, target.id, args.cmd == "enable", now)
+                _out(f"{target.username} {args.cmd}d.")
+            elif args.cmd == "set-role":
+                users.set_role(db.uow(), actor, target.id, args.role)
+                _out(f"{target.username} is now {args.role}.")
+            else:
+                password = _read_password(args.password_stdin)
+                users.reset_password(db.uow(), actor, target.id, password, now)
+                _out(f"Password of {target.username} reset; their sessions have ended.")
+    finally:
+        db.dispose()
     return 0
 
 

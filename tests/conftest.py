@@ -137,3 +137,14 @@ def seeded_db(seeded_url: str) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+@pytest.fixture
+def app_env(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the app (run in-process by AppTest) at the seeded database."""
+    from core.config import get_settings
+
+    monkeypatch.setenv("PEOPLEOS_DATABASE_URL", seeded_url)
+    get_settings.cache_clear()
+    yield seeded_url
+    get_settings.cache_clear()

@@ -1,11 +1,13 @@
-"""Test helpers: independent SQL counts to check pages and services against."""
+"""Test helpers: logged-in AppTests, and independent SQL to check pages and services."""
 
 from __future__ import annotations
 
 import statistics
 import uuid
+from pathlib import Path
 
 from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
 
 from core.db import Database
 from core.models import Candidate, Company, Hire, Role
@@ -41,3 +43,17 @@ def expected_overview(db: Database, company_id: uuid.UUID) -> dict[str, int]:
         "Hires": len(days),
         "Median days to hire": round(statistics.median(days)),
     }
+
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def login_app(username: str, page: str | None = None) -> AppTest:
+    """Run app.py as ``username`` (as after a login), optionally switched to ``page``."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.run()
+    if page is not None:
+        at.switch_page(f"pages/{page}.py").run()
+    return at

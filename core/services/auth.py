@@ -17,6 +17,7 @@ from core.repositories.rate_limits import RateLimitRepository
 from core.repositories.users import UserRepository, normalise_username
 from core.services.errors import (
     LoginBlockedError,
+    NotFoundError,
     PermissionDeniedError,
     ValidationError,
 )
@@ -255,3 +256,24 @@ def revoke_sessions(user: User, now: datetime) -> int:
     user.token_version += 1
     user.sessions_revoked_at = now
     return user.token_version
+
+
+def system_actor(
+    uow: UnitOfWork, *, company: str | None = None, username: str | None = None
+) -> Actor:
+    """The command-line operator as admin of a company named directly or by one of its users."""
+    with uow:
+        companies = CompanyRepository(uow.session)
+        if company is not None:
+            found = companies.find(company)
+            if found is None:
+                raise NotFoundError(f"No company '{company}'.")
+        elif username is not None:
+            user = UserRepository(uow.session).get_by_username(username)
+            if user is None:
+                raise NotFoundError(f"No user '{normalise_username(username)}'.")
+            found = companies.get(user.company_id)
+            assert found is not None
+        else:
+            raise ValidationError("Name a company (--company) or a user.")
+        return Actor.system(found.id, found.name)

@@ -1,0 +1,251 @@
+"""The permission matrix and company isolation, walked through every role and action."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from core.db import Database
+from core.models import AuditLog, Candidate, Company, Interview, User
+from core.permissions import MATRIX, PAGES, ROLES, Permission, can, pages_for
+from core.services import analytics, audit, auth, candidates, database, demo, users
+from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
+from tests.conftest import DEMO_AS_OF, DEMO_PASSWORD
+
+pytestmark = pytest.mark.db
+NOW = datetime(2026, 11, 2, tzinfo=UTC)
+ROOT_PAGES = {key: f"pages/{key}.py" for key in PAGES}
+
+
+@pytest.fixture(scope="module")
+def world(new_database_url: Callable[[], str]) -> Iterator[Database]:
+    """Two companies with every role each; a module of its own because tests write."""
+    url = new_database_url()
+    database.upgrade(url)
+    db = Database(url)
+    demo.seed_demo(
+        db.uow(), companies=2, candidates=80, seed=5, as_of=DEMO_AS_OF, password=DEMO_PASSWORD
+    )
+    yield db
+    db.dispose()
+
+
+def _companies(db: Database) -> tuple[uuid.UUID, uuid.UUID]:
+    with db.uow() as uow:
+        ids = list(uow.session.scalars(select(Company.id).order_by(Company.name)))
+    return ids[0], ids[1]
+
+
+def _user(db: Database, company_id: uuid.UUID, role: str) -> User:
+    with db.uow() as uow:
+        return uow.session.scalars(
+            select(User).where(User.company_id == company_id, User.role == role)
+        ).first()
+
+
+def _actor(db: Database, company_id: uuid.UUID, role: str) -> auth.Actor:
+    actor = auth.load_actor(db.uow(), _user(db, company_id, role).username)
+    assert actor is not None
+    return actor
+
+
+def _candidate_for(db: Database, actor: auth.Actor) -> uuid.UUID:
+    """A candidate the actor may see if their role sees candidates at all."""
+    with db.uow() as uow:
+        query = select(Interview.candidate_id).where(Interview.company_id == actor.company_id)
+        if actor.role == "interviewer":
+            query = query.where(Interview.interviewer_id == actor.user_id)
+        return uow.session.scalars(query).first()
+
+
+def _actions(db: Database, actor: auth.Actor, target_company: uuid.UUID) -> dict[str, tuple]:
+    """Every service action, aimed at objects of ``target_company``."""
+    employee = _user(db, target_company, "employee")
+    if target_company == actor.company_id:
+        candidate = _candidate_for(db, actor)
+    else:
+        with db.uow() as uow:
+            candidate = uow.session.scalars(
+                select(Candidate.id).where(Candidate.company_id == target_company)
+            ).first()
+    suffix = uuid.uuid4().hex[:6]
+    return {
+        "overview": (
+            Permission.VIEW_OVERVIEW,
+            lambda: analytics.get_overview(db.uow(), actor, NOW),
+        ),
+        "list_candidates": (
+            Permission.VIEW_CANDIDATES,
+            lambda: candidates.list_candidates(db.uow(), actor),
+        ),
+        "view_candidate": (
+            Permission.VIEW_CANDIDATES,
+            lambda: candidates.get_candidate_profile(db.uow(), actor, candidate),
+        ),
+        "list_users": (Permission.MANAGE_USERS, lambda: users.list_users(db.uow(), actor)),
+        "create_user": (
+            Permission.MANAGE_USERS,
+            lambda: users.create_user(
+                db.uow(),
+                actor,
+                username=f"new.{actor.role}.{suffix}",
+                email="n@example.com",
+                full_name="New Person",
+                role="employee",
+                password="a-long-enough-pass-1",
+            ),
+        ),
+        "set_role": (
+            Permission.MANAGE_USERS,
+            lambda: users.set_role(db.uow(), actor, employee.id, "interviewer"),
+        ),
+        "disable": (
+            Permission.MANAGE_USERS,
+            lambda: users.set_active(db.uow(), actor, employee.id, False, NOW),
+        ),
+        "reset_password": (
+            Permission.MANAGE_USERS,
+            lambda: users.reset_password(db.uow(), actor, employee.id, "another-long-pass-2", NOW),
+        ),
+        "audit_log": (Permission.VIEW_AUDIT_LOG, lambda: audit.list_audit(db.uow(), actor)),
+        "change_password": (
+            Permission.MANAGE_OWN_ACCOUNT,
+            lambda: auth.change_password(
+                db.uow(), actor, "wrong-current-password", "a-new-long-pass-3", NOW
+            ),
+        ),
+    }
+
+
+def _snapshot(db: Database, company_id: uuid.UUID) -> dict[str, Any]:
+    with db.uow() as uow:
+        s = uow.session
+        return {
+            "users": sorted(
+                (u.username, u.role, u.is_active, u.password_hash, u.token_version)
+                for u in s.scalars(select(User).where(User.company_id == company_id))
+            ),
+            "audit": s.scalar(select(func.count()).where(AuditLog.company_id == company_id)),
+        }
+
+
+def test_matrix_covers_every_role_and_page() -> None:
+    assert set(MATRIX) == set(ROLES)
+    assert pages_for("admin") == list(PAGES)
+    assert pages_for("employee") == ["account"]
+    assert pages_for("interviewer") == ["candidates", "account"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_service_action_is_allowed_or_refused_as_the_matrix_says(
+    world: Database, role: str
+) -> None:
+    own, _ = _companies(world)
+    actor = _actor(world, own, role)
+    employee = _user(world, own, "employee")
+    for name, (permission, call) in _actions(world, actor, own).items():
+        if can(role, permission):
+            try:
+                call()
+            except ValidationError:
+                assert name == "change_password"  # reached the check of the current password
+        else:
+            before = _snapshot(world, own)
+            with pytest.raises(PermissionDeniedError):
+                call()
+            assert _snapshot(world, own) == before, name
+    if can(role, Permission.MANAGE_USERS):  # undo the writes for the next role
+        users.set_role(world.uow(), actor, employee.id, "employee")
+        users.set_active(world.uow(), actor, employee.id, True, NOW)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_other_companys_ids_are_not_found_and_nothing_changes(world: Database, role: str) -> None:
+    own, other = _companies(world)
+    actor = _actor(world, own, role)
+    before = _snapshot(world, other)
+    for name, (permission, call) in _actions(world, actor, other).items():
+        if name in ("view_candidate", "set_role", "disable", "reset_password"):
+            with pytest.raises((NotFoundError, PermissionDeniedError)):
+                call()
+            if can(role, permission):
+                with pytest.raises(NotFoundError):
+                    call()
+    assert _snapshot(world, other) == before
+
+
+def test_interviewers_see_only_their_candidates(world: Database) -> None:
+    own, _ = _companies(world)
+    interviewer = _actor(world, own, "interviewer")
+    talent = _actor(world, own, "talent_lead")
+    mine = candidates.list_candidates(world.uow(), interviewer, limit=200)
+    everyone = candidates.list_candidates(world.uow(), talent, limit=200)
+    assert 0 < mine.total < everyone.total
+    with world.uow() as uow:
+        interviewed = set(
+            uow.session.scalars(
+                select(Interview.candidate_id).where(
+                    Interview.interviewer_id == interviewer.user_id
+                )
+            )
+        )
+    assert {r.id for r in mine.rows} == interviewed
+    stranger = next(r.id for r in everyone.rows if r.id not in interviewed)
+    with pytest.raises(NotFoundError):
+        candidates.get_candidate_profile(world.uow(), interviewer, stranger)
+
+
+def test_viewing_a_profile_writes_an_audit_row(world: Database) -> None:
+    own, _ = _companies(world)
+    actor = _actor(world, own, "talent_lead")
+    candidate = _candidate_for(world, actor)
+
+    def views() -> int:
+        with world.uow() as uow:
+            return uow.session.scalar(
+                select(func.count()).where(
+                    AuditLog.action == "candidate.viewed",
+                    AuditLog.entity_id == str(candidate),
+                    AuditLog.actor_user_id == actor.user_id,
+                    AuditLog.company_id == own,
+                )
+            )
+
+    before = views()
+    candidates.get_candidate_profile(world.uow(), actor, candidate)
+    assert views() == before + 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_opens_or_refuses_as_the_matrix_says(
+    world: Database, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.config import get_settings
+
+    monkeypatch.setenv("PEOPLEOS_DATABASE_URL", world.url)
+    get_settings.cache_clear()
+    own, _ = _companies(world)
+    actor = _actor(world, own, role)
+    try:
+        for key, path in ROOT_PAGES.items():
+            at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+            at.session_state["_peopleos_routed"] = True
+            at.session_state["actor"] = actor
+            at.run()
+            assert not at.exception, (key, at.exception)
+            refused = [e.value for e in at.error if "does not allow" in e.value]
+            if can(role, PAGES[key]):
+                assert not refused and len(at.title) == 1, key
+            else:
+                assert refused and len(at.title) == 0, key
+    finally:
+        get_settings.cache_clear()
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]

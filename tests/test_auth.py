@@ -1,0 +1,143 @@
+"""Logins: lockout, per-client limit, session revocation, password policy."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.db import Database
+from core.models import AuditLog, Company, User
+from core.repositories.base import add_in_dependency_order
+from core.services import auth, users
+from core.services.errors import LoginBlockedError, ValidationError
+
+pytestmark = pytest.mark.db
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+PASSWORD = "a-long-enough-pass-1"
+
+
+def _people(db: Database, *names: str, role: str = "talent_lead") -> uuid.UUID:
+    company = Company(startupos_id=uuid.uuid4(), name=f"Co {uuid.uuid4().hex[:4]}", stage="seed")
+    rows: list[object] = [company]
+    for name in names:
+        rows.append(
+            User(
+                company_id=company.id,
+                username=name,
+                email=f"{name}@example.com",
+                full_name=name,
+                password_hash=auth.hash_password(PASSWORD, rounds=4),
+                role=role,
+            )
+        )
+    with db.uow() as uow:
+        add_in_dependency_order(uow.session, rows)
+        uow.commit()
+    return company.id
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(db: Database) -> None:
+    _people(db, "maya")
+    for i in range(5):
+        assert not auth.check_login(
+            db.uow(), "maya", "wrong-password!", "10.0.0.1", T0 + timedelta(minutes=i)
+        )
+    with pytest.raises(LoginBlockedError, match="minute"):
+        auth.check_login(db.uow(), "maya", PASSWORD, "10.0.0.2", T0 + timedelta(minutes=5))
+    # Still locked just before 15 minutes after the fifth failure, open after.
+    with pytest.raises(LoginBlockedError):
+        auth.check_login(db.uow(), "maya", PASSWORD, "10.0.0.2", T0 + timedelta(minutes=18))
+    assert auth.check_login(db.uow(), "Maya ", PASSWORD, "10.0.0.2", T0 + timedelta(minutes=20))
+    with db.uow() as uow:
+        actions = [a for a in uow.session.scalars(select(AuditLog.action))]
+    assert actions.count("login.failed") == 5
+    assert actions.count("login.blocked") == 2
+    assert actions.count("login.succeeded") == 1
+
+
+def test_four_failures_do_not_lock_and_success_resets_the_count(db: Database) -> None:
+    _people(db, "ravi")
+    for _ in range(2):
+        for i in range(4):
+            auth.check_login(db.uow(), "ravi", "nope-nope-nope", None, T0 + timedelta(seconds=i))
+        assert auth.check_login(db.uow(), "ravi", PASSWORD, None, T0 + timedelta(seconds=5))
+
+
+def test_failures_spread_over_more_than_the_window_do_not_lock(db: Database) -> None:
+    _people(db, "ines")
+    for i in range(8):
+        auth.check_login(db.uow(), "ines", "nope-nope-nope", None, T0 + timedelta(minutes=4 * i))
+    assert auth.check_login(db.uow(), "ines", PASSWORD, None, T0 + timedelta(minutes=33))
+
+
+def test_one_client_guessing_many_accounts_is_limited(db: Database) -> None:
+    names = [f"user{i}" for i in range(31)]
+    _people(db, *names)
+    for i, name in enumerate(names[:30]):
+        auth.check_login(
+            db.uow(), name, "wrong-password!", "203.0.113.9", T0 + timedelta(seconds=i)
+        )
+    with pytest.raises(LoginBlockedError):
+        auth.check_login(db.uow(), names[30], PASSWORD, "203.0.113.9", T0 + timedelta(minutes=1))
+    # Another client is not affected.
+    assert auth.check_login(
+        db.uow(), names[30], PASSWORD, "198.51.100.1", T0 + timedelta(minutes=1)
+    )
+
+
+def test_unknown_and_disabled_users_cannot_log_in(db: Database) -> None:
+    _people(db, "omar")
+    assert not auth.check_login(db.uow(), "nobody", PASSWORD, None, T0)
+    with db.uow() as uow:
+        uow.session.scalars(select(User)).one().is_active = False
+        uow.commit()
+    assert not auth.check_login(db.uow(), "omar", PASSWORD, None, T0)
+    assert auth.load_actor(db.uow(), "omar") is None
+
+
+def test_sessions_end_on_role_change_disable_and_password_change(db: Database) -> None:
+    company = _people(db, "lena")
+    admin = auth.Actor.system(company, "Co")
+    lena = auth.load_actor(db.uow(), "lena")
+    assert lena is not None and lena.role == "talent_lead"
+    users.set_role(db.uow(), admin, lena.user_id, "interviewer")
+    now = auth.load_actor(db.uow(), "lena", token_version=lena.token_version)
+    assert now is not None and now.role == "interviewer"  # takes effect on the next run
+    # A cookie issued before a password change no longer opens a session.
+    version = auth.change_password(db.uow(), now, PASSWORD, "brand-new-pass-42", T0)
+    assert version == lena.token_version + 1
+    assert auth.load_actor(db.uow(), "lena", token_version=lena.token_version) is None
+    assert auth.load_actor(db.uow(), "lena", cookie_issued_at=T0 - timedelta(hours=1)) is None
+    assert auth.load_actor(db.uow(), "lena", cookie_issued_at=T0 + timedelta(minutes=1))
+    assert auth.check_login(db.uow(), "lena", "brand-new-pass-42", None, T0)
+    # Log out everywhere ends this session too.
+    fresh = auth.load_actor(db.uow(), "lena")
+    auth.log_out_everywhere(db.uow(), fresh, T0 + timedelta(hours=1))
+    assert auth.load_actor(db.uow(), "lena", token_version=fresh.token_version) is None
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short", "at least 12"),
+        ("password1234", "too common"),
+        ("aaaaaaaaaaaaaaaa", "too common"),
+        (" leading-space-pass", "space"),
+        ("x" * 73, "at most 72"),
+    ],
+)
+def test_password_policy(password: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        auth.check_password_policy(password)
+
+
+def test_wrong_current_password_changes_nothing(db: Database) -> None:
+    _people(db, "nora")
+    nora = auth.load_actor(db.uow(), "nora")
+    with pytest.raises(ValidationError, match="current password"):
+        auth.change_password(db.uow(), nora, "not-my-password", "another-long-pass", T0)
+    assert auth.load_actor(db.uow(), "nora", token_version=nora.token_version) is not None
+    assert auth.check_login(db.uow(), "nora", PASSWORD, None, T0)
