@@ -15,15 +15,6 @@ from core.permissions import pages_for
 
 ROUTED_KEY = "_peopleos_routed"
 
-# Page key (core.permissions.PAGES) -> file, title, icon, section.
-PAGES = {
-    "overview": ("pages/overview.py", "Overview", ":material/dashboard:", "Hiring"),
-    "candidates": ("pages/candidates.py", "Candidates", ":material/groups:", "Hiring"),
-    "users": ("pages/users.py", "Users", ":material/manage_accounts:", "Admin"),
-    "audit_log": ("pages/audit_log.py", "Audit log", ":material/policy:", "Admin"),
-    "account": ("pages/account.py", "My account", ":material/person:", "You"),
-}
-
 
 def _serve() -> int:
     from streamlit.runtime.pages_manager import PagesManager
@@ -39,6 +30,7 @@ def _welcome() -> None:
 
 
 def _route() -> None:
+    from pages._components import PAGE_FILES
     from pages._session import current_actor, login_gate, logout_button
 
     st.set_page_config(page_title="PeopleOS", page_icon=":material/diversity_3:", layout="wide")
@@ -55,7 +47,7 @@ def _route() -> None:
     st.session_state["actor"] = actor
     sections: dict[str, list[st.Page]] = {}
     for i, key in enumerate(pages_for(actor.role)):
-        path, title, icon, section = PAGES[key]
+        path, title, icon, section = PAGE_FILES[key]
         sections.setdefault(section, []).append(
             st.Page(path, title=title, icon=icon, url_path=key, default=i == 0)
         )

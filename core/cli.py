@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from core.config import SettingsError, get_settings
 from core.db import Database
 from core.permissions import ROLES
-from core.services import auth, database, demo, users
+from core.services import auth, database, users
 from core.services.errors import PeopleOSError, ValidationError
 
 
@@ -97,6 +97,8 @@ def _db(args: argparse.Namespace, url: str) -> int:
 
 
 def _demo(args: argparse.Namespace, url: str, password: str) -> int:
+    from core.services import demo  # loads the ML stack; only this command needs it
+
     db = Database(url)
     try:
         if args.reset:

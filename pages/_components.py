@@ -20,6 +20,15 @@ from core.services.auth import Actor
 
 ROUTED_KEY = "_peopleos_routed"  # set by app.py on every run, before the page runs
 
+# Page key (core.permissions.PAGES) -> file, title, icon, navigation section.
+PAGE_FILES = {
+    "overview": ("pages/overview.py", "Overview", ":material/dashboard:", "Hiring"),
+    "candidates": ("pages/candidates.py", "Candidates", ":material/groups:", "Hiring"),
+    "users": ("pages/users.py", "Users", ":material/manage_accounts:", "Admin"),
+    "audit_log": ("pages/audit_log.py", "Audit log", ":material/policy:", "Admin"),
+    "account": ("pages/account.py", "My account", ":material/person:", "You"),
+}
+
 
 def require(permission: Permission) -> Actor:
     """The acting user, or stop the page: not opened through app.py, or not allowed."""

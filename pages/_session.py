@@ -28,9 +28,10 @@ _ACTOR_KEYS = ("company_id", _VERSION_KEY)
 def client_address() -> str | None:
     """The browser's address; behind our own proxy, the first X-Forwarded-For hop."""
     forwarded = st.context.headers.get("X-Forwarded-For")
-    if forwarded:
+    if isinstance(forwarded, str) and forwarded:
         return forwarded.split(",")[0].strip()[:64]
-    return st.context.ip_address
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None  # None outside a real server
 
 
 class _Directory(dict):

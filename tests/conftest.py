@@ -148,3 +148,29 @@ def app_env(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
     yield seeded_url
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def world(new_database_url: Callable[[], str]) -> Iterator[Database]:
+    """A small demo world (two companies, every role) per test module, for tests that write."""
+    from core.services import demo
+
+    url = new_database_url()
+    database_service.upgrade(url)
+    db = Database(url)
+    demo.seed_demo(
+        db.uow(), companies=2, candidates=80, seed=5, as_of=DEMO_AS_OF, password=DEMO_PASSWORD
+    )
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def world_app(world: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """The app (run in-process by AppTest) pointed at the module's writable world."""
+    from core.config import get_settings
+
+    monkeypatch.setenv("PEOPLEOS_DATABASE_URL", world.url)
+    get_settings.cache_clear()
+    yield world
+    get_settings.cache_clear()

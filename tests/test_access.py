@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,26 +13,12 @@ from streamlit.testing.v1 import AppTest
 from core.db import Database
 from core.models import AuditLog, Candidate, Company, Interview, User
 from core.permissions import MATRIX, PAGES, ROLES, Permission, can, pages_for
-from core.services import analytics, audit, auth, candidates, database, demo, users
+from core.services import analytics, audit, auth, candidates, users
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
-from tests.conftest import DEMO_AS_OF, DEMO_PASSWORD
 
 pytestmark = pytest.mark.db
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
 ROOT_PAGES = {key: f"pages/{key}.py" for key in PAGES}
-
-
-@pytest.fixture(scope="module")
-def world(new_database_url: Callable[[], str]) -> Iterator[Database]:
-    """Two companies with every role each; a module of its own because tests write."""
-    url = new_database_url()
-    database.upgrade(url)
-    db = Database(url)
-    demo.seed_demo(
-        db.uow(), companies=2, candidates=80, seed=5, as_of=DEMO_AS_OF, password=DEMO_PASSWORD
-    )
-    yield db
-    db.dispose()
 
 
 def _companies(db: Database) -> tuple[uuid.UUID, uuid.UUID]:

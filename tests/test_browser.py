@@ -16,6 +16,9 @@ import httpx
 import pytest
 
 from core.db import Database
+from core.permissions import PAGES, ROLES, pages_for
+from pages._components import PAGE_FILES
+from tests.conftest import DEMO_PASSWORD
 from tests.helpers import company_ids_by_name, expected_overview
 
 pytestmark = pytest.mark.browser
@@ -93,19 +96,36 @@ def _wait_for_streamlit(page) -> None:  # noqa: ANN001 - playwright Page
     page.wait_for_function('document.querySelectorAll("[data-testid=stSkeleton]").length === 0')
 
 
+def _browser(p, chromium_path: str):  # noqa: ANN001, ANN202 - playwright objects
+    return p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+
+
+def _log_in(page, url: str, username: str, password: str = DEMO_PASSWORD) -> None:  # noqa: ANN001
+    page.goto(url, timeout=60_000)
+    _wait_for_streamlit(page)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Login").click()
+    _wait_for_streamlit(page)
+
+
+def _sidebar_pages(page) -> list[str]:  # noqa: ANN001
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    # Each link reads '<icon name>\n\n<title>'; the title is the last line.
+    return [text.strip().splitlines()[-1] for text in links.all_inner_texts()]
+
+
 def test_overview_renders_in_chromium(
     chromium_path: str, app_url: str, seeded_db: Database, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    first_company = sorted(company_ids_by_name(seeded_db).items())[0]
-    expected = expected_overview(seeded_db, first_company[1])
+    expected = expected_overview(seeded_db, company_ids_by_name(seeded_db)["Quillpay"])
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        browser = _browser(p, chromium_path)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(app_url, timeout=60_000)
-            _wait_for_streamlit(page)
+            _log_in(page, app_url, "founder.quillpay")
             page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
             metrics = page.locator('[data-testid="stMetric"]')
             expect(metrics).to_have_count(4, timeout=30_000)
@@ -116,9 +136,55 @@ def test_overview_renders_in_chromium(
             expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=30_000)
             _wait_for_streamlit(page)
             page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+            # The login cookie keeps the session across a reload.
+            page.reload()
+            _wait_for_streamlit(page)
+            expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
             shot = os.environ.get("PEOPLEOS_SCREENSHOT_DIR")
             if shot:
                 shutil.copy(tmp_path / "overview.png", Path(shot) / "overview.png")
+        finally:
+            browser.close()
+
+
+def test_without_login_every_page_url_shows_only_the_login(
+    chromium_path: str, app_url: str
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p, chromium_path)
+        try:
+            page = browser.new_page()
+            for key in ["", *PAGES]:
+                page.goto(f"{app_url}/{key}", timeout=60_000)
+                _wait_for_streamlit(page)
+                expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+                assert page.locator('[data-testid="stMetric"]').count() == 0, key
+                assert page.locator('[data-testid="stDataFrame"]').count() == 0, key
+                assert _sidebar_pages(page) == [], key
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_after_login_the_sidebar_lists_exactly_the_roles_pages(
+    chromium_path: str, app_url: str, role: str
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    short = {"talent_lead": "talent"}.get(role, role)
+    titles = {key: entry[1] for key, entry in PAGE_FILES.items()}
+    with sync_playwright() as p:
+        browser = _browser(p, chromium_path)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            _log_in(page, app_url, f"{short}.quillpay")
+            page.get_by_role("button", name="Log out", exact=True).wait_for(timeout=30_000)
+            allowed = [titles[k] for k in pages_for(role)]
+            # Streamlit shows no page menu for a single page; that page opens by itself.
+            assert _sidebar_pages(page) == (allowed if len(allowed) > 1 else [])
+            page.get_by_role("heading", name=allowed[0]).wait_for(timeout=30_000)
         finally:
             browser.close()
 

@@ -104,3 +104,81 @@ def test_demo_seed_rejects_bad_sizes(new_database_url: Callable[[], str]) -> Non
     result = _cli("demo", "seed", "--companies", "0", url=url)
     assert result.returncode == 2
     assert "--companies must be between" in result.stderr
+
+
+def test_users_commands_manage_accounts_with_passwords_from_stdin(
+    new_database_url: Callable[[], str],
+) -> None:
+    url = new_database_url()
+    assert _cli("db", "upgrade", url=url).returncode == 0
+    seeded = _cli(
+        "demo",
+        "seed",
+        "--companies",
+        "1",
+        "--candidates",
+        "30",
+        "--seed",
+        "2",
+        "--as-of",
+        "2026-11-01",
+        url=url,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    company = "Quillpay"
+    created = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core.cli",
+            "users",
+            "create",
+            "--company",
+            company,
+            "--username",
+            "Ops.Lead",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "Ops Lead",
+            "--role",
+            "talent_lead",
+            "--password-stdin",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PEOPLEOS_DATABASE_URL": url},
+        input="a-long-pass-for-ops\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Created ops.lead (talent_lead)" in created.stdout
+    assert "a-long-pass-for-ops" not in created.stdout + created.stderr
+    listed = _cli("users", "list", "--company", company, url=url)
+    assert "ops.lead" in listed.stdout and "talent_lead" in listed.stdout
+    assert _cli("users", "set-role", "ops.lead", "interviewer", url=url).returncode == 0
+    assert _cli("users", "disable", "ops.lead", url=url).returncode == 0
+    listed = _cli("users", "list", "--company", company, url=url)
+    line = next(x for x in listed.stdout.splitlines() if x.startswith("ops.lead"))
+    assert "interviewer" in line and "disabled" in line
+    weak = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core.cli",
+            "users",
+            "reset-password",
+            "ops.lead",
+            "--password-stdin",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PEOPLEOS_DATABASE_URL": url},
+        input="short\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert weak.returncode == 2 and "at least 12" in weak.stderr
+    missing = _cli("users", "disable", "nobody", url=url)
+    assert missing.returncode == 2 and "No user 'nobody'" in missing.stderr

@@ -1,0 +1,81 @@
+"""AppTest of the pages behind the login: data changes and profile views are audited."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db import Database
+from core.models import AuditLog, User
+from tests.helpers import login_app
+
+pytestmark = pytest.mark.db
+
+
+def _audit_count(db: Database, action: str) -> int:
+    with db.uow() as uow:
+        return uow.session.scalar(select(func.count()).where(AuditLog.action == action))
+
+
+def _input(at, label: str):
+    return next(t for t in at.text_input if t.label == label)
+
+
+def test_admin_adds_a_user_through_the_page_and_it_is_audited(world_app: Database) -> None:
+    before = _audit_count(world_app, "user.created")
+    at = login_app("admin.quillpay", "users")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Users"
+    _input(at, "Username").input("ops.quillpay")
+    _input(at, "Full name").input("Ola Ops")
+    _input(at, "Email").input("ola@example.com")
+    _input(at, "First password (at least 12 characters)").input("a-long-enough-pass-1")
+    next(b for b in at.button if b.label == "Add user").click().run()
+    assert not at.exception, at.exception
+    assert _audit_count(world_app, "user.created") == before + 1
+    with world_app.uow() as uow:
+        assert uow.session.scalars(select(User).where(User.username == "ops.quillpay")).one()
+
+
+def test_bad_input_on_the_users_page_shows_a_message_and_changes_nothing(
+    world_app: Database,
+) -> None:
+    before = _audit_count(world_app, "user.created")
+    at = login_app("admin.quillpay", "users")
+    _input(at, "Username").input("x")
+    next(b for b in at.button if b.label == "Add user").click().run()
+    assert any("Username must be" in e.value for e in at.error)
+    assert _audit_count(world_app, "user.created") == before
+
+
+def test_opening_a_candidate_profile_is_audited(world_app: Database) -> None:
+    before = _audit_count(world_app, "candidate.viewed")
+    at = login_app("talent.quillpay", "candidates")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Candidates"
+    picker = next(s for s in at.selectbox if s.label == "Open a profile")
+    at = picker.select_index(1).run()
+    assert not at.exception, at.exception
+    assert _audit_count(world_app, "candidate.viewed") == before + 1
+    assert at.text, "the resume is shown as plain text"
+
+
+def test_audit_log_page_lists_entries_and_offers_csv(world_app: Database) -> None:
+    at = login_app("admin.quillpay", "audit_log")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Audit log"
+    assert len(at.dataframe) == 1
+    assert any(c.value.endswith(" of 1") or "entries" in c.value for c in at.caption)
+
+
+def test_password_change_through_the_account_page_is_audited(world_app: Database) -> None:
+    before = _audit_count(world_app, "user.password_changed")
+    at = login_app("employee.quillpay", "account")
+    assert at.title[0].value == "My account"
+    _input(at, "Current password").input("peopleos-demo-2026")
+    _input(at, "New password (at least 12 characters)").input("my-new-secret-77")
+    _input(at, "Repeat the new password").input("my-new-secret-77")
+    next(b for b in at.button if b.label == "Change password").click().run()
+    assert not at.exception, at.exception
+    assert any("Password changed" in s.value for s in at.success)
+    assert _audit_count(world_app, "user.password_changed") == before + 1
