@@ -124,6 +124,7 @@ def test_sessions_end_on_role_change_disable_and_password_change(db: Database) -
     [
         ("short", "at least 12"),
         ("password1234", "too common"),
+        ("Qwertyuiop123", "too common"),  # listed in data/common_passwords.txt
         ("aaaaaaaaaaaaaaaa", "too common"),
         (" leading-space-pass", "space"),
         ("x" * 73, "at most 72"),

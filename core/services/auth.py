@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import bcrypt
 
+from core.config import PROJECT_ROOT
 from core.db import UnitOfWork
 from core.models import User
 from core.permissions import Permission, can
@@ -28,26 +30,16 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_BYTES = 72
 ACCOUNT_LOGIN_LIMIT = Limit(count=5, window=timedelta(minutes=15), block=timedelta(minutes=15))
 CLIENT_LOGIN_LIMIT = Limit(count=30, window=timedelta(minutes=15), block=timedelta(minutes=15))
-_COMMON_PASSWORDS = frozenset(
-    {
-        "password1234",
-        "123456789012",
-        "qwertyuiop12",
-        "qwertyuiopas",
-        "iloveyou1234",
-        "passwordpassword",
-        "password12345",
-        "letmeinletmein",
-        "welcome12345",
-        "administrator",
-        "changeme1234",
-        "abcdefghijkl",
-        "111111111111",
-        "000000000000",
-        "trustno1trustno1",
-        "correcthorsebatterystaple",
-    }
-)
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (data/common_passwords.txt), lower-case."""
+    path = PROJECT_ROOT / "data" / "common_passwords.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
 # Compared against when the username is unknown, so both paths cost one bcrypt check.
 _DUMMY_HASH = bcrypt.hashpw(b"peopleos-timing-equaliser", bcrypt.gensalt(rounds=12)).decode()
 
@@ -87,7 +79,7 @@ def check_password_policy(password: str) -> None:
         raise ValidationError("Password must not start or end with a space.")
     if len(password.encode()) > MAX_PASSWORD_BYTES:
         raise ValidationError(f"Password must be at most {MAX_PASSWORD_BYTES} bytes long.")
-    if password.lower() in _COMMON_PASSWORDS or len(set(password)) < 4:
+    if password.lower() in _common_passwords() or len(set(password)) < 4:
         raise ValidationError("That password is too common; choose another.")
 
 
