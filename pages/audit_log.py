@@ -52,7 +52,7 @@ table(
     ],
     empty="No audit entries match these filters.",
 )
-st.number_input("Page", 1, pages, value=min(page_no, pages), key="audit_page")
+st.columns([1, 5])[0].number_input("Page", 1, pages, value=min(page_no, pages), key="audit_page")
 if page.total:
     everything = audit.list_audit(uow(), actor, **filters, limit=None)
     st.download_button(

@@ -55,7 +55,9 @@ table(
     ],
     empty="No candidates match these filters.",
 )
-st.number_input("Page", 1, pages, value=min(page_no, pages), key="candidates_page")
+st.columns([1, 5])[0].number_input(
+    "Page", 1, pages, value=min(page_no, pages), key="candidates_page"
+)
 
 if result.rows:
     names = {r.id: f"{r.full_name} · {r.role_title or 'no role'}" for r in result.rows}

@@ -136,7 +136,11 @@ def test_overview_renders_in_chromium(
             expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=30_000)
             _wait_for_streamlit(page)
             page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
-            # The login cookie keeps the session across a reload.
+            # The login cookie (written by a component in the browser) keeps the session.
+            deadline = time.monotonic() + 20
+            while not any(c["name"] == "peopleos_session" for c in page.context.cookies()):
+                assert time.monotonic() < deadline, "the login cookie was never set"
+                page.wait_for_timeout(200)
             page.reload()
             _wait_for_streamlit(page)
             expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
