@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -39,6 +40,10 @@ class Settings:
     log_level: str
     demo_password: str
     session_hours: float
+    startupos_url: str | None = None
+    startupos_token: str | None = None
+    slack_webhook_url: str | None = None
+    smtp_url: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -102,7 +107,33 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         demo_password=env.get("PEOPLEOS_DEMO_PASSWORD", "").strip() or DEFAULT_DEMO_PASSWORD,
         session_hours=_session_hours(env.get("PEOPLEOS_SESSION_HOURS", "8")),
+        startupos_url=_http_url(env, "PEOPLEOS_STARTUPOS_URL"),
+        startupos_token=env.get("PEOPLEOS_STARTUPOS_TOKEN", "").strip() or None,
+        slack_webhook_url=_http_url(env, "PEOPLEOS_SLACK_WEBHOOK_URL"),
+        smtp_url=_smtp_url(env),
     )
+
+
+def _http_url(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"{name} must be an http(s) URL, not '{raw}'.")
+    return raw.rstrip("/")
+
+
+def _smtp_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("PEOPLEOS_SMTP_URL", "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise SettingsError(
+            "PEOPLEOS_SMTP_URL must look like smtp://user:password@host:587?from=hr@example.com"
+        )
+    return raw
 
 
 def _session_hours(raw: str) -> float:
