@@ -8,12 +8,17 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 
-from core.config import SettingsError, get_settings
+from core.config import PROJECT_ROOT, Settings, SettingsError, get_settings
 from core.db import Database
+from core.integrations.startupos import StartupOSClient
+from core.integrations.startupos_fake import FakeStartupOS
 from core.permissions import ROLES
-from core.services import auth, database, users
+from core.services import auth, database, sync, users
 from core.services.errors import PeopleOSError, ValidationError
+
+DEMO_EXPORT_AS_OF = date(2026, 11, 1)
 
 
 def _out(text: str = "") -> None:
@@ -47,6 +52,26 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument(
         "--if-empty", action="store_true", help="do nothing when the database holds any company"
     )
+    ex = dm.add_parser("export-startupos", help="write the demo companies as a StartupOS export")
+    ex.add_argument("path")
+    ex.add_argument("--companies", type=int, default=3)
+    ex.add_argument("--candidates", type=int, default=400)
+    ex.add_argument("--seed", type=int, default=7)
+    ex.add_argument("--as-of", type=date.fromisoformat, default=DEMO_EXPORT_AS_OF)
+
+    sy = groups.add_parser("sync", help="StartupOS sync").add_subparsers(dest="cmd", required=True)
+    run = sy.add_parser("run", help="sync one company from PEOPLEOS_STARTUPOS_URL")
+    run.add_argument("--company", required=True, help="StartupOS company id, or a company name")
+    run.add_argument("--full", action="store_true", help="ignore the incremental cursor")
+    imp = sy.add_parser("import-file", help="import a StartupOS export file")
+    imp.add_argument("path")
+
+    fake = groups.add_parser("startupos-fake", help="serve the demo data over the StartupOS API")
+    fake.add_argument("--port", type=int, default=8765)
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--token", default="demo-token")
+    fake.add_argument("--export", default=str(PROJECT_ROOT / "data" / "startupos_demo_export.json"))
+
     us = groups.add_parser("users", help="user accounts").add_subparsers(dest="cmd", required=True)
     create = us.add_parser("create", help="add a user (password read from a prompt or stdin)")
     create.add_argument("--company", required=True, help="company name or id")
@@ -78,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db(args, settings.database_url)
         if args.group == "users":
             return _users(args, settings.database_url)
+        if args.group == "sync":
+            return _sync(args, settings)
+        if args.group == "startupos-fake":
+            return _fake(args)
         return _demo(args, settings.database_url, settings.demo_password)
     except (SettingsError, PeopleOSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
@@ -99,6 +128,13 @@ def _db(args: argparse.Namespace, url: str) -> int:
 def _demo(args: argparse.Namespace, url: str, password: str) -> int:
     from core.services import demo  # loads the ML stack; only this command needs it
 
+    if args.cmd == "export-startupos":
+        export = demo.export_startupos(
+            companies=args.companies, candidates=args.candidates, seed=args.seed, as_of=args.as_of
+        )
+        Path(args.path).write_text(json.dumps(export, indent=1, sort_keys=True) + "\n")
+        _out(f"Wrote {len(export['companies'])} companies to {args.path}.")
+        return 0
     db = Database(url)
     try:
         if args.reset:
@@ -178,6 +214,58 @@ def _users(args: argparse.Namespace, url: str) -> int:
                 _out(f"Password of {target.username} reset; their sessions have ended.")
     finally:
         db.dispose()
+    return 0
+
+
+def _sync(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database(settings.database_url)
+    now = datetime.now(UTC)
+    try:
+        if args.cmd == "import-file":
+            path = Path(args.path)
+            if not path.is_file():
+                raise ValidationError(f"No file at {path}.")
+            reports = sync.import_file(db.uow, path.read_bytes(), now=now, actor="cli")
+        else:
+            if not settings.startupos_url or not settings.startupos_token:
+                raise ValidationError(
+                    "Set PEOPLEOS_STARTUPOS_URL and PEOPLEOS_STARTUPOS_TOKEN to sync over the API."
+                )
+            startupos_id = sync.resolve_startupos_id(db.uow(), args.company)
+            client = StartupOSClient(settings.startupos_url, settings.startupos_token)
+            try:
+                reports = [
+                    sync.run_sync(
+                        db.uow, client, startupos_id, full=args.full, now=now, actor="cli"
+                    )
+                ]
+            finally:
+                client.close()
+    finally:
+        db.dispose()
+    failed = False
+    for r in reports:
+        if r.status == "failed":
+            failed = True
+            sys.stderr.write(f"error: {r.sync_type} sync failed: {r.error}\n")
+        else:
+            _out(f"{r.company_name}: {r.sync_type} sync {r.status} {json.dumps(r.counts)}")
+    return 1 if failed else 0
+
+
+def _fake(args: argparse.Namespace) -> int:
+    export = json.loads(Path(args.export).read_text())
+    server = FakeStartupOS(export, token=args.token)
+    _out(
+        f"Serving {len(server.companies)} StartupOS companies on http://{args.host}:{args.port}"
+        f" (token: {args.token}). Ctrl-C stops."
+    )
+    for company_id, entry in server.companies.items():
+        _out(f"  {company_id}  {entry['company']['name']}")
+    try:
+        server.serve_forever(args.host, args.port)
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

@@ -1042,3 +1042,45 @@ def generate_world(
     builder.link_employee_users()
     builder.pulse()
     return builder.finish()
+
+
+def startupos_export(world: World) -> dict[str, Any]:
+    """The world's companies as a StartupOS export file (docs/startupos.md)."""
+    stamp = datetime.combine(world.as_of, time(), UTC).isoformat()
+    companies = []
+    for row in world.companies:
+        snap = row["snapshot"]
+        profile = dict(snap["company"])
+        profile.update(values=list(snap["values"]), team_size=row["team_size"], updated_at=stamp)
+        team = [
+            {
+                "id": m["id"],
+                "name": m["name"],
+                "title": m["title"],
+                "department": m["department"],
+                "start_date": m["start_date"],
+                "end_date": None,
+                "seniority": m["seniority"],
+                "updated_at": datetime.combine(
+                    date.fromisoformat(m["start_date"]), time(), UTC
+                ).isoformat(),
+            }
+            for m in snap["team"]
+        ]
+        metrics = [
+            {
+                "metric": name,
+                "month": point["month"],
+                "value": point["value"],
+                "updated_at": f"{point['month']}-01T00:00:00+00:00",
+            }
+            for name, series in snap["metrics"].items()
+            for point in series
+        ]
+        companies.append({"company": profile, "team": team, "metrics": metrics})
+    return {
+        "format": "startupos-export",
+        "version": 1,
+        "exported_at": stamp,
+        "companies": companies,
+    }

@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from core.db import UnitOfWork
+from core.integrations.startupos import CompanySnapshot
 from core.models import (
     Candidate,
     Company,
@@ -33,7 +34,7 @@ from core.repositories.users import UserRepository
 from core.services.auth import hash_password
 from core.services.errors import ValidationError
 from ml.baseline import BASELINE_NAME, BASELINE_VERSION, BaselineSuccessModel
-from ml.synthetic import FEATURES, World, generate_history, generate_world
+from ml.synthetic import FEATURES, World, generate_history, generate_world, startupos_export
 
 MAX_COMPANIES = 12
 MAX_CANDIDATES = 20_000
@@ -142,9 +143,11 @@ def _build_objects(
     objects: list[Any] = []
     counts: dict[str, int] = {}
     names = {c["id"]: c["name"] for c in world.companies}
-    for row in world.companies:
+    exported = startupos_export(world)["companies"]
+    for row, entry in zip(world.companies, exported, strict=True):
         fields = dict(row)
-        snapshot = fields.pop("snapshot")
+        fields.pop("snapshot")
+        snapshot = CompanySnapshot(entry["company"], entry["team"], entry["metrics"])
         objects.append(Company(**fields, updated_at=fields["created_at"]))
         objects.append(
             StartuposSync(
@@ -152,8 +155,13 @@ def _build_objects(
                 company_id=fields["id"],
                 sync_type="file",
                 sync_status="succeeded",
-                data_snapshot=snapshot,
-                counts={"team": len(snapshot.get("team", []))},
+                data_snapshot=entry,
+                counts={
+                    "company": "created",
+                    "team_received": len(snapshot.team),
+                    "metrics_received": len(snapshot.metrics),
+                    "cursor": snapshot.cursor,
+                },
                 synced_at=fields["created_at"],
                 created_at=fields["created_at"],
             )
@@ -278,3 +286,8 @@ def _registry_rows(world: World, baseline_auc: float) -> list[ModelVersion]:
             created_at=trained_at,
         ),
     ]
+
+
+def export_startupos(*, companies: int, candidates: int, seed: int, as_of: date) -> dict[str, Any]:
+    """The demo world's companies as a StartupOS export (what data/ ships)."""
+    return startupos_export(generate_world(companies, candidates, seed, as_of))
