@@ -15,7 +15,7 @@ from core.db import Database
 from core.integrations.startupos import StartupOSClient
 from core.integrations.startupos_fake import FakeStartupOS
 from core.permissions import ROLES
-from core.services import auth, database, sync, users
+from core.services import analytics, auth, company_dna, database, sync, users
 from core.services.errors import PeopleOSError, ValidationError
 
 DEMO_EXPORT_AS_OF = date(2026, 11, 1)
@@ -152,6 +152,8 @@ def _demo(args: argparse.Namespace, url: str, password: str) -> int:
     finally:
         db.dispose()
     _out(report.message)
+    if report.created:
+        _scan_demo_companies(url)
     if report.wiped is not None:
         _out(f"Wiped: {json.dumps(report.wiped)}")
     if report.created:
@@ -267,6 +269,21 @@ def _fake(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _scan_demo_companies(url: str) -> None:
+    """Give every demo company its DNA profile, as a first scan after the import would."""
+    from ml.embeddings import Embedder
+
+    db = Database(url)
+    encoder = Embedder()
+    try:
+        for company in analytics.list_companies(db.uow()):
+            actor = auth.Actor.system(company.id, company.name, label="demo")
+            company_dna.scan_company(db.uow(), actor, encoder, datetime.now(UTC))
+            _out(f"Scanned the DNA of {company.name}.")
+    finally:
+        db.dispose()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 class Permission(StrEnum):
     VIEW_OVERVIEW = "view_overview"
+    VIEW_COMPANY_DNA = "view_company_dna"
+    RUN_COMPANY_SYNC = "run_company_sync"  # StartupOS sync, export import, DNA scan
     VIEW_CANDIDATES = "view_candidates"  # interviewers: only candidates they interview
     VIEW_ALL_CANDIDATES = "view_all_candidates"
     MANAGE_USERS = "manage_users"
@@ -21,6 +23,8 @@ MATRIX: dict[str, frozenset[Permission]] = {
     "founder": frozenset(
         {
             Permission.VIEW_OVERVIEW,
+            Permission.VIEW_COMPANY_DNA,
+            Permission.RUN_COMPANY_SYNC,
             Permission.VIEW_CANDIDATES,
             Permission.VIEW_ALL_CANDIDATES,
             Permission.MANAGE_OWN_ACCOUNT,
@@ -29,6 +33,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
     "talent_lead": frozenset(
         {
             Permission.VIEW_OVERVIEW,
+            Permission.VIEW_COMPANY_DNA,
             Permission.VIEW_CANDIDATES,
             Permission.VIEW_ALL_CANDIDATES,
             Permission.MANAGE_OWN_ACCOUNT,
@@ -41,6 +46,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
 # Page key -> the permission that opens it. app.py builds the navigation from this.
 PAGES: dict[str, Permission] = {
     "overview": Permission.VIEW_OVERVIEW,
+    "company_dna": Permission.VIEW_COMPANY_DNA,
     "candidates": Permission.VIEW_CANDIDATES,
     "users": Permission.MANAGE_USERS,
     "audit_log": Permission.VIEW_AUDIT_LOG,

@@ -23,6 +23,7 @@ ROUTED_KEY = "_peopleos_routed"  # set by app.py on every run, before the page r
 # Page key (core.permissions.PAGES) -> file, title, icon, navigation section.
 PAGE_FILES = {
     "overview": ("pages/overview.py", "Overview", ":material/dashboard:", "Hiring"),
+    "company_dna": ("pages/company_dna.py", "Company DNA", ":material/genetics:", "Company"),
     "candidates": ("pages/candidates.py", "Candidates", ":material/groups:", "Hiring"),
     "users": ("pages/users.py", "Users", ":material/manage_accounts:", "Admin"),
     "audit_log": ("pages/audit_log.py", "Audit log", ":material/policy:", "Admin"),
@@ -77,3 +78,11 @@ STAGE_LABELS = {
     "series_c": "Series C",
     "growth": "Growth",
 }
+
+
+@st.cache_resource(show_spinner="Loading the language model…")
+def embedder() -> Any:
+    """The MiniLM embedder, loaded once per process and shared (read-only)."""
+    from ml.embeddings import Embedder
+
+    return Embedder()

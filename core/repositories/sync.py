@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from core.models import Company, Employee, StartuposSync
+from core.models import Company, CompanyDnaDimension, Employee, StartuposSync
 from core.repositories.base import Repository
 
 
@@ -52,3 +52,21 @@ class SyncRepository(Repository):
 
     def add_employee(self, employee: Employee) -> None:
         self.session.add(employee)
+
+
+class CompanyDnaRepository(Repository):
+    def add(self, row: CompanyDnaDimension) -> None:
+        self.session.add(row)
+
+    def list(self, company_id: uuid.UUID, dimension_type: str, limit: int = 50) -> list:
+        return list(
+            self.session.scalars(
+                select(CompanyDnaDimension)
+                .where(
+                    CompanyDnaDimension.company_id == company_id,
+                    CompanyDnaDimension.dimension_type == dimension_type,
+                )
+                .order_by(CompanyDnaDimension.created_at.desc())
+                .limit(limit)
+            )
+        )

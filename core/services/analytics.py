@@ -71,6 +71,12 @@ class Overview:
         return statistics.median(days) if days else None
 
 
+def list_companies(uow: UnitOfWork) -> list[CompanySummary]:
+    """Every company (tenant), by name: for the CLI and the worker, never for a page."""
+    with uow:
+        return [_summary(c) for c in CompanyRepository(uow.session).list_all()]
+
+
 def get_overview(uow: UnitOfWork, actor: Actor, now: datetime) -> Overview:
     """Pipeline by stage, open roles and hires of the actor's company."""
     actor.require(Permission.VIEW_OVERVIEW)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from core.config import Settings
 from core.db import UnitOfWork
 from core.integrations.startupos import (
     CompanySnapshot,
@@ -22,9 +23,11 @@ from core.integrations.startupos import (
     parse_export,
 )
 from core.models import Company, Employee, StartuposSync
+from core.permissions import Permission
 from core.repositories.audit import AuditRepository
 from core.repositories.companies import CompanyRepository
 from core.repositories.sync import SyncRepository
+from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 
 MAX_EXPORT_BYTES = 20 * 1024 * 1024
@@ -235,3 +238,57 @@ def resolve_startupos_id(uow: UnitOfWork, company: str) -> str:
         if found is None:
             raise NotFoundError(f"No company '{company}'.")
         return str(found.startupos_id)
+
+
+def _company_startupos_id(uow: UnitOfWork, actor: Actor) -> str:
+    actor.require(Permission.RUN_COMPANY_SYNC)
+    with uow:
+        company = CompanyRepository(uow.session).get(actor.company_id)
+        if company is None:
+            raise NotFoundError("Company not found.")
+        return str(company.startupos_id)
+
+
+def sync_my_company(
+    uow_factory: Callable[[], UnitOfWork],
+    actor: Actor,
+    client: StartupOSClient,
+    *,
+    full: bool,
+    now: datetime,
+) -> SyncReport:
+    """ "Sync now" from the app: the actor's own company only."""
+    startupos_id = _company_startupos_id(uow_factory(), actor)
+    return run_sync(uow_factory, client, startupos_id, full=full, now=now, actor=actor.username)
+
+
+def import_for_my_company(
+    uow_factory: Callable[[], UnitOfWork], actor: Actor, content: bytes, *, now: datetime
+) -> SyncReport:
+    """Import the actor's company from an uploaded export; other companies in it are ignored."""
+    startupos_id = _company_startupos_id(uow_factory(), actor)
+    try:
+        data = json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValidationError("The file is not JSON (expected a StartupOS export).") from None
+    entries = data.get("companies") if isinstance(data, dict) else None
+    mine = [
+        e
+        for e in entries or []
+        if isinstance(e, dict)
+        and isinstance(e.get("company"), dict)
+        and e["company"].get("id") == startupos_id
+    ]
+    if not mine:
+        raise ValidationError(f"This export holds no data for {actor.company_name}.")
+    only = {**data, "companies": mine}
+    return import_file(uow_factory, json.dumps(only).encode(), now=now, actor=actor.username)[0]
+
+
+def startupos_client(settings: Settings) -> StartupOSClient:
+    """A client for the configured StartupOS server, or a clear error when none is set."""
+    if not settings.startupos_url or not settings.startupos_token:
+        raise ValidationError(
+            "StartupOS is not configured: set PEOPLEOS_STARTUPOS_URL and PEOPLEOS_STARTUPOS_TOKEN."
+        )
+    return StartupOSClient(settings.startupos_url, settings.startupos_token)

@@ -1,0 +1,172 @@
+"""Company DNA: the profile scanned from StartupOS data, its history, sync and scan."""
+
+from datetime import UTC, datetime
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.config import get_settings
+from core.permissions import Permission
+from core.services import company_dna, sync
+from core.services.errors import PeopleOSError
+from pages._components import embedder, require, table, uow, when
+
+actor = require(Permission.VIEW_COMPANY_DNA)
+st.title("Company DNA")
+view = company_dna.get_company_dna(uow(), actor)
+profile = view.profile
+
+if actor.can(Permission.RUN_COMPANY_SYNC):
+    settings = get_settings()
+    a, b, c = st.columns([1, 1, 2])
+    if a.button("Scan now", type="primary"):
+        with st.status("Scanning the latest StartupOS data…", expanded=True) as status:
+            try:
+                st.write("Reading mission and values with the language model…")
+                result = company_dna.scan_company(uow(), actor, embedder(), datetime.now(UTC))
+            except PeopleOSError as exc:
+                status.update(label=str(exc), state="error")
+            else:
+                for change in result.changes:
+                    st.write(change)
+                status.update(label="Scan complete", state="complete")
+                st.rerun()
+    if b.button(
+        "Sync now",
+        disabled=not settings.startupos_url,
+        help=None if settings.startupos_url else "Set PEOPLEOS_STARTUPOS_URL to sync.",
+    ):
+        with st.status("Syncing from StartupOS…") as status:
+            report = None
+            try:
+                client = sync.startupos_client(settings)
+                try:
+                    report = sync.sync_my_company(
+                        uow, actor, client, full=False, now=datetime.now(UTC)
+                    )
+                finally:
+                    client.close()
+            except PeopleOSError as exc:
+                status.update(label=str(exc), state="error")
+            if report is not None:
+                state = "complete" if report.status == "succeeded" else "error"
+                status.update(
+                    label=f"Sync {report.status}: {report.error or report.counts}", state=state
+                )
+    upload = c.file_uploader("Import a StartupOS export (JSON)", type=["json"])
+    if upload is not None and c.button("Import"):
+        try:
+            report = sync.import_for_my_company(
+                uow, actor, upload.getvalue(), now=datetime.now(UTC)
+            )
+        except PeopleOSError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Imported: {report.counts}")
+
+if profile is None:
+    st.info("No scan yet. Sync or import StartupOS data, then press Scan now.")
+    st.stop()
+
+st.caption(f"Scanned {when(view.scanned_at)} with {profile['scanner_version']}")
+k1, k2, k3, k4 = st.columns(4)
+k1.metric("Stage", profile["stage_label"])
+k2.metric("Team", profile["team_size"])
+k3.metric("Runway (months)", profile["runway_months"] if profile["runway_months"] else "—")
+velocity = profile["velocity"]
+k4.metric(
+    "Velocity",
+    f"{velocity['label']} ({velocity['score']})" if velocity["score"] is not None else "unknown",
+)
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Culture DNA")
+    dims = profile["culture"]
+    radar = go.Figure(
+        go.Scatterpolar(
+            r=[d["score"] for d in dims] + [dims[0]["score"]],
+            theta=[d["name"] for d in dims] + [dims[0]["name"]],
+            fill="toself",
+        )
+    )
+    radar.update_layout(
+        polar={"radialaxis": {"range": [0, 100]}},
+        height=380,
+        margin={"l": 40, "r": 40, "t": 20, "b": 20},
+        showlegend=False,
+    )
+    st.plotly_chart(radar, width="stretch")
+    table(
+        [
+            {
+                "Dimension": d["name"],
+                "Score": d["score"],
+                "Evidence": " · ".join(d["evidence"]) or "no clear statement",
+            }
+            for d in dims
+        ],
+        empty="No culture dimensions.",
+    )
+with right:
+    st.subheader("Velocity")
+    for line in velocity["evidence"]:
+        st.write(f"- {line}")
+    for name, label in (
+        ("mrr_usd", "MRR (USD)"),
+        ("headcount", "Headcount"),
+        ("releases_per_month", "Releases per month"),
+    ):
+        series = view.metrics.get(name)
+        if series:
+            chart = go.Figure(
+                go.Scatter(x=[m for m, _ in series], y=[v for _, v in series], mode="lines+markers")
+            )
+            chart.update_layout(
+                title=label, height=200, margin={"l": 10, "r": 10, "t": 30, "b": 10}
+            )
+            st.plotly_chart(chart, width="stretch")
+
+st.subheader("Team gaps and hiring priorities")
+table(
+    [
+        {
+            "Hire": p["title"],
+            "Department": p["department"],
+            "Priority": p["priority"],
+            "Why": p["reason"],
+        }
+        for p in profile["hiring_priorities"]
+    ],
+    empty="No gaps found for this stage and team.",
+)
+for rec in profile["recommendations"]:
+    st.write(f"- {rec}")
+
+history, syncs = st.tabs(["Scan history", "Sync history"])
+history.dataframe(
+    [
+        {
+            "When": when(s.scanned_at),
+            "Scanner": s.scanner_version,
+            "What changed": " ".join(s.changes),
+        }
+        for s in view.scans
+    ],
+    hide_index=True,
+    width="stretch",
+)
+syncs.dataframe(
+    [
+        {
+            "When": when(s.created_at),
+            "Type": s.sync_type,
+            "Status": s.status,
+            "Counts": str(s.counts),
+            "Error": s.error or "",
+        }
+        for s in view.syncs
+    ],
+    hide_index=True,
+    width="stretch",
+)
