@@ -150,3 +150,20 @@ def _session_hours(raw: str) -> float:
 def get_settings() -> Settings:
     """The process-wide settings (read once)."""
     return load_settings()
+
+
+def worker_intervals(env: Mapping[str, str] | None = None) -> dict[str, float]:
+    """Worker timing in seconds, from PEOPLEOS_WORKER_* (defaults suit production)."""
+    source = os.environ if env is None else env
+    defaults = {"outbox": 60.0, "requests": 10.0, "lease": 60.0}
+    out = {}
+    for key, default in defaults.items():
+        name = f"PEOPLEOS_WORKER_{key.upper()}_SECONDS"
+        try:
+            value = float(source.get(name, default))
+        except ValueError:
+            raise SettingsError(f"{name} must be a number of seconds.") from None
+        if not 0.5 <= value <= 86_400:
+            raise SettingsError(f"{name} must be between 0.5 and 86400 seconds.")
+        out[key] = value
+    return out

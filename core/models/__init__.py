@@ -15,6 +15,7 @@ from core.models.rate_limits import RateLimitEvent
 from core.models.roles import Role
 from core.models.sync import StartuposSync
 from core.models.users import User
+from core.models.worker import JobRequest, JobRun, WorkerLease
 
 SEED_TABLES = (
     "companies",
@@ -53,5 +54,8 @@ __all__ = [
     "RateLimitEvent",
     "Role",
     "StartuposSync",
+    "JobRequest",
+    "JobRun",
     "User",
+    "WorkerLease",
 ]

@@ -1,0 +1,211 @@
+"""The PeopleOS worker: `python -m core.worker` runs the schedule; `--once JOB` runs one job.
+
+Exactly one worker runs the schedule: a worker first takes the database lease
+(``worker_leases``), renews it while it runs, and a second worker waits as a standby until
+the lease lapses. Each run is also recorded in ``job_runs``, unique per job and schedule
+slot, so even two schedulers could not run the same slot twice. Jobs live in APScheduler's
+SQLAlchemy job store in the same database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from core.config import SettingsError, get_settings, worker_intervals
+from core.db import Database
+from core.services import notifications, worker_jobs
+
+log = logging.getLogger("peopleos.worker")
+
+# Job id -> (period used for its once-per-slot key, trigger arguments).
+HOUR = timedelta(hours=1)
+_state: dict[str, Any] = {}
+
+
+def _db() -> Database:
+    if "db" not in _state:
+        _state["db"] = Database(get_settings().database_url)
+    return _state["db"]
+
+
+def _encoder() -> Any:
+    if "encoder" not in _state:
+        from ml.embeddings import Embedder
+
+        _state["encoder"] = Embedder()
+    return _state["encoder"]
+
+
+def _senders() -> dict[str, Any]:
+    if "senders" not in _state:
+        _state["senders"] = notifications.senders_from_settings(get_settings())
+    return _state["senders"]
+
+
+def _run(job_id: str, period: timedelta, work: Callable[[datetime], dict[str, Any]]) -> str:
+    now = datetime.now(UTC)
+    return worker_jobs.run_once(
+        _db(),
+        job_id,
+        worker_jobs.slot(now, period),
+        _state.get("name", "cli"),
+        lambda: work(now),
+    )
+
+
+# Module-level functions: APScheduler's database job store keeps references to them.
+def job_outbox_dispatch() -> str:
+    period = timedelta(seconds=worker_intervals()["outbox"])
+    return _run(
+        "outbox_dispatch", period, lambda now: worker_jobs.dispatch_outbox(_db(), _senders(), now)
+    )
+
+
+def job_requests() -> str:
+    period = timedelta(seconds=worker_intervals()["requests"])
+    return _run(
+        "job_requests",
+        period,
+        lambda now: worker_jobs.process_requests(_db(), get_settings(), _encoder, now),
+    )
+
+
+def job_sync_incremental() -> str:
+    return _run(
+        "sync_incremental",
+        HOUR,
+        lambda now: worker_jobs.sync_all(_db(), get_settings(), full=False, now=now),
+    )
+
+
+def job_sync_full() -> str:
+    return _run(
+        "sync_full",
+        timedelta(days=1),
+        lambda now: worker_jobs.sync_all(_db(), get_settings(), full=True, now=now),
+    )
+
+
+def job_dna_rescan() -> str:
+    return _run(
+        "dna_rescan",
+        timedelta(minutes=15),
+        lambda now: worker_jobs.rescan_changed(_db(), _encoder(), now),
+    )
+
+
+JOBS: dict[str, Callable[[], str]] = {
+    "outbox_dispatch": job_outbox_dispatch,
+    "job_requests": job_requests,
+    "sync_incremental": job_sync_incremental,
+    "sync_full": job_sync_full,
+    "dna_rescan": job_dna_rescan,
+}
+
+
+def build_scheduler(db: Database) -> BlockingScheduler:
+    intervals = worker_intervals()
+    scheduler = BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=db.engine), "internal": MemoryJobStore()},
+        # A late run is still worth doing within 5 minutes; missed runs collapse into one.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        timezone="UTC",
+    )
+    add = scheduler.add_job
+    add(
+        job_outbox_dispatch,
+        "interval",
+        seconds=intervals["outbox"],
+        id="outbox_dispatch",
+        replace_existing=True,
+    )
+    add(
+        job_requests,
+        "interval",
+        seconds=intervals["requests"],
+        id="job_requests",
+        replace_existing=True,
+    )
+    add(job_sync_incremental, "interval", hours=1, id="sync_incremental", replace_existing=True)
+    add(job_sync_full, "cron", hour=3, minute=0, id="sync_full", replace_existing=True)
+    add(job_dna_rescan, "interval", minutes=15, id="dna_rescan", replace_existing=True)
+    return scheduler
+
+
+def serve(name: str, stop: threading.Event) -> int:
+    """Wait for the lease, then run the schedule until stopped or the lease is lost."""
+    db = _db()
+    ttl = timedelta(seconds=worker_intervals()["lease"])
+    while not stop.is_set():
+        if worker_jobs.acquire_lease(db, name, datetime.now(UTC), ttl):
+            break
+        log.info("another worker holds the schedule; standing by")
+        stop.wait(ttl.total_seconds() / 3)
+    if stop.is_set():
+        return 0
+    log.info("worker %s runs the schedule", name)
+    scheduler = build_scheduler(db)
+
+    def renew() -> None:
+        if not worker_jobs.acquire_lease(db, name, datetime.now(UTC), ttl):
+            log.error("lost the schedule lease; stopping")
+            scheduler.shutdown(wait=False)
+
+    scheduler.add_job(
+        renew, "interval", seconds=ttl.total_seconds() / 3, id="lease", jobstore="internal"
+    )
+    watcher = threading.Thread(
+        target=lambda: (stop.wait(), scheduler.shutdown(wait=True)), daemon=True
+    )
+    watcher.start()
+    try:
+        scheduler.start()
+    finally:
+        worker_jobs.release_lease(db, name, datetime.now(UTC))
+        log.info("worker %s stopped", name)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core.worker", description=__doc__)
+    parser.add_argument("--once", choices=sorted(JOBS), help="run one job now and exit")
+    parser.add_argument("--name", default=f"{socket.gethostname()}:{os.getpid()}")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("PEOPLEOS_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    # httpx logs full request URLs at INFO; a Slack webhook URL is a secret.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        get_settings()
+        worker_intervals()
+    except SettingsError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    _state["name"] = args.name
+    if args.once:
+        status = JOBS[args.once]()
+        sys.stdout.write(f"{args.once}: {status}\n")
+        return 0 if status in ("succeeded", "skipped") else 1
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return serve(args.name, stop)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

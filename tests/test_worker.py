@@ -1,0 +1,161 @@
+"""The worker: one schedule across processes, each slot once, requests from the app."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.config import load_settings
+from core.db import Database
+from core.integrations.startupos_fake import FakeStartupOS
+from core.models import Company, JobRun
+from core.services import auth, database, sync, worker_jobs
+from core.services.errors import PermissionDeniedError
+from ml.embeddings import Embedder
+
+pytestmark = pytest.mark.db
+ROOT = Path(__file__).resolve().parents[1]
+EXPORT = json.loads((ROOT / "data" / "startupos_demo_export.json").read_text())
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def _worker(url: str, name: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "PEOPLEOS_DATABASE_URL": url,
+        "PEOPLEOS_WORKER_OUTBOX_SECONDS": "1",
+        "PEOPLEOS_WORKER_REQUESTS_SECONDS": "1",
+        "PEOPLEOS_WORKER_LEASE_SECONDS": "3",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "core.worker", "--name", name],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _runs(db: Database, job_id: str) -> list[tuple[datetime, str]]:
+    with db.uow() as uow:
+        return [
+            (r.scheduled_for, r.worker)
+            for r in uow.session.scalars(select(JobRun).where(JobRun.job_id == job_id))
+        ]
+
+
+def test_two_workers_started_at_once_run_each_slot_once(
+    new_database_url: Callable[[], str],
+) -> None:
+    url = new_database_url()
+    database.upgrade(url)
+    first, second = _worker(url, "alpha"), _worker(url, "beta")
+    try:
+        time.sleep(8)
+    finally:
+        for proc in (first, second):
+            proc.send_signal(signal.SIGTERM)
+        outputs = [proc.communicate(timeout=30)[0] for proc in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], outputs
+    db = Database(url)
+    try:
+        runs = _runs(db, "outbox_dispatch")
+        slots = [s for s, _ in runs]
+        assert len(runs) >= 3, outputs
+        assert len(slots) == len(set(slots))  # every slot ran once
+        assert len({w for _, w in runs}) == 1  # one worker held the schedule
+        assert any("standing by" in out for out in outputs)
+        # The lease was released on SIGTERM, so a new worker can start at once.
+        assert worker_jobs.acquire_lease(db, "gamma", datetime.now(UTC), timedelta(seconds=5))
+    finally:
+        db.dispose()
+
+
+def test_a_standby_worker_takes_over_when_the_holder_dies(
+    new_database_url: Callable[[], str],
+) -> None:
+    url = new_database_url()
+    database.upgrade(url)
+    holder = _worker(url, "holder")
+    time.sleep(3)
+    standby = _worker(url, "standby")
+    try:
+        time.sleep(2)
+        holder.kill()  # no clean shutdown: the lease must lapse
+        holder.wait(timeout=10)
+        time.sleep(7)
+    finally:
+        standby.send_signal(signal.SIGTERM)
+        standby.communicate(timeout=30)
+    db = Database(url)
+    try:
+        workers = [w for _, w in sorted(_runs(db, "job_requests"))]
+        assert workers[0] == "holder" and workers[-1] == "standby"
+        slots = [s for s, _ in _runs(db, "job_requests")]
+        assert len(slots) == len(set(slots))
+    finally:
+        db.dispose()
+
+
+def test_run_once_skips_a_slot_that_already_ran(db: Database) -> None:
+    calls = []
+    first = worker_jobs.run_once(db, "demo", NOW, "a", lambda: calls.append(1) or {"n": 1})
+    second = worker_jobs.run_once(db, "demo", NOW, "b", lambda: calls.append(2) or {"n": 2})
+    failed = worker_jobs.run_once(db, "demo", NOW + timedelta(minutes=1), "a", lambda: 1 / 0)
+    assert (first, second, failed) == ("succeeded", "skipped", "failed")
+    assert calls == [1]
+    with db.uow() as uow:
+        broken = uow.session.scalars(select(JobRun).where(JobRun.status == "failed")).one()
+        assert "ZeroDivisionError" in broken.error
+
+
+def test_requests_from_the_app_are_carried_out_by_the_worker(db: Database) -> None:
+    server = FakeStartupOS(EXPORT, token="tok")
+    url = server.start()
+    try:
+        sync.import_file(db.uow, json.dumps(EXPORT).encode(), now=NOW)
+        with db.uow() as uow:
+            company = uow.session.scalars(select(Company).where(Company.name == "Quillpay")).one()
+        founder = auth.Actor(None, "founder", "F", "founder", company.id, company.name)
+        first = worker_jobs.request_job(db.uow(), founder, "sync")
+        again = worker_jobs.request_job(db.uow(), founder, "sync")
+        assert first.id == again.id  # one open request per kind
+        worker_jobs.request_job(db.uow(), founder, "dna_scan")
+        settings = load_settings({"PEOPLEOS_STARTUPOS_URL": url, "PEOPLEOS_STARTUPOS_TOKEN": "tok"})
+        result = worker_jobs.process_requests(db, settings, Embedder, NOW)
+        assert result == {"processed": 2}
+        views = worker_jobs.list_requests(db.uow(), founder)
+        assert {v.kind: v.status for v in views} == {"sync": "succeeded", "dna_scan": "succeeded"}
+        with db.uow() as uow:
+            assert uow.session.get(Company, company.id).dna_profile is not None
+        talent = auth.Actor(None, "t", "T", "talent_lead", company.id, company.name)
+        with pytest.raises(PermissionDeniedError):
+            worker_jobs.request_job(db.uow(), talent, "sync")
+    finally:
+        server.stop()
+
+
+def test_once_runs_one_job_and_reports_it(new_database_url: Callable[[], str]) -> None:
+    url = new_database_url()
+    database.upgrade(url)
+    result = subprocess.run(
+        [sys.executable, "-m", "core.worker", "--once", "sync_incremental"],
+        cwd=ROOT,
+        env={**os.environ, "PEOPLEOS_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "sync_incremental: succeeded" in result.stdout
