@@ -46,8 +46,8 @@ MATRIX: dict[str, frozenset[Permission]] = {
 # Page key -> the permission that opens it. app.py builds the navigation from this.
 PAGES: dict[str, Permission] = {
     "overview": Permission.VIEW_OVERVIEW,
-    "company_dna": Permission.VIEW_COMPANY_DNA,
     "candidates": Permission.VIEW_CANDIDATES,
+    "company_dna": Permission.VIEW_COMPANY_DNA,
     "users": Permission.MANAGE_USERS,
     "audit_log": Permission.VIEW_AUDIT_LOG,
     "account": Permission.MANAGE_OWN_ACCOUNT,

@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.config import get_settings
 from core.permissions import Permission
-from core.services import company_dna, sync
+from core.services import company_dna, sync, worker_jobs
 from core.services.errors import PeopleOSError
 from pages._components import embedder, require, table, uow, when
 
@@ -17,7 +16,6 @@ view = company_dna.get_company_dna(uow(), actor)
 profile = view.profile
 
 if actor.can(Permission.RUN_COMPANY_SYNC):
-    settings = get_settings()
     a, b, c = st.columns([1, 1, 2])
     if a.button("Scan now", type="primary"):
         with st.status("Scanning the latest StartupOS data…", expanded=True) as status:
@@ -31,28 +29,13 @@ if actor.can(Permission.RUN_COMPANY_SYNC):
                     st.write(change)
                 status.update(label="Scan complete", state="complete")
                 st.rerun()
-    if b.button(
-        "Sync now",
-        disabled=not settings.startupos_url,
-        help=None if settings.startupos_url else "Set PEOPLEOS_STARTUPOS_URL to sync.",
-    ):
-        with st.status("Syncing from StartupOS…") as status:
-            report = None
-            try:
-                client = sync.startupos_client(settings)
-                try:
-                    report = sync.sync_my_company(
-                        uow, actor, client, full=False, now=datetime.now(UTC)
-                    )
-                finally:
-                    client.close()
-            except PeopleOSError as exc:
-                status.update(label=str(exc), state="error")
-            if report is not None:
-                state = "complete" if report.status == "succeeded" else "error"
-                status.update(
-                    label=f"Sync {report.status}: {report.error or report.counts}", state=state
-                )
+    if b.button("Sync now", help="The worker syncs from StartupOS within seconds."):
+        try:
+            request = worker_jobs.request_job(uow(), actor, "sync")
+        except PeopleOSError as exc:
+            st.error(str(exc))
+        else:
+            st.toast(f"Sync requested ({request.status}); the worker picks it up shortly.")
     upload = c.file_uploader("Import a StartupOS export (JSON)", type=["json"])
     if upload is not None and c.button("Import"):
         try:
@@ -143,7 +126,7 @@ table(
 for rec in profile["recommendations"]:
     st.write(f"- {rec}")
 
-history, syncs = st.tabs(["Scan history", "Sync history"])
+history, syncs, requests = st.tabs(["Scan history", "Sync history", "Requests"])
 history.dataframe(
     [
         {
@@ -166,6 +149,21 @@ syncs.dataframe(
             "Error": s.error or "",
         }
         for s in view.syncs
+    ],
+    hide_index=True,
+    width="stretch",
+)
+requests.dataframe(
+    [
+        {
+            "When": when(r.created_at),
+            "What": r.kind,
+            "By": r.requested_by,
+            "Status": r.status,
+            "Done": when(r.finished_at),
+            "Error": r.error or "",
+        }
+        for r in worker_jobs.list_requests(uow(), actor)
     ],
     hide_index=True,
     width="stretch",

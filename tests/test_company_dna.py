@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,13 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from core.db import Database
-from core.models import AuditLog, Company, CompanyDnaDimension, StartuposSync
+from core.models import (
+    AuditLog,
+    Company,
+    CompanyDnaDimension,
+    Notification,
+    StartuposSync,
+)
 from core.services import auth, company_dna, sync
 from core.services.errors import PermissionDeniedError, ValidationError
 from ml import dna
@@ -98,7 +104,7 @@ def test_scan_service_stores_profile_history_and_audit(db: Database, encoder: Em
     admin = auth.Actor.system(company.id, company.name)
     first = company_dna.scan_company(db.uow(), admin, encoder, NOW)
     assert first.changes == ["First scan."]
-    again = company_dna.scan_company(db.uow(), admin, encoder, NOW)
+    again = company_dna.scan_company(db.uow(), admin, encoder, NOW + timedelta(minutes=5))
     assert again.changes == ["No change since the previous scan."]
     view = company_dna.get_company_dna(db.uow(), admin)
     assert view.profile == first.profile and len(view.scans) == 2
@@ -109,6 +115,10 @@ def test_scan_service_stores_profile_history_and_audit(db: Database, encoder: Em
             select(func.count()).where(AuditLog.action == "company_dna.scanned")
         )
         stored = uow.session.get(Company, company.id)
+        outbox = uow.session.scalar(
+            select(func.count()).where(Notification.event_type == "dna_scan_done")
+        )
+        assert outbox == 2  # written in the scan's own transaction
         assert stored.dna_profile["scanner_version"] == dna.SCANNER_VERSION
     assert parts == {"stage", "culture", "velocity", "team"} and audits == 2
 

@@ -12,7 +12,9 @@ from core.models import CompanyDnaDimension
 from core.permissions import Permission
 from core.repositories.audit import AuditRepository
 from core.repositories.companies import CompanyRepository
+from core.repositories.notifications import NotificationRepository
 from core.repositories.sync import CompanyDnaRepository, SyncRepository
+from core.services import notifications
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 from ml import dna
@@ -106,6 +108,15 @@ def scan_company(uow: UnitOfWork, actor: Actor, encoder: TextEncoder, now: datet
             entity_id=str(company.id),
             summary={"changes": changes[:10]},
             client_address=actor.client_address,
+        )
+        notifications.enqueue(
+            NotificationRepository(uow.session),
+            company_id=company.id,
+            event_type="dna_scan_done",
+            channel="slack",
+            subject=f"Company DNA updated for {company.name}",
+            body="\n".join(changes[:10]),
+            dedupe_key=f"dna_scan_done:{company.id}:{now.isoformat()}",
         )
         uow.commit()
     return ScanResult(profile, changes, now)
