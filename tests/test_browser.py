@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -107,6 +108,12 @@ def _log_in(page, url: str, username: str, password: str = DEMO_PASSWORD) -> Non
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Login").click()
     _wait_for_streamlit(page)
+    # The login cookie is written by a component in the browser, which then reruns the app.
+    deadline = time.monotonic() + 20
+    while not any(c["name"] == "peopleos_session" for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "the login cookie was never set"
+        page.wait_for_timeout(200)
+    _wait_for_streamlit(page)
 
 
 def _sidebar_pages(page) -> list[str]:  # noqa: ANN001
@@ -126,7 +133,7 @@ def test_overview_renders_in_chromium(
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             _log_in(page, app_url, "founder.quillpay")
-            page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
+            page.get_by_role("heading", name="Overview").first.wait_for(timeout=30_000)
             metrics = page.locator('[data-testid="stMetric"]')
             expect(metrics).to_have_count(4, timeout=30_000)
             open_roles = metrics.filter(has_text="Open roles")
@@ -136,14 +143,10 @@ def test_overview_renders_in_chromium(
             expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=30_000)
             _wait_for_streamlit(page)
             page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
-            # The login cookie (written by a component in the browser) keeps the session.
-            deadline = time.monotonic() + 20
-            while not any(c["name"] == "peopleos_session" for c in page.context.cookies()):
-                assert time.monotonic() < deadline, "the login cookie was never set"
-                page.wait_for_timeout(200)
+            # The login cookie keeps the session across a reload.
             page.reload()
             _wait_for_streamlit(page)
-            expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=30_000)
+            expect(page.get_by_role("heading", name="Overview").first).to_be_visible(timeout=30_000)
             shot = os.environ.get("PEOPLEOS_SCREENSHOT_DIR")
             if shot:
                 shutil.copy(tmp_path / "overview.png", Path(shot) / "overview.png")
@@ -188,7 +191,7 @@ def test_after_login_the_sidebar_lists_exactly_the_roles_pages(
             allowed = [titles[k] for k in pages_for(role)]
             # Streamlit shows no page menu for a single page; that page opens by itself.
             assert _sidebar_pages(page) == (allowed if len(allowed) > 1 else [])
-            page.get_by_role("heading", name=allowed[0]).wait_for(timeout=30_000)
+            page.get_by_role("heading", name=allowed[0]).first.wait_for(timeout=30_000)
         finally:
             browser.close()
 
@@ -209,5 +212,36 @@ def test_plain_streamlit_run_serves_no_page_without_the_router(
             expect(page.get_by_text("Open PeopleOS from its home page")).to_be_visible()
             assert page.locator('[data-testid="stMetric"]').count() == 0
             assert page.locator('[data-testid="stDataFrame"]').count() == 0
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("username", ["founder.quillpay", "talent.northwind", "founder.helix"])
+def test_company_dna_page_renders_for_each_demo_company(
+    chromium_path: str, app_url: str, seeded_db: Database, username: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from core.services import auth, company_dna
+    from ml.embeddings import Embedder
+
+    actor = auth.load_actor(seeded_db.uow(), username)
+    system = auth.Actor.system(actor.company_id, actor.company_name)
+    company_dna.scan_company(seeded_db.uow(), system, Embedder(), datetime.now(UTC))
+    with sync_playwright() as p:
+        browser = _browser(p, chromium_path)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            _log_in(page, app_url, username)
+            page.get_by_role("link", name="Company DNA").click()
+            _wait_for_streamlit(page)
+            expect(page.get_by_role("heading", name="Company DNA").first).to_be_visible()
+            expect(page.get_by_text("Culture DNA").first).to_be_visible()
+            expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
+            assert page.locator('[data-testid="stMetric"]').count() == 4
+            page.screenshot(path=str(tmp_path / "dna.png"), full_page=True)
+            shot = os.environ.get("PEOPLEOS_SCREENSHOT_DIR")
+            if shot:
+                shutil.copy(tmp_path / "dna.png", Path(shot) / f"dna-{username}.png")
         finally:
             browser.close()
