@@ -20,6 +20,10 @@ run: setup
 	$(PY) -m core.cli demo seed --if-empty
 	$(PY) app.py --server.port $(PORT)
 
+worker: setup
+	$(PY) -m core.cli db upgrade
+	$(PY) -m core.worker
+
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from core.db import Database
 from core.integrations.startupos import StartupOSClient
 from core.integrations.startupos_fake import FakeStartupOS
-from core.models import Company, Employee, StartuposSync
+from core.models import Company, Employee, Notification, StartuposSync
 from core.services import sync
 from core.services.errors import ValidationError
 from ml.synthetic import generate_world, startupos_export
@@ -98,6 +98,9 @@ def test_persistent_errors_fail_the_sync_and_keep_the_previous_data(db, fake) ->
     after = _state(db)
     assert after["employees"] == before["employees"]
     assert after["syncs"][-1] == ("full", "failed")
+    with db.uow() as uow:
+        alert = uow.session.scalars(select(Notification)).one()
+        assert alert.event_type == "sync_failed" and "503" in alert.body
     # The next run picks the change up: nothing was lost.
     report = _sync(db, url, full=True, now=NOW + timedelta(hours=2))
     assert report.status == "succeeded" and report.counts["team_updated"] == 1

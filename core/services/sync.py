@@ -26,7 +26,9 @@ from core.models import Company, Employee, StartuposSync
 from core.permissions import Permission
 from core.repositories.audit import AuditRepository
 from core.repositories.companies import CompanyRepository
+from core.repositories.notifications import NotificationRepository
 from core.repositories.sync import SyncRepository
+from core.services import notifications
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 
@@ -117,6 +119,18 @@ def _record_failure(
     )
     with uow:
         SyncRepository(uow.session).add(row)
+        if company_id is not None:
+            # Announced in the same transaction; one message per company and hour at most.
+            hour = now.replace(minute=0, second=0, microsecond=0).isoformat()
+            notifications.enqueue(
+                NotificationRepository(uow.session),
+                company_id=company_id,
+                event_type="sync_failed",
+                channel="slack",
+                subject="StartupOS sync failed",
+                body=f"The {sync_type} sync failed and will be retried. Error: {error[:300]}",
+                dedupe_key=f"sync_failed:{company_id}:{hour}",
+            )
         uow.commit()
     return SyncReport(row.id, company_id, None, sync_type, "failed", {}, error)
 

@@ -104,27 +104,9 @@ def sync_all(db: Database, settings: Settings, *, full: bool, now: datetime) -> 
         for _, name, startupos_id in _companies(db):
             report = sync.run_sync(db.uow, client, startupos_id, full=full, now=now, actor="worker")
             results[name] = report.status
-            if report.status == "failed" and report.company_id is not None:
-                _notify_sync_failed(db, report.company_id, name, report.error or "", now)
     finally:
         client.close()
     return results
-
-
-def _notify_sync_failed(
-    db: Database, company_id: uuid.UUID, name: str, error: str, now: datetime
-) -> None:
-    with db.uow() as uow:
-        notifications.enqueue(
-            notifications.NotificationRepository(uow.session),
-            company_id=company_id,
-            event_type="sync_failed",
-            channel="slack",
-            subject=f"StartupOS sync failed for {name}",
-            body=f"The sync will be retried. Error: {error[:300]}",
-            dedupe_key=f"sync_failed:{company_id}:{slot(now, timedelta(hours=1)).isoformat()}",
-        )
-        uow.commit()
 
 
 def rescan_changed(db: Database, encoder: TextEncoder, now: datetime) -> dict[str, Any]:
