@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 import bcrypt
 
@@ -60,6 +61,15 @@ class Actor:
 
     def can(self, permission: Permission) -> bool:
         return can(self.role, permission)
+
+    def audit_fields(self) -> dict[str, Any]:
+        """Who did it, for an audit row: name, user id, company and client address."""
+        return {
+            "actor": self.username,
+            "actor_user_id": self.user_id,
+            "company_id": self.company_id,
+            "client_address": self.client_address,
+        }
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
@@ -204,13 +214,10 @@ def change_password(uow: UnitOfWork, actor: Actor, current: str, new: str, now: 
         user.password_hash = new_hash
         version = revoke_sessions(user, now)
         AuditRepository(uow.session).add(
-            actor=actor.username,
-            actor_user_id=actor.user_id,
-            company_id=actor.company_id,
+            **actor.audit_fields(),
             action="user.password_changed",
             entity_type="user",
             entity_id=str(user.id),
-            client_address=actor.client_address,
         )
         uow.commit()
     return version
@@ -223,13 +230,10 @@ def log_out_everywhere(uow: UnitOfWork, actor: Actor, now: datetime) -> None:
         user = _own_user(uow, actor)
         revoke_sessions(user, now)
         AuditRepository(uow.session).add(
-            actor=actor.username,
-            actor_user_id=actor.user_id,
-            company_id=actor.company_id,
+            **actor.audit_fields(),
             action="user.sessions_revoked",
             entity_type="user",
             entity_id=str(user.id),
-            client_address=actor.client_address,
         )
         uow.commit()
 

@@ -170,13 +170,10 @@ def get_candidate_profile(
             interviews=interviews,
         )
         AuditRepository(uow.session).add(
-            actor=actor.username,
-            actor_user_id=actor.user_id,
-            company_id=actor.company_id,
+            **actor.audit_fields(),
             action="candidate.viewed",
             entity_type="candidate",
             entity_id=str(candidate.id),
-            client_address=actor.client_address,
         )
         uow.commit()
     return profile

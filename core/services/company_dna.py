@@ -100,14 +100,11 @@ def scan_company(uow: UnitOfWork, actor: Actor, encoder: TextEncoder, now: datet
                 )
             )
         AuditRepository(uow.session).add(
-            actor=actor.username,
-            actor_user_id=actor.user_id,
-            company_id=company.id,
+            **actor.audit_fields(),
             action="company_dna.scanned",
             entity_type="company",
             entity_id=str(company.id),
             summary={"changes": changes[:10]},
-            client_address=actor.client_address,
         )
         notifications.enqueue(
             NotificationRepository(uow.session),

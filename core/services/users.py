@@ -166,12 +166,9 @@ def _keep_an_admin(uow: UnitOfWork, actor: Actor, user: User) -> None:
 
 def _audit(uow: UnitOfWork, actor: Actor, action: str, user: User, changes: dict | None) -> None:
     AuditRepository(uow.session).add(
-        actor=actor.username,
-        actor_user_id=actor.user_id,
-        company_id=actor.company_id,
+        **actor.audit_fields(),
         action=action,
         entity_type="user",
         entity_id=str(user.id),
         summary=changes,
-        client_address=actor.client_address,
     )
