@@ -34,6 +34,22 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | Lite
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table by copy, drop and rename; with foreign keys on, the
+        # drop would cascade and delete every child row. Off for the migration only; it is a
+        # no-op inside a transaction, so it runs before the migration's transaction begins.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+    try:
+        _migrate(connection)
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+
+
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -53,3 +53,69 @@ def test_downgrade_to_base_removes_every_table_and_upgrade_works_again(
     assert database.current_revision(url) is None
     database.upgrade(url)
     assert database.current_revision(url) == database.head_revision()
+
+
+def test_migrating_down_and_up_keeps_every_row(new_database_url: Callable[[], str]) -> None:
+    """Batch migrations rebuild SQLite tables; no row may be lost through cascades."""
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from core.db import Database
+    from core.services import demo
+
+    url = new_database_url()
+    database.upgrade(url)
+    db = Database(url)
+    try:
+        demo.seed_demo(
+            db.uow(),
+            companies=1,
+            candidates=30,
+            seed=2,
+            as_of=date(2026, 11, 1),
+            password="peopleos-demo-2026",
+        )
+        tables = (
+            "companies",
+            "roles",
+            "candidates",
+            "users",
+            "interviews",
+            "hires",
+            "employees",
+            "culture_pulse_checks",
+            "onboarding_checkpoints",
+        )
+
+        def counts() -> dict[str, int]:
+            with db.engine.connect() as conn:
+                return {
+                    t: conn.execute(
+                        select(func.count()).select_from(Base.metadata.tables[t])
+                    ).scalar()
+                    for t in tables
+                }
+
+        before = counts()
+        assert all(before.values())
+        with db.engine.connect() as conn:
+            interviewers = conn.execute(
+                select(func.count()).where(
+                    Base.metadata.tables["interviews"].c.interviewer_id.is_not(None)
+                )
+            ).scalar()
+        database.downgrade(url, "0001")
+        database.upgrade(url)
+        assert counts() == before
+        with db.engine.connect() as conn:
+            assert (
+                conn.execute(
+                    select(func.count()).where(
+                        Base.metadata.tables["interviews"].c.interviewer_id.is_not(None)
+                    )
+                ).scalar()
+                == interviewers
+            )
+    finally:
+        db.dispose()
