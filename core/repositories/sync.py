@@ -37,6 +37,9 @@ class SyncRepository(Repository):
             select(Company).where(Company.startupos_id == startupos_id)
         ).one_or_none()
 
+    def slug_taken(self, slug: str) -> bool:
+        return self.session.scalar(select(Company.id).where(Company.slug == slug)) is not None
+
     def add_company(self, company: Company) -> None:
         self.session.add(company)
         self.session.flush()

@@ -143,7 +143,11 @@ def _apply(
     company = repo.company_by_startupos_id(_startupos_uuid(profile["id"]))
     values = {name: profile.get(name) for name in _COMPANY_FIELDS}
     if company is None:
-        company = Company(startupos_id=_startupos_uuid(profile["id"]), **values)
+        company = Company(
+            startupos_id=_startupos_uuid(profile["id"]),
+            slug=_free_slug(repo, profile["name"]),
+            **values,
+        )
         repo.add_company(company)
         company_change = "created"
         previous = None
@@ -306,3 +310,13 @@ def startupos_client(settings: Settings) -> StartupOSClient:
             "StartupOS is not configured: set PEOPLEOS_STARTUPOS_URL and PEOPLEOS_STARTUPOS_TOKEN."
         )
     return StartupOSClient(settings.startupos_url, settings.startupos_token)
+
+
+def _free_slug(repo: SyncRepository, name: str) -> str:
+    """A careers-page handle from the company name, unique among companies."""
+    base = "".join(ch for ch in (name.lower().split() or ["company"])[0] if ch.isalnum())
+    base = base or "company"
+    slug, n = base, 2
+    while repo.slug_taken(slug):
+        slug, n = f"{base}{n}", n + 1
+    return slug
