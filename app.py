@@ -25,24 +25,26 @@ def _serve() -> int:
     return cli.main()
 
 
-def _welcome() -> None:
-    st.caption("PeopleOS · hiring and people intelligence for startups")
-
-
 def _route() -> None:
     from pages._components import PAGE_FILES
-    from pages._session import current_actor, login_gate, logout_button
+    from pages._session import current_actor, login_form, logout_button
 
     st.set_page_config(page_title="PeopleOS", page_icon=":material/diversity_3:", layout="wide")
     st.session_state[ROUTED_KEY] = True
     actor, authenticator = current_actor()
+    careers = st.Page(
+        "pages/careers.py", title="Careers", icon=":material/work:", url_path="careers"
+    )
     if actor is None:
         st.session_state.pop("actor", None)
-        actor = login_gate(authenticator)
-    if actor is None:
-        st.navigation(
-            [st.Page(_welcome, title="Log in", url_path="login")], position="hidden"
-        ).run()
+        login = st.Page(
+            lambda: login_form(authenticator),
+            title="Log in",
+            icon=":material/login:",
+            url_path="login",
+            default=True,
+        )
+        st.navigation([login, careers], position="top").run()
         return
     st.session_state["actor"] = actor
     sections: dict[str, list[st.Page]] = {}

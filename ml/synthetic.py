@@ -300,6 +300,7 @@ class _Builder:
                     "id": company_id,
                     "startupos_id": self.ids("startupos", i),
                     "name": name,
+                    "slug": slug,
                     "stage": STAGES[stage],
                     "funding_stage": FUNDING[STAGES[stage]],
                     "runway_months": runway,

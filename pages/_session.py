@@ -118,36 +118,28 @@ def current_actor() -> tuple[Actor | None, stauth.Authenticate]:
     return actor, authenticator
 
 
-def login_gate(authenticator: stauth.Authenticate) -> Actor | None:
-    """Show the login form; on success clear it, set the login cookie and return the user.
-
-    The run goes on with the user's pages instead of rerunning: a rerun right after
-    login would drop the component that writes the cookie before the browser ran it.
-    """
-    form = st.empty()
-    with form.container():
-        if st.session_state.pop("_peopleos_ended", False):
-            st.info("Your session has ended. Please log in again.")
-        set_cookie = authenticator.cookie_controller.set_cookie
-        authenticator.cookie_controller.set_cookie = lambda: None  # set below, outside the form
-        try:
-            authenticator.login(location="main", key="login")
-        except (LoginBlockedError, stauth.LoginError) as exc:
-            st.error(str(exc))
-            return None
-        finally:
-            authenticator.cookie_controller.set_cookie = set_cookie
-        if st.session_state.get("authentication_status") is False:
-            st.error("Username or password is incorrect.")
-    if not st.session_state.get("authentication_status"):
-        return None
-    actor = auth.load_actor(uow(), st.session_state["username"], client=client_address())
-    if actor is None:
-        return None
-    form.empty()
-    authenticator.cookie_controller.set_cookie()
-    st.session_state[_VERSION_KEY] = actor.token_version
-    return actor
+def login_form(authenticator: stauth.Authenticate) -> None:
+    """The login form. On success the authenticator's cookie component writes the cookie
+    in the browser and reruns the app, which then opens the user's pages."""
+    if st.session_state.pop("_peopleos_ended", False):
+        st.info("Your session has ended. Please log in again.")
+    try:
+        authenticator.login(location="main", key="login")
+    except (LoginBlockedError, stauth.LoginError) as exc:
+        st.error(str(exc))
+        return
+    status = st.session_state.get("authentication_status")
+    if status:
+        st.success("Signed in. Opening PeopleOS…")
+        # The cookie component reruns the app once the cookie is written; this is for the
+        # rare browser where it does not.
+        if st.button("Continue"):
+            st.rerun()
+    elif status is False:
+        st.error("Username or password is incorrect.")
+    st.page_link(
+        "pages/careers.py", label="Looking for a job? See open positions", icon=":material/work:"
+    )
 
 
 def logout_button(authenticator: stauth.Authenticate) -> None:

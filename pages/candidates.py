@@ -39,7 +39,10 @@ except PeopleOSError as exc:
     st.stop()
 
 pages = max(1, math.ceil(result.total / PAGE_SIZE))
-st.caption(f"{result.total} candidates · page {min(page_no, pages)} of {pages}")
+st.caption(
+    f"{result.total} candidate{'' if result.total == 1 else 's'} · "
+    f"page {min(page_no, pages)} of {pages}"
+)
 table(
     [
         {
@@ -79,6 +82,11 @@ if result.rows:
         c2.metric("Role", profile.role_title or "—")
         c3.metric("Source", profile.source or "—")
         c4.metric("Applied", profile.applied_at.strftime("%Y-%m-%d"))
+        if profile.skills:
+            st.markdown("**Skills from the resume**")
+            st.write(", ".join(profile.skills))
+            if profile.years_experience is not None:
+                st.caption(f"About {profile.years_experience:g} years of experience on the resume")
         st.markdown("**Interviews**")
         table(
             [

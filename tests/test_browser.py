@@ -83,10 +83,35 @@ def _serve(command: list[str], database_url: str, log: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def app_url(seeded_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`python app.py` (what `make run` starts) against the seeded database."""
+def browser_url(new_database_url) -> str:  # noqa: ANN001 - fixture factory
+    """A demo world of its own: these tests apply and scan, so they must not share one."""
+    from core.services import database, demo
+    from tests.conftest import DEMO_AS_OF, DEMO_PASSWORD
+
+    url = new_database_url()
+    database.upgrade(url)
+    db = Database(url)
+    try:
+        demo.seed_demo(
+            db.uow(), companies=3, candidates=400, seed=7, as_of=DEMO_AS_OF, password=DEMO_PASSWORD
+        )
+    finally:
+        db.dispose()
+    return url
+
+
+@pytest.fixture
+def browser_db(browser_url: str) -> Iterator[Database]:
+    db = Database(browser_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def app_url(browser_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python app.py` (what `make run` starts) against the browser tests' database."""
     log = tmp_path_factory.mktemp("streamlit") / "app.log"
-    with _serve([sys.executable, "app.py"], seeded_url, log) as url:
+    with _serve([sys.executable, "app.py"], browser_url, log) as url:
         yield url
 
 
@@ -123,11 +148,11 @@ def _sidebar_pages(page) -> list[str]:  # noqa: ANN001
 
 
 def test_overview_renders_in_chromium(
-    chromium_path: str, app_url: str, seeded_db: Database, tmp_path: Path
+    chromium_path: str, app_url: str, browser_db: Database, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    expected = expected_overview(seeded_db, company_ids_by_name(seeded_db)["Quillpay"])
+    expected = expected_overview(browser_db, company_ids_by_name(browser_db)["Quillpay"])
     with sync_playwright() as p:
         browser = _browser(p, chromium_path)
         try:
@@ -197,13 +222,13 @@ def test_after_login_the_sidebar_lists_exactly_the_roles_pages(
 
 
 def test_plain_streamlit_run_serves_no_page_without_the_router(
-    chromium_path: str, seeded_url: str, tmp_path: Path
+    chromium_path: str, browser_url: str, tmp_path: Path
 ) -> None:
     """`streamlit run app.py` treats pages/ as old-style pages; they must show no data."""
     from playwright.sync_api import expect, sync_playwright
 
     command = [sys.executable, "-m", "streamlit", "run", "app.py"]
-    with _serve(command, seeded_url, tmp_path / "plain.log") as url, sync_playwright() as p:
+    with _serve(command, browser_url, tmp_path / "plain.log") as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
@@ -218,16 +243,16 @@ def test_plain_streamlit_run_serves_no_page_without_the_router(
 
 @pytest.mark.parametrize("username", ["founder.quillpay", "talent.northwind", "founder.helix"])
 def test_company_dna_page_renders_for_each_demo_company(
-    chromium_path: str, app_url: str, seeded_db: Database, username: str, tmp_path: Path
+    chromium_path: str, app_url: str, browser_db: Database, username: str, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     from core.services import auth, company_dna
     from ml.embeddings import Embedder
 
-    actor = auth.load_actor(seeded_db.uow(), username)
+    actor = auth.load_actor(browser_db.uow(), username)
     system = auth.Actor.system(actor.company_id, actor.company_name)
-    company_dna.scan_company(seeded_db.uow(), system, Embedder(), datetime.now(UTC))
+    company_dna.scan_company(browser_db.uow(), system, Embedder(), datetime.now(UTC))
     with sync_playwright() as p:
         browser = _browser(p, chromium_path)
         try:
@@ -243,5 +268,63 @@ def test_company_dna_page_renders_for_each_demo_company(
             shot = os.environ.get("PEOPLEOS_SCREENSHOT_DIR")
             if shot:
                 shutil.copy(tmp_path / "dna.png", Path(shot) / f"dna-{username}.png")
+        finally:
+            browser.close()
+
+
+def test_apply_through_the_careers_page_and_find_the_candidate(
+    chromium_path: str, app_url: str, tmp_path: Path
+) -> None:
+    from fpdf import FPDF
+    from playwright.sync_api import expect, sync_playwright
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    for line in (
+        "Zed Applicant",
+        "Experience",
+        "Senior Backend Engineer - Ledgerly | Jan 2019 - Present",
+        "Skills",
+        "Python, PostgreSQL, Kubernetes, Kafka",
+    ):
+        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    resume = tmp_path / "zed.pdf"
+    resume.write_bytes(bytes(pdf.output()))
+    fake = tmp_path / "cv.pdf"
+    fake.write_bytes(b"MZ\x90\x00" + bytes(4000))  # a program renamed to .pdf
+    with sync_playwright() as p:
+        browser = _browser(p, chromium_path)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            page.goto(f"{app_url}/careers?company=quillpay", timeout=60_000)
+            _wait_for_streamlit(page)
+            page.get_by_role("textbox", name="Full name").fill("Zed Applicant")
+            page.get_by_role("textbox", name="Email").fill("zed.applicant@example.com")
+            page.get_by_text("I agree to the processing").click()
+            upload = page.locator('input[type="file"]')
+            upload.set_input_files(str(fake))
+            _wait_for_streamlit(page)
+            page.get_by_role("button", name="Submit application").click()
+            _wait_for_streamlit(page)
+            expect(page.get_by_text("Unsupported file type")).to_be_visible(timeout=30_000)
+            upload.set_input_files(str(resume))
+            _wait_for_streamlit(page)
+            page.get_by_role("button", name="Submit application").click()
+            expect(page.get_by_text("your application is in")).to_be_visible(timeout=60_000)
+            # The talent lead finds the candidate, with the skills read from the PDF.
+            staff = browser.new_page(viewport={"width": 1400, "height": 1400})
+            _log_in(staff, app_url, "talent.quillpay")
+            staff.goto(f"{app_url}/candidates")
+            _wait_for_streamlit(staff)
+            staff.get_by_role("textbox", name="Search name or email").fill("zed.applicant")
+            staff.keyboard.press("Enter")
+            _wait_for_streamlit(staff)
+            expect(staff.get_by_text("1 candidate ·")).to_be_visible(timeout=30_000)
+            staff.locator('[data-testid="stSelectbox"]').last.click()
+            staff.get_by_role("option", name="Zed Applicant", exact=False).click()
+            _wait_for_streamlit(staff)
+            expect(staff.get_by_text("Skills from the resume")).to_be_visible(timeout=30_000)
+            expect(staff.get_by_text("Kafka, Kubernetes, PostgreSQL, Python")).to_be_visible()
         finally:
             browser.close()

@@ -79,3 +79,21 @@ def test_password_change_through_the_account_page_is_audited(world_app: Database
     assert not at.exception, at.exception
     assert any("Password changed" in s.value for s in at.success)
     assert _audit_count(world_app, "user.password_changed") == before + 1
+
+
+def test_careers_page_is_public_and_refuses_an_incomplete_application(
+    world_app: Database,
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.helpers import APP
+
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.switch_page("pages/careers.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Open positions"
+    assert len(at.metric) == 0  # no internal figures on a public page
+    _input(at, "Full name").input("Nobody")
+    next(b for b in at.button if b.label == "Submit application").click().run()
+    errors = " ".join(e.value for e in at.error)
+    assert "valid email" in errors and "agree to the processing" in errors

@@ -8,6 +8,13 @@ from core.models.culture_pulse import CulturePulseCheck
 from core.models.employees import Employee
 from core.models.feedback import ModelVersion, Outcome, Prediction
 from core.models.hires import Hire
+from core.models.intake import (
+    CandidateDocument,
+    CandidateEmbedding,
+    CandidateStageEvent,
+    Consent,
+    SelfIdentification,
+)
 from core.models.interviews import Interview
 from core.models.notifications import Notification
 from core.models.onboarding import OnboardingCheckpoint, OnboardingPlan
@@ -38,6 +45,11 @@ __all__ = [
     "AuditLog",
     "Base",
     "Candidate",
+    "CandidateDocument",
+    "CandidateEmbedding",
+    "CandidateStageEvent",
+    "Consent",
+    "SelfIdentification",
     "Company",
     "CompanyDnaDimension",
     "CulturePulseCheck",

@@ -38,6 +38,9 @@ class Candidate(UUIDPrimaryKey, Timestamps, Base):
     success_probability: Mapped[int | None]
     risk_indicators: Mapped[list[Any] | None]
     genome_profile: Mapped[dict[str, Any] | None]
+    # Public reference given to the applicant; parsed resume (skills, jobs, years, ...).
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    resume_profile: Mapped[dict[str, Any] | None]
 
 
 class FitScoreDimension(UUIDPrimaryKey, CreatedAt, Base):

@@ -25,6 +25,8 @@ class Company(UUIDPrimaryKey, Timestamps, Base):
 
     startupos_id: Mapped[uuid.UUID] = mapped_column(unique=True)
     name: Mapped[str] = mapped_column(String(255))
+    # Public handle for the careers page URL (?company=slug).
+    slug: Mapped[str | None] = mapped_column(String(60), unique=True)
     stage: Mapped[str] = mapped_column(String(50))
     funding_stage: Mapped[str | None] = mapped_column(String(50))
     runway_months: Mapped[int | None]

@@ -68,6 +68,8 @@ class CandidateProfile:
     updated_at: datetime
     resume_text: str | None
     interviews: list[InterviewSummary]
+    skills: list[str]
+    years_experience: float | None
 
 
 def _interviewer_scope(actor: Actor) -> uuid.UUID | None:
@@ -168,6 +170,8 @@ def get_candidate_profile(
             updated_at=candidate.updated_at,
             resume_text=candidate.resume_text,
             interviews=interviews,
+            skills=list((candidate.resume_profile or {}).get("skills", [])),
+            years_experience=(candidate.resume_profile or {}).get("total_years"),
         )
         AuditRepository(uow.session).add(
             **actor.audit_fields(),

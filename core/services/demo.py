@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from core.config import PROJECT_ROOT
 from core.db import UnitOfWork
 from core.integrations.startupos import CompanySnapshot
 from core.models import (
@@ -34,6 +35,7 @@ from core.repositories.users import UserRepository
 from core.services.auth import hash_password
 from core.services.errors import ValidationError
 from ml.baseline import BASELINE_NAME, BASELINE_VERSION, BaselineSuccessModel
+from ml.resume import Taxonomy, parse_resume
 from ml.synthetic import FEATURES, World, generate_history, generate_world, startupos_export
 
 MAX_COMPANIES = 12
@@ -179,6 +181,7 @@ def _build_objects(
         ("culture_pulse_checks", CulturePulseCheck, world.culture_pulse_checks),
     ]
     world_time = datetime.combine(world.as_of, time(), UTC)
+    taxonomy = Taxonomy.load(PROJECT_ROOT / "data" / "skills_taxonomy.json")
     for name, model, rows in tables:
         for row in rows:
             fields = {k: v for k, v in row.items() if k != "features"}
@@ -189,6 +192,9 @@ def _build_objects(
                 fields.setdefault("updated_at", fields["created_at"])
             if model is User:
                 fields["password_hash"] = password_hash
+            if model is Candidate:
+                parsed = parse_resume(fields["resume_text"], taxonomy, today=world.as_of)
+                fields["resume_profile"] = parsed.to_dict()
             objects.append(model(**fields))
         counts[name] = len(rows)
     logins = [DemoLogin(u["username"], u["role"], names[u["company_id"]]) for u in world.users]

@@ -1,0 +1,326 @@
+"""Public applications: open roles, and applying with a resume (no login).
+
+Every check runs before anything is written; the application, its consent, file,
+self-identification, embedding and audit row are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from core.config import PROJECT_ROOT
+from core.db import UnitOfWork
+from core.models import (
+    Candidate,
+    CandidateDocument,
+    CandidateEmbedding,
+    CandidateStageEvent,
+    Consent,
+    SelfIdentification,
+)
+from core.repositories.audit import AuditRepository
+from core.repositories.intake import IntakeRepository
+from core.repositories.notifications import NotificationRepository
+from core.repositories.rate_limits import RateLimitRepository
+from core.services import notifications
+from core.services.errors import NotFoundError, ValidationError
+from core.services.rate_limits import Limit, blocked_until, record
+from ml.resume import ResumeFileError, Taxonomy, extract_text, parse_resume
+
+PRIVACY_NOTICE_VERSION = "2026-11"
+RETENTION_DAYS = 365
+CLIENT_LIMIT = Limit(count=5, window=timedelta(minutes=10), block=timedelta(minutes=10))
+EMAIL_LIMIT = Limit(count=3, window=timedelta(days=1), block=timedelta(days=1))
+SELF_ID_QUESTIONS = {
+    "gender": ("Woman", "Man", "Non-binary", "Prefer to self-describe", "Prefer not to say"),
+    "ethnicity": (
+        "Asian",
+        "Black",
+        "Hispanic or Latino",
+        "Middle Eastern or North African",
+        "White",
+        "Two or more",
+        "Another",
+        "Prefer not to say",
+    ),
+    "disability": ("Yes", "No", "Prefer not to say"),
+    "veteran": ("Yes", "No", "Prefer not to say"),
+}
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[A-Za-z]{2,}$")
+_LINKEDIN = re.compile(r"^https://([a-z]{2,3}\.)?linkedin\.com/[A-Za-z0-9_/%.\-]+/?$")
+_TAXONOMY_PATH = PROJECT_ROOT / "data" / "skills_taxonomy.json"
+
+
+class ApplicationError(ValidationError):
+    """The application was refused; ``fields`` maps a form field to its message."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("; ".join(fields.values()))
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class PublicRole:
+    id: uuid.UUID
+    title: str
+    department: str | None
+    company_name: str
+    company_slug: str | None
+    description: str | None
+    posted_at: datetime
+
+
+@dataclass(frozen=True)
+class Application:
+    role_id: uuid.UUID
+    full_name: str
+    email: str
+    resume: bytes
+    resume_filename: str
+    consent: bool
+    linkedin_url: str = ""
+    answers: dict[str, str] = field(default_factory=dict)
+    self_id: dict[str, str] | None = None
+    honeypot: str = ""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    reference: str
+    merged: bool
+    skills: list[str]
+
+
+def list_open_roles(uow: UnitOfWork, company_slug: str | None = None) -> list[PublicRole]:
+    with uow:
+        return [_public(r, c) for r, c in IntakeRepository(uow.session).open_roles(company_slug)]
+
+
+def get_open_role(uow: UnitOfWork, role_id: uuid.UUID) -> PublicRole:
+    with uow:
+        found = IntakeRepository(uow.session).open_role(role_id)
+        if found is None:
+            raise NotFoundError("This role is not open for applications.")
+        return _public(*found)
+
+
+def _public(role, company) -> PublicRole:  # noqa: ANN001 - ORM rows
+    return PublicRole(
+        role.id,
+        role.title,
+        role.department,
+        company.name,
+        company.slug,
+        role.jd_text,
+        role.created_at,
+    )
+
+
+def job_posting(role: PublicRole) -> dict[str, Any]:
+    """schema.org JobPosting for a careers page."""
+    return {
+        "@context": "https://schema.org/",
+        "@type": "JobPosting",
+        "title": role.title,
+        "description": role.description or role.title,
+        "datePosted": role.posted_at.date().isoformat(),
+        "employmentType": "FULL_TIME",
+        "hiringOrganization": {"@type": "Organization", "name": role.company_name},
+        "identifier": {"@type": "PropertyValue", "name": role.company_name, "value": str(role.id)},
+    }
+
+
+def _validate(app: Application) -> tuple[dict[str, str], str, str]:
+    errors: dict[str, str] = {}
+    name = " ".join(app.full_name.split())
+    email = app.email.strip().lower()
+    if not 2 <= len(name) <= 120:
+        errors["full_name"] = "Enter your full name (2 to 120 characters)."
+    if not _EMAIL.match(email) or len(email) > 255:
+        errors["email"] = "Enter a valid email address."
+    if app.linkedin_url.strip() and not _LINKEDIN.match(app.linkedin_url.strip()):
+        errors["linkedin_url"] = "Enter a LinkedIn profile URL (https://www.linkedin.com/in/…)."
+    for question, answer in app.answers.items():
+        if len(answer) > 2000:
+            errors[f"answer:{question}"] = "Keep each answer under 2,000 characters."
+    if not app.consent:
+        errors["consent"] = "Please agree to the processing of your application to apply."
+    for question, answer in (app.self_id or {}).items():
+        if question not in SELF_ID_QUESTIONS or (
+            answer and answer not in SELF_ID_QUESTIONS[question]
+        ):
+            errors["self_id"] = "Choose one of the offered answers."
+    if not app.resume:
+        errors["resume"] = "Attach your resume (PDF, DOCX or TXT, up to 5 MB)."
+    return errors, name, email
+
+
+def submit_application(
+    uow: UnitOfWork,
+    app: Application,
+    *,
+    client: str | None,
+    now: datetime,
+    encoder: Any | None = None,
+    send_confirmation: bool = False,
+) -> Receipt:
+    """Store one application (or merge it into the same email's earlier one)."""
+    if app.honeypot.strip():
+        # A field people never see was filled in: a bot. Say no, store nothing.
+        raise ApplicationError({"form": "This submission was refused."})
+    errors, name, email = _validate(app)
+    extracted = None
+    if app.resume and "resume" not in errors:
+        try:
+            extracted = extract_text(app.resume)
+        except ResumeFileError as exc:
+            errors["resume"] = str(exc)
+    if errors:
+        raise ApplicationError(errors)
+    assert extracted is not None
+    profile = parse_resume(extracted.text, _taxonomy(), today=now.date(), encoder=encoder)
+    with uow:
+        limits = RateLimitRepository(uow.session)
+        for bucket, limit in (
+            (f"intake:client:{client or 'unknown'}", CLIENT_LIMIT),
+            (f"intake:email:{email}", EMAIL_LIMIT),
+        ):
+            until = blocked_until(limits, bucket, limit, now)
+            if until is not None:
+                minutes = max(1, round((until - now).total_seconds() / 60))
+                raise ApplicationError(
+                    {
+                        "form": "Too many applications from here. Please try "
+                        f"again in {minutes} minute(s)."
+                    }
+                )
+        repo = IntakeRepository(uow.session)
+        found = repo.open_role(app.role_id)
+        if found is None:
+            raise ApplicationError({"role": "This role is no longer open for applications."})
+        role, company = found
+        candidate = repo.candidate_by_email(company.id, email)
+        merged = candidate is not None
+        if candidate is None:
+            candidate = Candidate(
+                company_id=company.id,
+                role_id=role.id,
+                email=email,
+                status="applied",
+                application_source="careers_page",
+                reference=_reference(company.slug),
+                created_at=now,
+                updated_at=now,
+            )
+        candidate.full_name = name
+        candidate.linkedin_url = app.linkedin_url.strip() or candidate.linkedin_url
+        candidate.resume_text = extracted.text
+        candidate.resume_profile = {**profile.to_dict(), "answers": app.answers}
+        candidate.updated_at = now
+        repo.add(candidate)
+        repo.add(
+            CandidateStageEvent(
+                company_id=company.id,
+                candidate_id=candidate.id,
+                from_status=None if not merged else candidate.status,
+                to_status=candidate.status,
+                actor="applicant",
+                reason="applied again" if merged else "applied",
+                reason_code=f"role:{role.id}",
+                created_at=now,
+            ),
+            Consent(
+                company_id=company.id,
+                candidate_id=candidate.id,
+                purpose="recruitment",
+                notice_version=PRIVACY_NOTICE_VERSION,
+                retention_days=RETENTION_DAYS,
+                granted_at=now,
+                client_address=client,
+            ),
+            CandidateDocument(
+                company_id=company.id,
+                candidate_id=candidate.id,
+                kind=extracted.kind,
+                filename=_safe_name(app.resume_filename),
+                size_bytes=len(app.resume),
+                sha256=hashlib.sha256(app.resume).hexdigest(),
+                content=app.resume,
+            ),
+        )
+        answers = {k: v for k, v in (app.self_id or {}).items() if v}
+        if answers and not merged:
+            repo.add(
+                SelfIdentification(
+                    company_id=company.id, candidate_id=candidate.id, answers=answers
+                )
+            )
+        if encoder is not None:
+            vector = encoder.encode([extracted.text[:2000]])[0]
+            uow.session.merge(
+                CandidateEmbedding(
+                    candidate_id=candidate.id,
+                    company_id=company.id,
+                    model=encoder.name,
+                    vector=vector.astype("float32").tobytes(),
+                    text_sha256=hashlib.sha256(extracted.text.encode()).hexdigest(),
+                    updated_at=now,
+                )
+            )
+        for bucket, limit in (
+            (f"intake:client:{client or 'unknown'}", CLIENT_LIMIT),
+            (f"intake:email:{email}", EMAIL_LIMIT),
+        ):
+            record(limits, bucket, limit, now)
+        AuditRepository(uow.session).add(
+            actor="applicant",
+            company_id=company.id,
+            client_address=client,
+            action="candidate.merged" if merged else "candidate.applied",
+            entity_type="candidate",
+            entity_id=str(candidate.id),
+            summary={"role_id": str(role.id), "file_kind": extracted.kind},
+        )
+        if send_confirmation:
+            notifications.enqueue(
+                NotificationRepository(uow.session),
+                company_id=company.id,
+                event_type="application_received",
+                channel="email",
+                recipient=email,
+                subject=f"We received your application to {company.name}",
+                body=(
+                    f"Thank you for applying for {role.title}. Your reference is "
+                    f"{candidate.reference}. A person reads every application."
+                ),
+                dedupe_key=f"application_received:{candidate.id}:{now.isoformat()}",
+            )
+        reference = candidate.reference or ""
+        uow.commit()
+    return Receipt(reference, merged, profile.skills)
+
+
+def _reference(slug: str | None) -> str:
+    prefix = (slug or "app")[:3].upper()
+    return f"{prefix}-{secrets.token_hex(3).upper()}"
+
+
+def _safe_name(filename: str) -> str:
+    name = Path(filename or "resume").name
+    return re.sub(r"[^A-Za-z0-9._ -]", "_", name)[:255] or "resume"
+
+
+_TAXONOMY: list[Taxonomy] = []
+
+
+def _taxonomy() -> Taxonomy:
+    if not _TAXONOMY:
+        _TAXONOMY.append(Taxonomy.load(_TAXONOMY_PATH))
+    return _TAXONOMY[0]

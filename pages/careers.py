@@ -1,0 +1,100 @@
+"""Careers (public, no login): open roles, and applying with a resume."""
+
+import json
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from core.config import get_settings
+from core.services import intake
+from core.services.errors import NotFoundError
+from pages._components import embedder, uow
+from pages._session import client_address
+
+slug = st.query_params.get("company")
+roles = intake.list_open_roles(uow(), slug)
+st.title("Open positions")
+if not roles:
+    st.info("No open positions right now. Please check back soon.")
+    st.stop()
+
+by_id = {r.id: r for r in roles}
+chosen = st.selectbox(
+    "Role", list(by_id), format_func=lambda r: f"{by_id[r].title} · {by_id[r].company_name}"
+)
+role = by_id[chosen]
+with st.expander(f"About {role.title} at {role.company_name}", expanded=True):
+    st.text(role.description or "")
+with st.expander("For job boards: schema.org JobPosting (JSON-LD)"):
+    posting = json.dumps(intake.job_posting(role), indent=1)
+    st.code(posting, language="json")
+    st.download_button(
+        "Download JSON-LD",
+        posting,
+        file_name=f"jobposting-{role.id}.json",
+        mime="application/ld+json",
+    )
+
+receipt = st.session_state.get("application_receipt")
+if receipt:
+    st.success(f"Thank you — your application is in. Your reference is {receipt}.")
+    st.stop()
+
+with st.form("apply", clear_on_submit=False):
+    st.subheader("Apply")
+    full_name = st.text_input("Full name", max_chars=120)
+    email = st.text_input("Email", max_chars=255)
+    linkedin = st.text_input("LinkedIn profile (optional)", max_chars=300)
+    resume = st.file_uploader("Resume (PDF, DOCX or TXT, up to 5 MB)", type=["pdf", "docx", "txt"])
+    why = st.text_area("Why this role?", max_chars=2000)
+    plan = st.text_area("What would you want to achieve in your first 90 days?", max_chars=2000)
+    st.caption(
+        f"Privacy notice ({intake.PRIVACY_NOTICE_VERSION}): {role.company_name} uses your "
+        "application only to assess it for this and similar roles. A person reviews every "
+        f"application; no model rejects anyone. We keep it for {intake.RETENTION_DAYS} days, "
+        "then delete it. You can ask what we hold about you or to delete it at any time."
+    )
+    consent = st.checkbox("I agree to the processing of my application as described above.")
+    with st.expander("Voluntary self-identification (optional)"):
+        st.caption(
+            "Stored apart from your application, never shown to reviewers and never "
+            "used to score anyone; only counted in aggregate to check our fairness."
+        )
+        self_id = {
+            q: st.selectbox(q.capitalize(), ["", *answers], key=f"self_{q}")
+            for q, answers in intake.SELF_ID_QUESTIONS.items()
+        }
+    honeypot = st.text_input("Leave this field empty", key="website")
+    submitted = st.form_submit_button("Submit application", type="primary")
+
+if submitted:
+    application = intake.Application(
+        role_id=role.id,
+        full_name=full_name,
+        email=email,
+        linkedin_url=linkedin,
+        resume=resume.getvalue() if resume else b"",
+        resume_filename=resume.name if resume else "",
+        consent=consent,
+        answers={"Why this role?": why, "First 90 days": plan},
+        self_id={k: v for k, v in self_id.items() if v},
+        honeypot=honeypot,
+    )
+    try:
+        with st.spinner("Reading your resume…"):
+            result = intake.submit_application(
+                uow(),
+                application,
+                client=client_address(),
+                now=datetime.now(UTC),
+                encoder=embedder(),
+                send_confirmation=bool(get_settings().smtp_url),
+            )
+    except intake.ApplicationError as exc:
+        for problem in exc.fields.values():
+            st.error(problem)
+    except NotFoundError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["application_receipt"] = result.reference
+        st.rerun()

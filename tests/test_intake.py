@@ -1,0 +1,253 @@
+"""Public applications: validation, bad files, duplicates, floods, consent and self-ID."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from fpdf import FPDF
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy import func, select
+
+from core.db import Database
+from core.models import (
+    AuditLog,
+    Candidate,
+    CandidateDocument,
+    CandidateEmbedding,
+    CandidateStageEvent,
+    Consent,
+    Notification,
+    Role,
+    SelfIdentification,
+)
+from core.services import intake
+from core.services.intake import Application, ApplicationError
+
+pytestmark = pytest.mark.db
+NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+RESUME = (
+    "Priya Test\npriya@example.com\nExperience\n"
+    "Senior Backend Engineer - Ledgerly | Jan 2020 - Present\n"
+    "Skills\nPython, PostgreSQL, Kubernetes, Kafka\n"
+    "Education\nBSc Computer Science, University of Toronto (2015)\n"
+)
+
+
+def _pdf(text: str = RESUME) -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    for line in text.splitlines():
+        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+class _Encoder:
+    """A fixed embedding, so tests check storage without loading the model."""
+
+    name = "test-encoder"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), 384), dtype=np.float32) / np.sqrt(384)
+
+
+def _role(db: Database) -> uuid.UUID:
+    with db.uow() as uow:
+        return uow.session.scalars(
+            select(Role.id).where(Role.status == "active").order_by(Role.title)
+        ).first()
+
+
+def _app(db: Database, **changes) -> Application:
+    fields = {
+        "role_id": _role(db),
+        "full_name": "Priya Test",
+        "email": f"priya.{uuid.uuid4().hex[:6]}@example.com",
+        "resume": _pdf(),
+        "resume_filename": "cv.pdf",
+        "consent": True,
+    }
+    fields.update(changes)
+    return Application(**fields)
+
+
+def _counts(db: Database) -> dict[str, int]:
+    with db.uow() as uow:
+        s = uow.session
+        return {
+            m.__tablename__: s.scalar(select(func.count()).select_from(m))
+            for m in (
+                Candidate,
+                CandidateDocument,
+                Consent,
+                SelfIdentification,
+                CandidateStageEvent,
+                CandidateEmbedding,
+            )
+        }
+
+
+def _submit(
+    db: Database, app: Application, client: str = "198.51.100.7", now: datetime = NOW, **kw
+) -> intake.Receipt:
+    return intake.submit_application(db.uow(), app, client=client, now=now, **kw)
+
+
+def test_an_application_stores_everything_together(world: Database) -> None:
+    before = _counts(world)
+    app = _app(
+        world,
+        self_id={"gender": "Woman"},
+        answers={"Why?": "Payments."},
+        linkedin_url="https://www.linkedin.com/in/priya-test",
+    )
+    receipt = _submit(world, app, encoder=_Encoder())
+    after = _counts(world)
+    assert {k: after[k] - before[k] for k in after} == {
+        "candidates": 1,
+        "candidate_documents": 1,
+        "consents": 1,
+        "self_id": 1,
+        "candidate_stage_events": 1,
+        "candidate_embeddings": 1,
+    }
+    assert not receipt.merged and {"Python", "PostgreSQL", "Kafka"} <= set(receipt.skills)
+    with world.uow() as uow:
+        c = uow.session.scalars(
+            select(Candidate).where(Candidate.reference == receipt.reference)
+        ).one()
+        assert c.status == "applied" and c.application_source == "careers_page"
+        assert c.resume_profile["total_years"] > 6 and c.fit_score is None
+        consent = uow.session.scalars(select(Consent).where(Consent.candidate_id == c.id)).one()
+        assert consent.retention_days == intake.RETENTION_DAYS
+        assert (
+            uow.session.scalar(
+                select(func.count()).where(
+                    AuditLog.action == "candidate.applied", AuditLog.entity_id == str(c.id)
+                )
+            )
+            == 1
+        )
+        # Self-identification lives apart from the candidate row and its parsed profile.
+        assert "gender" not in str(c.resume_profile)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"consent": False}, "consent"),
+        ({"email": "not-an-email"}, "email"),
+        ({"full_name": " "}, "full_name"),
+        ({"linkedin_url": "javascript:alert(1)"}, "linkedin_url"),
+        ({"self_id": {"gender": "Robot"}}, "self_id"),
+        ({"resume": b""}, "resume"),
+    ],
+)
+def test_bad_fields_are_named_and_nothing_is_stored(world, changes, field) -> None:
+    before = _counts(world)
+    with pytest.raises(ApplicationError) as caught:
+        _submit(world, _app(world, **changes))
+    assert field in caught.value.fields
+    assert _counts(world) == before
+
+
+def _encrypted() -> bytes:
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(_pdf())))
+    writer.encrypt("secret")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _blank_pdf() -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    return bytes(pdf.output())
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: b"MZ\x90\x00" + bytes(4000), "Unsupported file type"),
+        (lambda: b"%PDF-1.4\n" + b"0" * (6 * 1024 * 1024), "larger than 5 MB"),
+        (_blank_pdf, "No text found"),
+        (_encrypted, "password-protected"),
+    ],
+    ids=["renamed-exe", "6mb", "empty-pdf", "encrypted-pdf"],
+)
+def test_bad_uploads_get_a_clear_message_and_store_nothing(world, make, message) -> None:
+    before = _counts(world)
+    with pytest.raises(ApplicationError) as caught:
+        _submit(world, _app(world, resume=make(), resume_filename="cv.pdf"))
+    assert message in caught.value.fields["resume"]
+    assert _counts(world) == before
+
+
+def test_the_same_email_is_merged_not_stored_twice(world: Database) -> None:
+    email = f"twice.{uuid.uuid4().hex[:6]}@example.com"
+    first = _submit(world, _app(world, email=email), client="203.0.113.1")
+    before = _counts(world)
+    second = _submit(
+        world,
+        _app(world, email=email.upper(), full_name="Priya T."),
+        client="203.0.113.2",
+        now=NOW + timedelta(hours=1),
+    )
+    after = _counts(world)
+    assert second.merged and second.reference == first.reference
+    assert after["candidates"] == before["candidates"]
+    assert after["candidate_documents"] == before["candidate_documents"] + 1
+    with world.uow() as uow:
+        assert (
+            uow.session.scalars(select(Candidate).where(Candidate.email == email)).one().full_name
+            == "Priya T."
+        )
+
+
+def test_a_flood_from_one_client_is_stopped_and_only_accepted_ones_are_kept(world) -> None:
+    before = _counts(world)["candidates"]
+    accepted, refused = 0, []
+    for i in range(100):
+        try:
+            _submit(world, _app(world), client="192.0.2.99", now=NOW + timedelta(seconds=i / 2))
+            accepted += 1
+        except ApplicationError as exc:
+            refused.append(exc.fields.get("form", ""))
+    assert accepted == intake.CLIENT_LIMIT.count
+    assert len(refused) == 100 - accepted and all("Too many applications" in m for m in refused)
+    assert _counts(world)["candidates"] == before + accepted
+
+
+def test_the_honeypot_and_closed_roles_are_refused(world: Database) -> None:
+    before = _counts(world)
+    with pytest.raises(ApplicationError, match="refused"):
+        _submit(world, _app(world, honeypot="http://spam.example"))
+    with pytest.raises(ApplicationError) as caught:
+        _submit(world, _app(world, role_id=uuid.uuid4()), client="203.0.113.50")
+    assert "role" in caught.value.fields
+    assert _counts(world) == before
+
+
+def test_a_confirmation_is_queued_when_email_is_configured(world: Database) -> None:
+    receipt = _submit(world, _app(world), client="203.0.113.77", send_confirmation=True)
+    with world.uow() as uow:
+        note = uow.session.scalars(
+            select(Notification)
+            .where(Notification.event_type == "application_received")
+            .order_by(Notification.created_at.desc())
+        ).first()
+    assert note.channel == "email" and receipt.reference in note.body
+
+
+def test_open_roles_and_job_posting(world: Database) -> None:
+    roles = intake.list_open_roles(world.uow())
+    assert roles and all(r.company_slug for r in roles)
+    one = intake.list_open_roles(world.uow(), roles[0].company_slug)
+    assert {r.company_name for r in one} == {roles[0].company_name}
+    posting = intake.job_posting(roles[0])
+    assert posting["@type"] == "JobPosting" and posting["title"] == roles[0].title
