@@ -15,7 +15,7 @@ from core.db import Database
 from core.integrations.startupos import StartupOSClient
 from core.integrations.startupos_fake import FakeStartupOS
 from core.permissions import ROLES
-from core.services import analytics, auth, company_dna, database, sync, users
+from core.services import analytics, auth, company_dna, database, search, sync, users
 from core.services.errors import PeopleOSError, ValidationError
 
 DEMO_EXPORT_AS_OF = date(2026, 11, 1)
@@ -278,6 +278,8 @@ def _scan_demo_companies(url: str) -> None:
     db = Database(url)
     encoder = Embedder()
     try:
+        count = search.embed_missing(db.uow(), encoder, datetime.now(UTC))
+        _out(f"Embedded {count} resumes for semantic search.")
         for company in analytics.list_companies(db.uow()):
             actor = auth.Actor.system(company.id, company.name, label="demo")
             company_dna.scan_company(db.uow(), actor, encoder, datetime.now(UTC))

@@ -5,9 +5,9 @@ import math
 import streamlit as st
 
 from core.permissions import Permission
-from core.services import candidates
+from core.services import candidates, search
 from core.services.errors import PeopleOSError
-from pages._components import require, table, uow, when
+from pages._components import embedder, require, table, uow, when
 
 PAGE_SIZE = 25
 
@@ -15,6 +15,31 @@ actor = require(Permission.VIEW_CANDIDATES)
 st.title("Candidates")
 if not actor.can(Permission.VIEW_ALL_CANDIDATES):
     st.caption("You see the candidates you interview.")
+
+meaning = st.text_input(
+    "Search by meaning",
+    placeholder="e.g. payments backend engineer who mentored juniors",
+    max_chars=300,
+)
+if meaning.strip():
+    try:
+        hits = search.semantic_search(uow(), actor, embedder(), meaning, k=10)
+    except PeopleOSError as exc:
+        st.error(str(exc))
+    else:
+        table(
+            [
+                {
+                    "Name": h.full_name,
+                    "Role": h.role_title,
+                    "Stage": h.status,
+                    "Match": f"{100 * h.score:.0f}%",
+                }
+                for h in hits
+            ],
+            empty="No candidate resumes to search yet.",
+        )
+    st.divider()
 
 f1, f2, f3 = st.columns([2, 1, 2])
 roles = candidates.list_candidates(uow(), actor, limit=1).roles
@@ -103,6 +128,21 @@ if result.rows:
             ],
             empty="No interviews yet.",
         )
+        similar = search.similar_candidates(uow(), actor, profile.id, k=5)
+        if similar:
+            st.markdown("**Similar candidates**")
+            table(
+                [
+                    {
+                        "Name": h.full_name,
+                        "Role": h.role_title,
+                        "Stage": h.status,
+                        "Similarity": f"{100 * h.score:.0f}%",
+                    }
+                    for h in similar
+                ],
+                empty="",
+            )
         st.markdown("**Resume**")
         # Candidate text is shown as plain text, never as HTML or markdown.
         st.text(profile.resume_text or "No resume text.")

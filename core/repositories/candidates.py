@@ -92,3 +92,8 @@ class CandidateRepository(Repository):
             .limit(1)
         )
         return found is not None
+
+    def role_title(self, candidate: Candidate) -> str | None:
+        if candidate.role_id is None:
+            return None
+        return self.session.scalar(select(Role.title).where(Role.id == candidate.role_id))

@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from core.models import Candidate, Company, Role
+from core.models import Candidate, CandidateEmbedding, Company, Role
 from core.repositories.base import Repository
 
 
@@ -41,3 +41,27 @@ class IntakeRepository(Repository):
     def add(self, *rows: object) -> None:
         self.session.add_all(rows)
         self.session.flush()
+
+
+class EmbeddingRepository(Repository):
+    def for_company(self, company_id: uuid.UUID) -> list[tuple[uuid.UUID, bytes]]:
+        rows = self.session.execute(
+            select(CandidateEmbedding.candidate_id, CandidateEmbedding.vector)
+            .where(CandidateEmbedding.company_id == company_id)
+            .order_by(CandidateEmbedding.candidate_id)
+        )
+        return [(cid, vector) for cid, vector in rows]
+
+    def missing(self, company_id: uuid.UUID | None = None) -> list[Candidate]:
+        """Candidates with resume text but no embedding yet."""
+        query = (
+            select(Candidate)
+            .outerjoin(CandidateEmbedding, CandidateEmbedding.candidate_id == Candidate.id)
+            .where(CandidateEmbedding.candidate_id.is_(None), Candidate.resume_text.is_not(None))
+        )
+        if company_id is not None:
+            query = query.where(Candidate.company_id == company_id)
+        return list(self.session.scalars(query))
+
+    def save(self, embedding: CandidateEmbedding) -> None:
+        self.session.merge(embedding)

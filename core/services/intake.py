@@ -26,7 +26,7 @@ from core.models import (
     SelfIdentification,
 )
 from core.repositories.audit import AuditRepository
-from core.repositories.intake import IntakeRepository
+from core.repositories.intake import EmbeddingRepository, IntakeRepository
 from core.repositories.notifications import NotificationRepository
 from core.repositories.rate_limits import RateLimitRepository
 from core.services import notifications
@@ -264,7 +264,7 @@ def submit_application(
             )
         if encoder is not None:
             vector = encoder.encode([extracted.text[:2000]])[0]
-            uow.session.merge(
+            EmbeddingRepository(uow.session).save(
                 CandidateEmbedding(
                     candidate_id=candidate.id,
                     company_id=company.id,

@@ -1,0 +1,119 @@
+"""Semantic search and similar candidates over stored embeddings (real MiniLM)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.db import Database
+from core.models import Candidate, Company, Interview, User
+from core.services import auth, search
+from core.services.errors import ValidationError
+from ml.embeddings import Embedder
+
+pytestmark = pytest.mark.db
+NOW = datetime(2026, 11, 3, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture(scope="module")
+def embedded(world: Database, encoder: Embedder) -> Database:
+    first = search.embed_missing(world.uow(), encoder, NOW)
+    assert first > 0 and search.embed_missing(world.uow(), encoder, NOW) == 0
+    return world
+
+
+def _actor(db: Database, role: str) -> auth.Actor:
+    with db.uow() as uow:
+        company = uow.session.scalars(select(Company).order_by(Company.name)).first()
+        user = uow.session.scalars(
+            select(User).where(User.company_id == company.id, User.role == role)
+        ).first()
+    return auth.load_actor(db.uow(), user.username)
+
+
+def test_search_finds_resumes_that_mean_the_query(embedded, encoder, tmp_path: Path) -> None:
+    talent = _actor(embedded, "talent_lead")
+    hits = search.semantic_search(
+        embedded.uow(),
+        talent,
+        encoder,
+        "frontend engineer building React and TypeScript interfaces",
+        k=5,
+        index_dir=tmp_path,
+    )
+    assert len(hits) == 5 and hits[0].score >= hits[-1].score
+    with embedded.uow() as uow:
+        texts = {
+            c.id: c.resume_text
+            for c in uow.session.scalars(
+                select(Candidate).where(Candidate.id.in_([h.candidate_id for h in hits]))
+            )
+        }
+    frontend = sum("frontend" in texts[h.candidate_id].lower() for h in hits)
+    assert frontend >= 4, [h.role_title for h in hits]
+    assert (tmp_path / f"{talent.company_id}.faiss").exists()
+
+
+def test_the_index_is_rebuilt_when_embeddings_change(embedded, encoder, tmp_path) -> None:
+    talent = _actor(embedded, "talent_lead")
+    search.semantic_search(embedded.uow(), talent, encoder, "sales", index_dir=tmp_path)
+    path = tmp_path / f"{talent.company_id}.faiss"
+    before = path.stat().st_mtime_ns
+    search.semantic_search(embedded.uow(), talent, encoder, "sales", index_dir=tmp_path)
+    assert path.stat().st_mtime_ns == before  # fresh index reused
+    with embedded.uow() as uow:
+        candidate = Candidate(
+            company_id=talent.company_id,
+            email="new@example.com",
+            full_name="New Person",
+            resume_text="Account executive, B2B SaaS",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        uow.session.add(candidate)
+        uow.commit()
+    search.embed_missing(embedded.uow(), encoder, NOW)
+    hits = search.semantic_search(
+        embedded.uow(), talent, encoder, "account executive selling B2B SaaS", index_dir=tmp_path
+    )
+    assert path.stat().st_mtime_ns != before
+    assert candidate.id in [h.candidate_id for h in hits]
+
+
+def test_similar_candidates_and_interviewer_scope(embedded, encoder, tmp_path) -> None:
+    talent = _actor(embedded, "talent_lead")
+    one = search.semantic_search(
+        embedded.uow(), talent, encoder, "data scientist", index_dir=tmp_path
+    )[0]
+    similar = search.similar_candidates(
+        embedded.uow(), talent, one.candidate_id, index_dir=tmp_path
+    )
+    assert similar and one.candidate_id not in [h.candidate_id for h in similar]
+    interviewer = _actor(embedded, "interviewer")
+    with embedded.uow() as uow:
+        mine = set(
+            uow.session.scalars(
+                select(Interview.candidate_id).where(
+                    Interview.interviewer_id == interviewer.user_id
+                )
+            )
+        )
+    hits = search.semantic_search(
+        embedded.uow(), interviewer, encoder, "engineer", k=50, index_dir=tmp_path
+    )
+    assert {h.candidate_id for h in hits} <= mine
+    assert search.similar_candidates(embedded.uow(), talent, uuid.uuid4(), index_dir=tmp_path) == []
+
+
+def test_queries_are_validated(embedded, encoder) -> None:
+    with pytest.raises(ValidationError):
+        search.semantic_search(embedded.uow(), _actor(embedded, "talent_lead"), encoder, "x")
