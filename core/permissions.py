@@ -11,6 +11,7 @@ class Permission(StrEnum):
     RUN_COMPANY_SYNC = "run_company_sync"  # StartupOS sync, export import, DNA scan
     VIEW_CANDIDATES = "view_candidates"  # interviewers: only candidates they interview
     VIEW_ALL_CANDIDATES = "view_all_candidates"
+    MOVE_CANDIDATES = "move_candidates"  # stage moves and rejections; a person decides
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_OWN_ACCOUNT = "manage_own_account"
@@ -27,6 +28,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.RUN_COMPANY_SYNC,
             Permission.VIEW_CANDIDATES,
             Permission.VIEW_ALL_CANDIDATES,
+            Permission.MOVE_CANDIDATES,
             Permission.MANAGE_OWN_ACCOUNT,
         }
     ),
@@ -36,6 +38,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.VIEW_COMPANY_DNA,
             Permission.VIEW_CANDIDATES,
             Permission.VIEW_ALL_CANDIDATES,
+            Permission.MOVE_CANDIDATES,
             Permission.MANAGE_OWN_ACCOUNT,
         }
     ),

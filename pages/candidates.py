@@ -1,6 +1,7 @@
 """Candidates: filter and page through the pipeline, open a profile (audited)."""
 
 import math
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -12,6 +13,7 @@ from pages._components import embedder, require, table, uow, when
 PAGE_SIZE = 25
 
 actor = require(Permission.VIEW_CANDIDATES)
+now = datetime.now(UTC)
 st.title("Candidates")
 if not actor.can(Permission.VIEW_ALL_CANDIDATES):
     st.caption("You see the candidates you interview.")
@@ -78,6 +80,7 @@ table(
             "Source": r.source,
             "Fit": "not scored yet" if r.fit_score is None else r.fit_score,
             "Applied": r.applied_at.date(),
+            "Days in stage": (now - r.updated_at).days,
         }
         for r in result.rows
     ],
@@ -86,6 +89,35 @@ table(
 st.columns([1, 5])[0].number_input(
     "Page", 1, pages, value=min(page_no, pages), key="candidates_page"
 )
+
+if result.rows and actor.can(Permission.MOVE_CANDIDATES):
+    with st.expander("Move candidates to another stage"), st.form("move", clear_on_submit=True):
+        page_names = {r.id: f"{r.full_name} ({r.status})" for r in result.rows}
+        chosen_ids = st.multiselect(
+            "Candidates on this page", list(page_names), format_func=page_names.get
+        )
+        target = st.selectbox("New stage", candidates.STAGES)
+        code = st.selectbox(
+            "Rejection reason (for rejections)",
+            [None, *candidates.REJECTION_CODES],
+            format_func=lambda c: "—" if c is None else candidates.REJECTION_CODES[c],
+        )
+        why = st.text_input("Reason", max_chars=1000)
+        if st.form_submit_button("Move"):
+            try:
+                moved = candidates.move_stage(
+                    uow(),
+                    actor,
+                    chosen_ids,
+                    target,
+                    reason=why,
+                    reason_code=code,
+                    now=datetime.now(UTC),
+                )
+            except PeopleOSError as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"Moved {moved} candidate(s) to {target}.")
 
 if result.rows:
     names = {r.id: f"{r.full_name} · {r.role_title or 'no role'}" for r in result.rows}

@@ -49,6 +49,15 @@ def _candidate_for(db: Database, actor: auth.Actor) -> uuid.UUID:
         return uow.session.scalars(query).first()
 
 
+def _applied(db: Database, company_id: uuid.UUID) -> uuid.UUID:
+    with db.uow() as uow:
+        return uow.session.scalars(
+            select(Candidate.id).where(
+                Candidate.company_id == company_id, Candidate.status == "applied"
+            )
+        ).first()
+
+
 def _actions(db: Database, actor: auth.Actor, target_company: uuid.UUID) -> dict[str, tuple]:
     """Every service action, aimed at objects of ``target_company``."""
     employee = _user(db, target_company, "employee")
@@ -99,6 +108,17 @@ def _actions(db: Database, actor: auth.Actor, target_company: uuid.UUID) -> dict
             lambda: users.reset_password(db.uow(), actor, employee.id, "another-long-pass-2", NOW),
         ),
         "audit_log": (Permission.VIEW_AUDIT_LOG, lambda: audit.list_audit(db.uow(), actor)),
+        "move_candidate": (
+            Permission.MOVE_CANDIDATES,
+            lambda: candidates.move_stage(
+                db.uow(),
+                actor,
+                [_applied(db, target_company)],
+                "screening",
+                reason="matrix",
+                now=NOW,
+            ),
+        ),
         "change_password": (
             Permission.MANAGE_OWN_ACCOUNT,
             lambda: auth.change_password(
@@ -156,7 +176,7 @@ def test_other_companys_ids_are_not_found_and_nothing_changes(world: Database, r
     actor = _actor(world, own, role)
     before = _snapshot(world, other)
     for name, (permission, call) in _actions(world, actor, other).items():
-        if name in ("view_candidate", "set_role", "disable", "reset_password"):
+        if name in ("view_candidate", "set_role", "disable", "reset_password", "move_candidate"):
             with pytest.raises((NotFoundError, PermissionDeniedError)):
                 call()
             if can(role, permission):
@@ -234,3 +254,50 @@ def test_every_page_opens_or_refuses_as_the_matrix_says(
 
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def test_stage_moves_are_checked_audited_and_all_or_nothing(world: Database) -> None:
+    from core.models import CandidateStageEvent
+
+    own, _ = _companies(world)
+    talent = _actor(world, own, "talent_lead")
+    with world.uow() as uow:
+        applied = list(
+            uow.session.scalars(
+                select(Candidate.id)
+                .where(Candidate.company_id == own, Candidate.status == "applied")
+                .limit(2)
+            )
+        )
+        hired = uow.session.scalars(
+            select(Candidate.id).where(Candidate.company_id == own, Candidate.status == "hired")
+        ).first()
+    with pytest.raises(ValidationError, match="cannot move"):
+        candidates.move_stage(
+            world.uow(), talent, [applied[0], hired], "screening", reason="batch", now=NOW
+        )
+    with pytest.raises(ValidationError, match="rejection reason"):
+        candidates.move_stage(world.uow(), talent, applied, "rejected", reason="no", now=NOW)
+    with world.uow() as uow:
+        assert {uow.session.get(Candidate, c).status for c in applied} == {"applied"}
+    assert (
+        candidates.move_stage(
+            world.uow(), talent, applied, "screening", reason="Strong resumes", now=NOW
+        )
+        == 2
+    )
+    interviewer = _actor(world, own, "interviewer")
+    with pytest.raises(PermissionDeniedError):
+        candidates.move_stage(world.uow(), interviewer, applied, "interview", reason="x", now=NOW)
+    with world.uow() as uow:
+        assert {uow.session.get(Candidate, c).status for c in applied} == {"screening"}
+        events = uow.session.scalars(
+            select(CandidateStageEvent).where(CandidateStageEvent.candidate_id.in_(applied))
+        ).all()
+        assert {(e.from_status, e.to_status) for e in events} == {("applied", "screening")}
+        moved = uow.session.scalar(
+            select(func.count()).where(
+                AuditLog.action == "candidate.moved", AuditLog.actor == talent.username
+            )
+        )
+        assert moved == 2

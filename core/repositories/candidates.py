@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import func, or_, select
 
-from core.models import Candidate, Interview, Role
+from core.models import Candidate, CandidateStageEvent, Interview, Role
 from core.repositories.base import Repository
 
 
@@ -97,3 +97,6 @@ class CandidateRepository(Repository):
         if candidate.role_id is None:
             return None
         return self.session.scalar(select(Role.title).where(Role.id == candidate.role_id))
+
+    def add_stage_event(self, event: CandidateStageEvent) -> None:
+        self.session.add(event)

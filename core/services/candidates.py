@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from core.db import UnitOfWork
+from core.models import CandidateStageEvent
 from core.models.enums import CANDIDATE_STATUSES
 from core.permissions import Permission
 from core.repositories.audit import AuditRepository
@@ -187,3 +188,83 @@ def _feedback(feedback: dict[str, Any] | None) -> tuple[str | None, str | None, 
     if not feedback:
         return None, None, None
     return feedback.get("recommendation"), feedback.get("strengths"), feedback.get("concerns")
+
+
+REJECTION_CODES = {
+    "skills": "Missing must-have skills",
+    "experience": "Experience level does not fit",
+    "stage_fit": "Not a fit for our stage",
+    "role_filled": "Role filled or closed",
+    "withdrew": "Candidate withdrew",
+    "no_response": "No response from candidate",
+    "other": "Other (see reason)",
+}
+# Forward one stage at a time (or straight to hired from offer); rejection from any open stage.
+_NEXT = {
+    "applied": {"screening"},
+    "screening": {"interview"},
+    "interview": {"offer"},
+    "offer": {"hired"},
+}
+
+
+def move_stage(
+    uow: UnitOfWork,
+    actor: Actor,
+    candidate_ids: list[uuid.UUID],
+    to_status: str,
+    *,
+    reason: str,
+    now: datetime,
+    reason_code: str | None = None,
+) -> int:
+    """Move candidates to ``to_status`` with a reason; all of them or none. Returns the count."""
+    actor.require(Permission.MOVE_CANDIDATES)
+    if not candidate_ids:
+        raise ValidationError("Choose at least one candidate.")
+    if len(candidate_ids) > MAX_PAGE_SIZE:
+        raise ValidationError(f"Move at most {MAX_PAGE_SIZE} candidates at a time.")
+    if to_status not in CANDIDATE_STATUSES:
+        raise ValidationError(f"Unknown stage '{to_status}'.")
+    reason = reason.strip()
+    if not reason or len(reason) > 1000:
+        raise ValidationError("Give a reason for the move (up to 1,000 characters).")
+    if to_status == "rejected" and reason_code not in REJECTION_CODES:
+        raise ValidationError("Choose a rejection reason code.")
+    with uow:
+        repo = CandidateRepository(uow.session)
+        for candidate_id in dict.fromkeys(candidate_ids):
+            candidate = repo.get(actor.company_id, candidate_id)
+            if candidate is None:
+                raise NotFoundError("Candidate not found.")
+            allowed = _NEXT.get(candidate.status, set())
+            if candidate.status in _NEXT:
+                allowed = allowed | {"rejected"}
+            if to_status not in allowed:
+                raise ValidationError(
+                    f"{candidate.full_name or candidate.email} is {candidate.status}; "
+                    f"cannot move to {to_status}."
+                )
+            repo.add_stage_event(
+                CandidateStageEvent(
+                    company_id=actor.company_id,
+                    candidate_id=candidate.id,
+                    from_status=candidate.status,
+                    to_status=to_status,
+                    reason=reason,
+                    reason_code=reason_code,
+                    actor=actor.username,
+                    created_at=now,
+                )
+            )
+            AuditRepository(uow.session).add(
+                **actor.audit_fields(),
+                action="candidate.moved",
+                entity_type="candidate",
+                entity_id=str(candidate.id),
+                summary={"from": candidate.status, "to": to_status, "code": reason_code},
+            )
+            candidate.status = to_status
+            candidate.updated_at = now
+        uow.commit()
+    return len(set(candidate_ids))
