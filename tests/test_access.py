@@ -50,12 +50,19 @@ def _candidate_for(db: Database, actor: auth.Actor) -> uuid.UUID:
 
 
 def _applied(db: Database, company_id: uuid.UUID) -> uuid.UUID:
+    """A new candidate in the applied stage (moves use them up)."""
     with db.uow() as uow:
-        return uow.session.scalars(
-            select(Candidate.id).where(
-                Candidate.company_id == company_id, Candidate.status == "applied"
-            )
-        ).first()
+        candidate = Candidate(
+            company_id=company_id,
+            email=f"{uuid.uuid4().hex[:8]}@example.com",
+            full_name="Fresh Applicant",
+            status="applied",
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        uow.session.add(candidate)
+        uow.commit()
+        return candidate.id
 
 
 def _actions(db: Database, actor: auth.Actor, target_company: uuid.UUID) -> dict[str, tuple]:
@@ -261,14 +268,8 @@ def test_stage_moves_are_checked_audited_and_all_or_nothing(world: Database) -> 
 
     own, _ = _companies(world)
     talent = _actor(world, own, "talent_lead")
+    applied = [_applied(world, own), _applied(world, own)]
     with world.uow() as uow:
-        applied = list(
-            uow.session.scalars(
-                select(Candidate.id)
-                .where(Candidate.company_id == own, Candidate.status == "applied")
-                .limit(2)
-            )
-        )
         hired = uow.session.scalars(
             select(Candidate.id).where(Candidate.company_id == own, Candidate.status == "hired")
         ).first()
@@ -297,7 +298,8 @@ def test_stage_moves_are_checked_audited_and_all_or_nothing(world: Database) -> 
         assert {(e.from_status, e.to_status) for e in events} == {("applied", "screening")}
         moved = uow.session.scalar(
             select(func.count()).where(
-                AuditLog.action == "candidate.moved", AuditLog.actor == talent.username
+                AuditLog.action == "candidate.moved",
+                AuditLog.entity_id.in_([str(c) for c in applied]),
             )
         )
         assert moved == 2
