@@ -86,6 +86,15 @@ table(
     ],
     empty="No candidates match these filters.",
 )
+if result.total:
+    st.download_button(
+        "Export CSV",
+        lambda: candidates.export_csv(
+            uow(), actor, role_id=role_id, status=status, search=search or None
+        ),
+        file_name="candidates.csv",
+        mime="text/csv",
+    )
 st.columns([1, 5])[0].number_input(
     "Page", 1, pages, value=min(page_no, pages), key="candidates_page"
 )

@@ -303,3 +303,37 @@ def test_stage_moves_are_checked_audited_and_all_or_nothing(world: Database) -> 
             )
         )
         assert moved == 2
+
+
+def test_csv_export_is_scoped_escaped_and_audited(world: Database) -> None:
+    import csv
+    import io
+
+    own, _ = _companies(world)
+    talent = _actor(world, own, "talent_lead")
+    interviewer = _actor(world, own, "interviewer")
+    with world.uow() as uow:
+        uow.session.add(
+            Candidate(
+                company_id=own,
+                email="evil@example.com",
+                full_name='=HYPERLINK("http://x")',
+                status="applied",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        uow.commit()
+    everyone = list(csv.DictReader(io.StringIO(candidates.export_csv(world.uow(), talent))))
+    total = candidates.list_candidates(world.uow(), talent).total
+    assert len(everyone) == total > 20
+    evil = next(r for r in everyone if r["email"] == "evil@example.com")
+    assert evil["name"].startswith("'=")
+    mine = list(csv.DictReader(io.StringIO(candidates.export_csv(world.uow(), interviewer))))
+    assert 0 < len(mine) < total
+    with world.uow() as uow:
+        exports = uow.session.scalars(
+            select(AuditLog).where(AuditLog.action == "candidate.exported")
+        ).all()
+    assert {e.actor for e in exports} == {talent.username, interviewer.username}
+    assert max(e.summary["rows"] for e in exports) == total

@@ -3,6 +3,8 @@ the interviews they hold. Opening a profile is audited."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -268,3 +270,68 @@ def move_stage(
             candidate.updated_at = now
         uow.commit()
     return len(set(candidate_ids))
+
+
+def export_csv(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    role_id: uuid.UUID | None = None,
+    status: str | None = None,
+    search: str | None = None,
+) -> str:
+    """The filtered candidates as CSV (no resumes); the export is audited."""
+    actor.require(Permission.VIEW_CANDIDATES)
+    rows: list[CandidateRow] = []
+    offset = 0
+    while True:
+        page = list_candidates(
+            uow,
+            actor,
+            role_id=role_id,
+            status=status,
+            search=search,
+            limit=MAX_PAGE_SIZE,
+            offset=offset,
+        )
+        rows.extend(page.rows)
+        offset += MAX_PAGE_SIZE
+        if offset >= page.total:
+            break
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["name", "email", "role", "stage", "source", "fit_score", "applied_at", "updated_at"]
+    )
+    for r in rows:
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    r.full_name,
+                    r.email,
+                    r.role_title,
+                    r.status,
+                    r.source,
+                    r.fit_score,
+                    r.applied_at.isoformat(),
+                    r.updated_at.isoformat(),
+                )
+            ]
+        )
+    with uow:
+        AuditRepository(uow.session).add(
+            **actor.audit_fields(),
+            action="candidate.exported",
+            entity_type="candidate",
+            summary={"rows": len(rows), "status": status, "role_id": str(role_id or "")},
+        )
+        uow.commit()
+    return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    # Spreadsheets run cells starting with these as formulas (CSV injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
