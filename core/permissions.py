@@ -50,6 +50,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
 PAGES: dict[str, Permission] = {
     "overview": Permission.VIEW_OVERVIEW,
     "candidates": Permission.VIEW_CANDIDATES,
+    "pipeline": Permission.VIEW_CANDIDATES,
     "company_dna": Permission.VIEW_COMPANY_DNA,
     "users": Permission.MANAGE_USERS,
     "audit_log": Permission.VIEW_AUDIT_LOG,

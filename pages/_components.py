@@ -25,6 +25,7 @@ PAGE_FILES = {
     "overview": ("pages/overview.py", "Overview", ":material/dashboard:", "Hiring"),
     "company_dna": ("pages/company_dna.py", "Company DNA", ":material/genetics:", "Company"),
     "candidates": ("pages/candidates.py", "Candidates", ":material/groups:", "Hiring"),
+    "pipeline": ("pages/pipeline.py", "Pipeline", ":material/view_kanban:", "Hiring"),
     "users": ("pages/users.py", "Users", ":material/manage_accounts:", "Admin"),
     "audit_log": ("pages/audit_log.py", "Audit log", ":material/policy:", "Admin"),
     "account": ("pages/account.py", "My account", ":material/person:", "You"),

@@ -337,3 +337,33 @@ def test_csv_export_is_scoped_escaped_and_audited(world: Database) -> None:
         ).all()
     assert {e.actor for e in exports} == {talent.username, interviewer.username}
     assert max(e.summary["rows"] for e in exports) == total
+
+
+def test_pipeline_board_groups_by_stage_and_counts_conversion(world: Database) -> None:
+    from core.models import Role
+
+    own, _ = _companies(world)
+    talent = _actor(world, own, "talent_lead")
+    with world.uow() as uow:
+        role = Role(company_id=own, title="Board Test Role", status="active", priority="low")
+        uow.session.add(role)
+        uow.commit()
+    people = [_applied(world, own) for _ in range(4)]
+    with world.uow() as uow:
+        for candidate_id in people:
+            uow.session.get(Candidate, candidate_id).role_id = role.id
+        uow.commit()
+    move = candidates.move_stage
+    move(world.uow(), talent, people[:3], "screening", reason="good", now=NOW)
+    move(world.uow(), talent, people[:1], "interview", reason="great", now=NOW)
+    move(world.uow(), talent, people[1:2], "rejected", reason="no", reason_code="skills", now=NOW)
+    board = candidates.pipeline_board(world.uow(), talent, role.id, NOW)
+    assert {s: len(c) for s, c in board.columns.items() if c} == {
+        "applied": 1,
+        "screening": 1,
+        "interview": 1,
+        "rejected": 1,
+    }
+    assert board.reached == {"applied": 4, "screening": 3, "interview": 1, "offer": 0, "hired": 0}
+    assert board.conversion("screening", "applied") == 0.75
+    assert board.conversion("hired", "offer") is None

@@ -100,3 +100,32 @@ class CandidateRepository(Repository):
 
     def add_stage_event(self, event: CandidateStageEvent) -> None:
         self.session.add(event)
+
+    def for_role(
+        self, company_id: uuid.UUID, role_id: uuid.UUID, interviewer_id: uuid.UUID | None = None
+    ) -> list[Candidate]:
+        query = select(Candidate).where(
+            Candidate.company_id == company_id, Candidate.role_id == role_id
+        )
+        if interviewer_id is not None:
+            query = query.where(
+                Candidate.id.in_(
+                    select(Interview.candidate_id).where(
+                        Interview.company_id == company_id,
+                        Interview.interviewer_id == interviewer_id,
+                    )
+                )
+            )
+        return list(self.session.scalars(query.order_by(Candidate.updated_at)))
+
+    def stage_events(
+        self, company_id: uuid.UUID, candidate_ids: list[uuid.UUID]
+    ) -> list[CandidateStageEvent]:
+        return list(
+            self.session.scalars(
+                select(CandidateStageEvent).where(
+                    CandidateStageEvent.company_id == company_id,
+                    CandidateStageEvent.candidate_id.in_(candidate_ids),
+                )
+            )
+        )

@@ -335,3 +335,45 @@ def _cell(value: object) -> object:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+@dataclass(frozen=True)
+class BoardCard:
+    id: uuid.UUID
+    full_name: str | None
+    days_in_stage: int
+
+
+@dataclass(frozen=True)
+class Board:
+    columns: dict[str, list[BoardCard]]
+    reached: dict[str, int]  # candidates who reached at least this stage (known history)
+
+    def conversion(self, stage: str, previous: str) -> float | None:
+        base = self.reached.get(previous, 0)
+        return None if base == 0 else self.reached.get(stage, 0) / base
+
+
+def pipeline_board(uow: UnitOfWork, actor: Actor, role_id: uuid.UUID, now: datetime) -> Board:
+    """A role's candidates by stage, oldest in stage first, with stage-to-stage conversion."""
+    actor.require(Permission.VIEW_CANDIDATES)
+    interviewer = _interviewer_scope(actor)
+    order = ("applied", "screening", "interview", "offer", "hired")
+    with uow:
+        repo = CandidateRepository(uow.session)
+        people = repo.for_role(actor.company_id, role_id, interviewer)
+        furthest = {c.id: c.status for c in people}
+        # A rejected candidate got as far as the stage they were rejected from.
+        for event in repo.stage_events(actor.company_id, [c.id for c in people]):
+            if event.to_status == "rejected" and event.from_status in order:
+                furthest[event.candidate_id] = event.from_status
+        columns: dict[str, list[BoardCard]] = {s: [] for s in CANDIDATE_STATUSES}
+        for c in sorted(people, key=lambda c: c.updated_at):
+            columns[c.status].append(
+                BoardCard(c.id, c.full_name, max((now - c.updated_at).days, 0))
+            )
+    reached = {
+        s: sum(1 for f in furthest.values() if f in order and order.index(f) >= order.index(s))
+        for s in order
+    }
+    return Board(columns, reached)
