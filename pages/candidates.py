@@ -49,7 +49,7 @@ role_id = f1.selectbox(
     "Role", [None, *roles], format_func=lambda r: "All roles" if r is None else roles[r]
 )
 status = f2.selectbox("Stage", [None, *candidates.STAGES], format_func=lambda s: s or "All")
-search = f3.text_input("Search name or email", max_chars=200)
+name_filter = f3.text_input("Search name or email", max_chars=200)
 page_no = st.session_state.get("candidates_page", 1)
 try:
     result = candidates.list_candidates(
@@ -57,7 +57,7 @@ try:
         actor,
         role_id=role_id,
         status=status,
-        search=search or None,
+        search=name_filter or None,
         limit=PAGE_SIZE,
         offset=(page_no - 1) * PAGE_SIZE,
     )
@@ -90,7 +90,7 @@ if result.total:
     st.download_button(
         "Export CSV",
         lambda: candidates.export_csv(
-            uow(), actor, role_id=role_id, status=status, search=search or None
+            uow(), actor, role_id=role_id, status=status, search=name_filter or None
         ),
         file_name="candidates.csv",
         mime="text/csv",
