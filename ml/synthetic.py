@@ -108,6 +108,7 @@ class World:
     onboarding_plans: list[dict[str, Any]] = field(default_factory=list)
     onboarding_checkpoints: list[dict[str, Any]] = field(default_factory=list)
     culture_pulse_checks: list[dict[str, Any]] = field(default_factory=list)
+    candidate_stage_events: list[dict[str, Any]] = field(default_factory=list)
     ground_truth: dict[str, Any] = field(default_factory=dict)
 
 
@@ -1002,6 +1003,29 @@ class _Builder:
                     }
                 )
 
+    def stage_events(self) -> None:
+        """The moves that brought each candidate to their stage (no random draws)."""
+        codes = ("skills", "experience", "stage_fit", "no_response", "withdrew")
+        for i, cand in enumerate(self.world.candidates):
+            reached, start = cand["_reached"], cand["created_at"]
+            span = cand["updated_at"] - start
+            steps = reached + (cand["status"] == "rejected")
+            for k in range(1, steps + 1):
+                rejected = k > reached
+                self.world.candidate_stage_events.append(
+                    {
+                        "id": self.ids("stage", cand["id"], k),
+                        "company_id": cand["company_id"],
+                        "candidate_id": cand["id"],
+                        "from_status": _STATUS_ORDER[k - 1 if not rejected else reached],
+                        "to_status": "rejected" if rejected else _STATUS_ORDER[k],
+                        "reason": "Not a fit this time" if rejected else "Moved forward",
+                        "reason_code": codes[i % len(codes)] if rejected else None,
+                        "actor": "demo",
+                        "created_at": start + span * k / steps,
+                    }
+                )
+
     def finish(self) -> World:
         for rows in (self.world.companies, self.world.roles, self.world.candidates):
             for row in rows:
@@ -1040,6 +1064,7 @@ def generate_world(
     builder.roles()
     builder.candidates()
     builder.pipeline()
+    builder.stage_events()
     builder.link_employee_users()
     builder.pulse()
     return builder.finish()

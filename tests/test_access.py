@@ -151,7 +151,7 @@ def test_matrix_covers_every_role_and_page() -> None:
     assert set(MATRIX) == set(ROLES)
     assert pages_for("admin") == list(PAGES)
     assert pages_for("employee") == ["account"]
-    assert pages_for("interviewer") == ["candidates", "account"]
+    assert pages_for("interviewer") == ["candidates", "pipeline", "account"]
 
 
 @pytest.mark.parametrize("role", ROLES)

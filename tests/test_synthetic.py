@@ -87,6 +87,7 @@ def test_foreign_ids_exist_and_stay_within_one_company(world) -> None:
         (world.onboarding_plans, {"hire_id": hires}),
         (world.onboarding_checkpoints, {"onboarding_plan_id": plans}),
         (world.culture_pulse_checks, {"employee_id": employees}),
+        (world.candidate_stage_events, {"candidate_id": candidates}),
     ]:
         for row in table:
             assert row["company_id"] in companies

@@ -15,6 +15,7 @@ from core.db import UnitOfWork
 from core.integrations.startupos import CompanySnapshot
 from core.models import (
     Candidate,
+    CandidateStageEvent,
     Company,
     CulturePulseCheck,
     Employee,
@@ -179,6 +180,7 @@ def _build_objects(
         ("onboarding_plans", OnboardingPlan, world.onboarding_plans),
         ("onboarding_checkpoints", OnboardingCheckpoint, world.onboarding_checkpoints),
         ("culture_pulse_checks", CulturePulseCheck, world.culture_pulse_checks),
+        ("candidate_stage_events", CandidateStageEvent, world.candidate_stage_events),
     ]
     world_time = datetime.combine(world.as_of, time(), UTC)
     taxonomy = Taxonomy.load(PROJECT_ROOT / "data" / "skills_taxonomy.json")
