@@ -14,6 +14,7 @@ from core.db import UnitOfWork
 from core.permissions import Permission
 from core.repositories.audit import AuditRepository
 from core.services.auth import Actor
+from core.services.exports import safe_cell
 
 MAX_PAGE = 500
 
@@ -91,12 +92,5 @@ def to_csv(entries: list[AuditEntry]) -> str:
         row = asdict(entry)
         row["created_at"] = entry.created_at.isoformat()
         row["summary"] = json.dumps(entry.summary, sort_keys=True) if entry.summary else ""
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
     return out.getvalue()
-
-
-def _cell(value: object) -> object:
-    # Spreadsheet apps run cells that start with these as formulas (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

@@ -20,6 +20,7 @@ from core.repositories.interviews import InterviewRepository
 from core.repositories.roles import RoleRepository
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
+from core.services.exports import safe_cell
 
 MAX_PAGE_SIZE = 200
 STAGES = CANDIDATE_STATUSES
@@ -306,7 +307,7 @@ def export_csv(
     for r in rows:
         writer.writerow(
             [
-                _cell(v)
+                safe_cell(v)
                 for v in (
                     r.full_name,
                     r.email,
@@ -328,13 +329,6 @@ def export_csv(
         )
         uow.commit()
     return out.getvalue()
-
-
-def _cell(value: object) -> object:
-    # Spreadsheets run cells starting with these as formulas (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,11 @@ def embed_missing(
     """Embed every candidate's resume that has no embedding yet; returns how many."""
     with uow:
         repo = EmbeddingRepository(uow.session)
-        todo = repo.missing(company_id)
-        if todo:
-            texts = [c.resume_text[:EMBED_CHARS] for c in todo]
+        pending = repo.missing(company_id)
+        if pending:
+            texts = [c.resume_text[:EMBED_CHARS] for c in pending]
             vectors = encoder.encode(texts)
-            for candidate, vector in zip(todo, vectors, strict=True):
+            for candidate, vector in zip(pending, vectors, strict=True):
                 repo.save(
                     CandidateEmbedding(
                         candidate_id=candidate.id,
@@ -59,7 +59,7 @@ def embed_missing(
                     )
                 )
         uow.commit()
-    return len(todo)
+    return len(pending)
 
 
 def _index(uow: UnitOfWork, company_id: uuid.UUID, folder: Path | None) -> VectorIndex | None:
