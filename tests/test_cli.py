@@ -19,12 +19,13 @@ pytestmark = pytest.mark.db
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _cli(*args: str, url: str, extra_env: dict[str, str] | None = None):
+def _cli(*args: str, url: str, extra_env: dict[str, str] | None = None, stdin: str | None = None):
     env = {**os.environ, "PEOPLEOS_DATABASE_URL": url, **(extra_env or {})}
     return subprocess.run(
         [sys.executable, "-m", "core.cli", *args],
         cwd=ROOT,
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=300,
@@ -126,31 +127,22 @@ def test_users_commands_manage_accounts_with_passwords_from_stdin(
     )
     assert seeded.returncode == 0, seeded.stderr
     company = "Quillpay"
-    created = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "core.cli",
-            "users",
-            "create",
-            "--company",
-            company,
-            "--username",
-            "Ops.Lead",
-            "--email",
-            "ops@example.com",
-            "--name",
-            "Ops Lead",
-            "--role",
-            "talent_lead",
-            "--password-stdin",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PEOPLEOS_DATABASE_URL": url},
-        input="a-long-pass-for-ops\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
+    created = _cli(
+        "users",
+        "create",
+        "--company",
+        company,
+        "--username",
+        "Ops.Lead",
+        "--email",
+        "ops@example.com",
+        "--name",
+        "Ops Lead",
+        "--role",
+        "talent_lead",
+        "--password-stdin",
+        url=url,
+        stdin="a-long-pass-for-ops\n",
     )
     assert created.returncode == 0, created.stderr
     assert "Created ops.lead (talent_lead)" in created.stdout
@@ -162,23 +154,7 @@ def test_users_commands_manage_accounts_with_passwords_from_stdin(
     listed = _cli("users", "list", "--company", company, url=url)
     line = next(x for x in listed.stdout.splitlines() if x.startswith("ops.lead"))
     assert "interviewer" in line and "disabled" in line
-    weak = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "core.cli",
-            "users",
-            "reset-password",
-            "ops.lead",
-            "--password-stdin",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PEOPLEOS_DATABASE_URL": url},
-        input="short\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    weak = _cli("users", "reset-password", "ops.lead", "--password-stdin", url=url, stdin="short\n")
     assert weak.returncode == 2 and "at least 12" in weak.stderr
     missing = _cli("users", "disable", "nobody", url=url)
     assert missing.returncode == 2 and "No user 'nobody'" in missing.stderr
