@@ -12,6 +12,9 @@ class Permission(StrEnum):
     VIEW_CANDIDATES = "view_candidates"  # interviewers: only candidates they interview
     VIEW_ALL_CANDIDATES = "view_all_candidates"
     MOVE_CANDIDATES = "move_candidates"  # stage moves and rejections; a person decides
+    MANAGE_ROLES = "manage_roles"  # create, edit, open and close roles; generate JDs
+    IMPORT_CANDIDATES = "import_candidates"  # CSV import of candidates
+    MERGE_CANDIDATES = "merge_candidates"  # review duplicates and merge them
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_OWN_ACCOUNT = "manage_own_account"
@@ -29,6 +32,9 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.VIEW_CANDIDATES,
             Permission.VIEW_ALL_CANDIDATES,
             Permission.MOVE_CANDIDATES,
+            Permission.MANAGE_ROLES,
+            Permission.IMPORT_CANDIDATES,
+            Permission.MERGE_CANDIDATES,
             Permission.MANAGE_OWN_ACCOUNT,
         }
     ),
@@ -39,6 +45,9 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.VIEW_CANDIDATES,
             Permission.VIEW_ALL_CANDIDATES,
             Permission.MOVE_CANDIDATES,
+            Permission.MANAGE_ROLES,
+            Permission.IMPORT_CANDIDATES,
+            Permission.MERGE_CANDIDATES,
             Permission.MANAGE_OWN_ACCOUNT,
         }
     ),
@@ -51,6 +60,9 @@ PAGES: dict[str, Permission] = {
     "overview": Permission.VIEW_OVERVIEW,
     "candidates": Permission.VIEW_CANDIDATES,
     "pipeline": Permission.VIEW_CANDIDATES,
+    "roles": Permission.MANAGE_ROLES,
+    "imports": Permission.IMPORT_CANDIDATES,
+    "duplicates": Permission.MERGE_CANDIDATES,
     "company_dna": Permission.VIEW_COMPANY_DNA,
     "users": Permission.MANAGE_USERS,
     "audit_log": Permission.VIEW_AUDIT_LOG,

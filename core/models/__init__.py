@@ -11,6 +11,8 @@ from core.models.hires import Hire
 from core.models.intake import (
     CandidateDocument,
     CandidateEmbedding,
+    CandidateImport,
+    CandidateMerge,
     CandidateStageEvent,
     Consent,
     SelfIdentification,
@@ -19,7 +21,7 @@ from core.models.interviews import Interview
 from core.models.notifications import Notification
 from core.models.onboarding import OnboardingCheckpoint, OnboardingPlan
 from core.models.rate_limits import RateLimitEvent
-from core.models.roles import Role
+from core.models.roles import Role, RoleEmbedding
 from core.models.sync import StartuposSync
 from core.models.users import User
 from core.models.worker import JobRequest, JobRun, WorkerLease
@@ -47,6 +49,8 @@ __all__ = [
     "Candidate",
     "CandidateDocument",
     "CandidateEmbedding",
+    "CandidateImport",
+    "CandidateMerge",
     "CandidateStageEvent",
     "Consent",
     "SelfIdentification",
@@ -65,6 +69,7 @@ __all__ = [
     "Prediction",
     "RateLimitEvent",
     "Role",
+    "RoleEmbedding",
     "StartuposSync",
     "JobRequest",
     "JobRun",

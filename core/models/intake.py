@@ -81,3 +81,39 @@ class CandidateStageEvent(UUIDPrimaryKey, CreatedAt, Base):
     reason: Mapped[str | None] = mapped_column(Text)
     reason_code: Mapped[str | None] = mapped_column(String(50))
     actor: Mapped[str] = mapped_column(String(100))
+
+
+class CandidateMerge(UUIDPrimaryKey, CreatedAt, Base):
+    """A duplicate folded into another candidate: who, why, and the merged row as it was.
+
+    The survivor takes over the duplicate's documents, consents, stage events, interviews
+    and self-identification, so nothing of its history is lost.
+    """
+
+    __tablename__ = "candidate_merges"
+    __table_args__ = (Index("idx_candidate_merges_survivor", "company_id", "survivor_id"),)
+
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    survivor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    merged_candidate_id: Mapped[uuid.UUID]  # the row no longer exists; kept for the record
+    reason: Mapped[str] = mapped_column(String(50))  # same_email, near_identical_resume
+    similarity: Mapped[float | None]
+    actor: Mapped[str] = mapped_column(String(100))
+    snapshot: Mapped[dict[str, Any]]  # the merged candidate's columns at merge time
+
+
+class CandidateImport(UUIDPrimaryKey, CreatedAt, Base):
+    """One committed CSV import of candidates (all rows or none)."""
+
+    __tablename__ = "candidate_imports"
+    __table_args__ = (Index("idx_candidate_imports_company", "company_id", "created_at"),)
+
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    mapping: Mapped[dict[str, Any]]  # PeopleOS field -> CSV column
+    rows_total: Mapped[int] = mapped_column(Integer)
+    created_count: Mapped[int] = mapped_column(Integer)
+    updated_count: Mapped[int] = mapped_column(Integer)
+    unchanged_count: Mapped[int] = mapped_column(Integer)

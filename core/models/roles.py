@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, Timestamps, UUIDPrimaryKey
@@ -29,3 +29,19 @@ class Role(UUIDPrimaryKey, Timestamps, Base):
     role_intelligence: Mapped[dict[str, Any] | None]
     jd_text: Mapped[str | None] = mapped_column(Text)
     jd_generated_at: Mapped[datetime | None]
+
+
+class RoleEmbedding(Base):
+    """MiniLM embedding of a role's title and job description, for matching and retrieval."""
+
+    __tablename__ = "role_embeddings"
+    __table_args__ = (Index("idx_role_embeddings_company", "company_id"),)
+
+    role_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True
+    )
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(100))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, unit length
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
