@@ -44,6 +44,7 @@ class Settings:
     startupos_token: str | None = None
     slack_webhook_url: str | None = None
     smtp_url: str | None = None
+    jd_corpus: Path | None = None  # CSV of reference job postings for role intelligence
 
     @property
     def is_sqlite(self) -> bool:
@@ -111,7 +112,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         startupos_token=env.get("PEOPLEOS_STARTUPOS_TOKEN", "").strip() or None,
         slack_webhook_url=_http_url(env, "PEOPLEOS_SLACK_WEBHOOK_URL"),
         smtp_url=_smtp_url(env),
+        jd_corpus=_existing_file(env, "PEOPLEOS_JD_CORPUS"),
     )
+
+
+def _existing_file(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise SettingsError(f"{name} must name an existing file; '{raw}' is not one.")
+    return path
 
 
 def _http_url(env: Mapping[str, str], name: str) -> str | None:
