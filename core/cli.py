@@ -9,13 +9,14 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from core.config import PROJECT_ROOT, Settings, SettingsError, get_settings
 from core.db import Database
 from core.integrations.startupos import StartupOSClient
 from core.integrations.startupos_fake import FakeStartupOS
 from core.permissions import ROLES
-from core.services import analytics, auth, company_dna, database, search, sync, users
+from core.services import analytics, auth, company_dna, database, imports, search, sync, users
 from core.services.errors import PeopleOSError, ValidationError
 
 DEMO_EXPORT_AS_OF = date(2026, 11, 1)
@@ -92,6 +93,22 @@ def _parser() -> argparse.ArgumentParser:
     reset = us.add_parser("reset-password", help="set a new password; their sessions end")
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true")
+
+    ca = groups.add_parser("candidates", help="candidates").add_subparsers(
+        dest="cmd", required=True
+    )
+    cimp = ca.add_parser("import", help="import candidates from a CSV file (all rows or none)")
+    cimp.add_argument("path", help="the CSV file (header row first)")
+    cimp.add_argument("--company", required=True, help="company name or id")
+    cimp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help=f"map a field ({', '.join(imports.FIELDS)}) to a CSV column; "
+        "FIELD= leaves it out. Default: guessed from the header names",
+    )
+    cimp.add_argument("--dry-run", action="store_true", help="show the plan, write nothing")
     return parser
 
 
@@ -107,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sync(args, settings)
         if args.group == "startupos-fake":
             return _fake(args)
+        if args.group == "candidates":
+            return _candidates(args, settings.database_url)
         return _demo(args, settings.database_url, settings.demo_password)
     except (SettingsError, PeopleOSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
@@ -253,6 +272,73 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
         else:
             _out(f"{r.company_name}: {r.sync_type} sync {r.status} {json.dumps(r.counts)}")
     return 1 if failed else 0
+
+
+def _candidates(args: argparse.Namespace, url: str) -> int:
+    path = Path(args.path)
+    if not path.is_file():
+        raise ValidationError(f"No file at {path}.")
+    data = path.read_bytes()
+    db = Database(url)
+    report: dict[str, Any]
+    errors: list[imports.RowError]
+    try:
+        actor = auth.system_actor(db.uow(), company=args.company)
+        mapping: dict[str, str | None] = dict(
+            imports.read_csv(actor, data, path.name).suggested_mapping
+        )
+        for item in args.map:
+            name, sep, column = item.partition("=")
+            if not sep:
+                raise ValidationError(f"--map takes FIELD=COLUMN, not '{item}'.")
+            mapping[name.strip()] = column.strip() or None
+        if args.dry_run:
+            plan = imports.preview_import(db.uow(), actor, data, path.name, mapping)
+            errors = plan.errors
+            report = {
+                "company": actor.company_name,
+                "file": plan.filename,
+                "dry_run": True,
+                "mapping": plan.mapping,
+                "rows": plan.rows_total,
+                "create": plan.count("create"),
+                "update": plan.count("update"),
+                "unchanged": plan.count("unchanged"),
+                "stages_kept": plan.stages_kept,
+                "plan": [
+                    {"row": r.row, "action": r.action, "changes": list(r.changes)}
+                    for r in plan.rows
+                ],
+            }
+        else:
+            try:
+                result = imports.commit_import(
+                    db.uow(), actor, data, path.name, mapping, datetime.now(UTC)
+                )
+            except imports.ImportRowsError as exc:
+                errors = exc.errors
+                report = {"company": actor.company_name, "file": path.name, "imported": False}
+            else:
+                errors = []
+                report = {
+                    "company": actor.company_name,
+                    "file": path.name,
+                    "imported": True,
+                    "import_id": str(result.import_id),
+                    "rows": result.rows_total,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "stages_kept": result.stages_kept,
+                }
+    finally:
+        db.dispose()
+    report["errors"] = [{"row": e.row, "field": e.field, "message": e.message} for e in errors]
+    _out(json.dumps(report, indent=1, ensure_ascii=False))
+    if errors:
+        sys.stderr.write(f"error: {len(errors)} problem(s) in the file; nothing was imported.\n")
+        return 1
+    return 0
 
 
 def _fake(args: argparse.Namespace) -> int:
