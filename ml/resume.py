@@ -54,10 +54,16 @@ def detect_kind(data: bytes) -> str:
                     return "docx"
         except zipfile.BadZipFile:
             raise ResumeFileError("The file looks like a damaged Word document.") from None
-        raise ResumeFileError("That archive is not a Word document (.docx).")
+        raise ResumeFileError(
+            "The file is not a Word document: upload your resume as a PDF, a Word document "
+            "(.docx) or a plain-text file."
+        )
     sample = data[:4096]
     if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ResumeFileError("Unsupported file type: upload a PDF, a Word document or text.")
+        raise ResumeFileError(
+            "Unsupported file type: upload your resume as a PDF, a Word document (.docx) "
+            "or a plain-text file."
+        )
     return "text"
 
 
@@ -66,7 +72,7 @@ def extract_text(data: bytes) -> ExtractedText:
     if not data:
         raise ResumeFileError("The file is empty.")
     if len(data) > MAX_BYTES:
-        raise ResumeFileError("The file is larger than 5 MB.")
+        raise ResumeFileError("The file is larger than 5 MB; upload a smaller copy of your resume.")
     kind = detect_kind(data)
     if kind == "pdf":
         text, pages = _pdf_text(data)
@@ -77,7 +83,8 @@ def extract_text(data: bytes) -> ExtractedText:
     text = _tidy(text)
     if len(text) < MIN_TEXT_CHARS:
         raise ResumeFileError(
-            "No text found in the file. If it is a scanned image, upload a text PDF or DOCX."
+            "No text found in the file. If it is a scan or a photo, upload a PDF or Word "
+            "document whose text can be selected."
         )
     return ExtractedText(kind, text, pages)
 
@@ -89,7 +96,9 @@ def _pdf_text(data: bytes) -> tuple[str, int]:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise ResumeFileError("The PDF is password-protected; upload it without a password.")
+            raise ResumeFileError(
+                "The PDF is password-protected; save a copy without a password and upload that."
+            )
         if len(reader.pages) > 50:
             raise ResumeFileError("The PDF has more than 50 pages; a resume should be shorter.")
         return "\n".join(page.extract_text() or "" for page in reader.pages), len(reader.pages)

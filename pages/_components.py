@@ -6,8 +6,9 @@ opens its own unit of work through :func:`uow`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -16,7 +17,9 @@ import streamlit as st
 from core.config import get_settings
 from core.db import Database, UnitOfWork
 from core.permissions import Permission
+from core.services import candidates
 from core.services.auth import Actor
+from core.services.errors import PeopleOSError
 
 ROUTED_KEY = "_peopleos_routed"  # set by app.py on every run, before the page runs
 
@@ -90,3 +93,46 @@ def embedder() -> Any:
     from ml.embeddings import Embedder
 
     return Embedder()
+
+
+def stage_move_form(actor: Actor, rows: Mapping[uuid.UUID, str], key: str) -> None:
+    """Move some or all of ``rows`` (candidate id -> label) to a stage, with a reason.
+
+    Shown only to users who may move candidates. After a move the page runs again, so
+    what it shows is current, and the result is shown here.
+    """
+    done = st.session_state.pop(f"{key}_moved", None)
+    if done:
+        st.success(done)
+    if not rows or not actor.can(Permission.MOVE_CANDIDATES):
+        return
+    with (
+        st.expander("Move candidates to another stage"),
+        st.form(f"{key}_form", clear_on_submit=True),
+    ):
+        chosen = st.multiselect("Candidates", list(rows), format_func=rows.get)
+        everyone = st.checkbox(f"All {len(rows)} listed candidates")
+        target = st.selectbox("New stage", candidates.STAGES)
+        code = st.selectbox(
+            "Rejection reason (for rejections)",
+            [None, *candidates.REJECTION_CODES],
+            format_func=lambda c: "—" if c is None else candidates.REJECTION_CODES[c],
+        )
+        why = st.text_input("Reason", max_chars=1000)
+        if not st.form_submit_button("Move"):
+            return
+        try:
+            moved = candidates.move_stage(
+                uow(),
+                actor,
+                list(rows) if everyone else chosen,
+                target,
+                reason=why,
+                reason_code=code,
+                now=datetime.now(UTC),
+            )
+        except PeopleOSError as exc:
+            st.error(str(exc))
+            return
+    st.session_state[f"{key}_moved"] = f"Moved {moved} candidate(s) to {target}."
+    st.rerun()

@@ -8,7 +8,7 @@ import streamlit as st
 from core.permissions import Permission
 from core.services import candidates, search
 from core.services.errors import PeopleOSError
-from pages._components import embedder, require, table, uow, when
+from pages._components import embedder, require, stage_move_form, table, uow, when
 
 PAGE_SIZE = 25
 
@@ -99,34 +99,9 @@ st.columns([1, 5])[0].number_input(
     "Page", 1, pages, value=min(page_no, pages), key="candidates_page"
 )
 
-if result.rows and actor.can(Permission.MOVE_CANDIDATES):
-    with st.expander("Move candidates to another stage"), st.form("move", clear_on_submit=True):
-        page_names = {r.id: f"{r.full_name} ({r.status})" for r in result.rows}
-        chosen_ids = st.multiselect(
-            "Candidates on this page", list(page_names), format_func=page_names.get
-        )
-        target = st.selectbox("New stage", candidates.STAGES)
-        code = st.selectbox(
-            "Rejection reason (for rejections)",
-            [None, *candidates.REJECTION_CODES],
-            format_func=lambda c: "—" if c is None else candidates.REJECTION_CODES[c],
-        )
-        why = st.text_input("Reason", max_chars=1000)
-        if st.form_submit_button("Move"):
-            try:
-                moved = candidates.move_stage(
-                    uow(),
-                    actor,
-                    chosen_ids,
-                    target,
-                    reason=why,
-                    reason_code=code,
-                    now=datetime.now(UTC),
-                )
-            except PeopleOSError as exc:
-                st.error(str(exc))
-            else:
-                st.success(f"Moved {moved} candidate(s) to {target}.")
+stage_move_form(
+    actor, {r.id: f"{r.full_name or r.email} ({r.status})" for r in result.rows}, "move"
+)
 
 if result.rows:
     names = {r.id: f"{r.full_name} · {r.role_title or 'no role'}" for r in result.rows}

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -272,52 +272,101 @@ def test_company_dna_page_renders_for_each_demo_company(
             browser.close()
 
 
-def test_apply_through_the_careers_page_and_find_the_candidate(
-    chromium_path: str, app_url: str, tmp_path: Path
-) -> None:
+def _resume_pdf(*lines: str) -> bytes:
     from fpdf import FPDF
-    from playwright.sync_api import expect, sync_playwright
 
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("helvetica", size=11)
-    for line in (
-        "Zed Applicant",
-        "Experience",
-        "Senior Backend Engineer - Ledgerly | Jan 2019 - Present",
-        "Skills",
-        "Python, PostgreSQL, Kubernetes, Kafka",
-    ):
+    for line in lines:
         pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+ZED = (
+    "Zed Applicant",
+    "Experience",
+    "Senior Backend Engineer - Ledgerly | Jan 2019 - Present",
+    "Skills",
+    "Python, PostgreSQL, Kubernetes, Kafka",
+)
+
+
+def _intake_counts(db: Database) -> dict[str, int]:
+    """Rows an application writes, counted straight from the tables."""
+    from sqlalchemy import func, select
+
+    from core.models import Candidate, CandidateDocument, CandidateStageEvent, Consent
+
+    with db.uow() as uow:
+        return {
+            m.__tablename__: uow.session.scalar(select(func.count()).select_from(m))
+            for m in (Candidate, CandidateDocument, Consent, CandidateStageEvent)
+        }
+
+
+def _fill_application(page, url: str, name: str, email: str) -> None:  # noqa: ANN001
+    page.goto(f"{url}/careers?company=quillpay", timeout=60_000)
+    _wait_for_streamlit(page)
+    page.get_by_role("textbox", name="Full name").fill(name)
+    page.get_by_role("textbox", name="Email").fill(email)
+    page.get_by_text("I agree to the processing").click()
+
+
+def _upload_and_submit(page, resume: Path) -> None:  # noqa: ANN001
+    page.locator('input[type="file"]').set_input_files(str(resume))
+    # The upload finishes in the background; wait until the file is listed.
+    page.get_by_text(resume.name).wait_for(timeout=30_000)
+    _wait_for_streamlit(page)
+    page.get_by_role("button", name="Submit application").click()
+    _wait_for_streamlit(page)
+
+
+def test_apply_through_the_careers_page_and_find_the_candidate(
+    chromium_path: str, app_url: str, browser_db: Database, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+    from sqlalchemy import select
+
+    from core.models import Candidate, Role
+    from ml.resume import ResumeFileError, extract_text
+
     resume = tmp_path / "zed.pdf"
-    resume.write_bytes(bytes(pdf.output()))
+    resume.write_bytes(_resume_pdf(*ZED))
     fake = tmp_path / "cv.pdf"
     fake.write_bytes(b"MZ\x90\x00" + bytes(4000))  # a program renamed to .pdf
+    with pytest.raises(ResumeFileError) as refused:
+        extract_text(fake.read_bytes())
+    before = _intake_counts(browser_db)
     with sync_playwright() as p:
         browser = _browser(p, chromium_path)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            page.goto(f"{app_url}/careers?company=quillpay", timeout=60_000)
-            _wait_for_streamlit(page)
-            page.get_by_role("textbox", name="Full name").fill("Zed Applicant")
-            page.get_by_role("textbox", name="Email").fill("zed.applicant@example.com")
-            page.get_by_text("I agree to the processing").click()
-            upload = page.locator('input[type="file"]')
-            upload.set_input_files(str(fake))
-            # The upload finishes in the background; wait until the file is listed.
-            page.get_by_text("cv.pdf").wait_for(timeout=30_000)
-            _wait_for_streamlit(page)
-            page.get_by_role("button", name="Submit application").click()
-            _wait_for_streamlit(page)
-            expect(page.get_by_text("Unsupported file type")).to_be_visible(timeout=30_000)
-            upload.set_input_files(str(resume))
-            page.get_by_text("zed.pdf").wait_for(timeout=30_000)
-            _wait_for_streamlit(page)
-            page.get_by_role("button", name="Submit application").click()
+            _fill_application(page, app_url, "Zed Applicant", "zed.applicant@example.com")
+            _upload_and_submit(page, fake)
+            expect(page.get_by_text(str(refused.value), exact=True)).to_be_visible(timeout=30_000)
+            assert _intake_counts(browser_db) == before
+            _upload_and_submit(page, resume)
             expect(page.get_by_text("your application is in")).to_be_visible(timeout=60_000)
-            # The talent lead finds the candidate, with the skills read from the PDF.
+            after = _intake_counts(browser_db)
+            assert after == {table: count + 1 for table, count in before.items()}
+            with browser_db.uow() as uow:
+                role_title = uow.session.scalar(
+                    select(Role.title)
+                    .join(Candidate, Candidate.role_id == Role.id)
+                    .where(Candidate.email == "zed.applicant@example.com")
+                )
+            # The talent lead finds the candidate in the role's pipeline, under Applied.
             staff = browser.new_page(viewport={"width": 1400, "height": 1400})
             _log_in(staff, app_url, "talent.quillpay")
+            staff.goto(f"{app_url}/pipeline")
+            _wait_for_streamlit(staff)
+            staff.locator('[data-testid="stSelectbox"]').filter(has_text="Role").first.click()
+            staff.get_by_role("option", name=role_title, exact=True).click()
+            _wait_for_streamlit(staff)
+            applied = staff.locator('[data-testid="stColumn"]').filter(has_text="Applied ·")
+            expect(applied.get_by_text("Zed Applicant", exact=False)).to_be_visible(timeout=30_000)
+            # ... and on Candidates, with the skills read from the PDF.
             staff.goto(f"{app_url}/candidates")
             _wait_for_streamlit(staff)
             staff.get_by_role("textbox", name="Search name or email").fill("zed.applicant")
@@ -331,3 +380,65 @@ def test_apply_through_the_careers_page_and_find_the_candidate(
             expect(staff.get_by_text("Kafka, Kubernetes, PostgreSQL, Python")).to_be_visible()
         finally:
             browser.close()
+
+
+def _oversized_pdf() -> bytes:
+    """A readable resume PDF padded past 5 MB with a PDF comment: only its size is wrong."""
+    from ml.resume import MAX_BYTES
+
+    pdf = _resume_pdf(*ZED)
+    return pdf + b"%" + b"0" * (MAX_BYTES + 1024 * 1024 - len(pdf)) + b"\n"
+
+
+def _blank_pdf() -> bytes:
+    """A PDF with one page and no text on it."""
+    return _resume_pdf()
+
+
+def _encrypted_pdf() -> bytes:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(_resume_pdf(*ZED))))
+    writer.encrypt("secret")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "make", [_oversized_pdf, _blank_pdf, _encrypted_pdf], ids=["6mb", "empty-pdf", "encrypted-pdf"]
+)
+def test_a_bad_upload_on_the_careers_page_shows_why_and_stores_nothing(
+    chromium_path: str,
+    app_url: str,
+    browser_db: Database,
+    tmp_path: Path,
+    make: Callable[[], bytes],
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from ml.resume import ResumeFileError, extract_text
+
+    data = make()
+    # The message the page must show is the one the resume reader gives for this file.
+    with pytest.raises(ResumeFileError) as refused:
+        extract_text(data)
+    resume = tmp_path / "my-resume.pdf"
+    resume.write_bytes(data)
+    before = _intake_counts(browser_db)
+    with sync_playwright() as p:
+        browser = _browser(p, chromium_path)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            _fill_application(page, app_url, "Bad Upload", f"bad.{make.__name__}@example.com")
+            _upload_and_submit(page, resume)
+            errors = page.locator('[data-testid="stAlertContentError"]')
+            expect(errors).to_have_count(1, timeout=30_000)
+            expect(errors).to_have_text(str(refused.value))
+            expect(page.get_by_text("your application is in")).to_have_count(0)
+        finally:
+            browser.close()
+    assert _intake_counts(browser_db) == before

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import statistics
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -336,6 +338,13 @@ class BoardCard:
     id: uuid.UUID
     full_name: str | None
     days_in_stage: int
+    status: str
+    source: str | None
+    fit_score: int | None
+    applied_at: datetime
+
+
+OPEN_STAGES = ("applied", "screening", "interview", "offer")
 
 
 @dataclass(frozen=True)
@@ -347,27 +356,120 @@ class Board:
         base = self.reached.get(previous, 0)
         return None if base == 0 else self.reached.get(stage, 0) / base
 
+    def cards(
+        self,
+        *,
+        stages: Collection[str] = (),
+        sources: Collection[str] = (),
+        min_days: int = 0,
+    ) -> list[BoardCard]:
+        """Every card in stage order, narrowed by stage, source and days in stage (empty: all)."""
+        return [
+            card
+            for stage in CANDIDATE_STATUSES
+            if not stages or stage in stages
+            for card in self.columns[stage]
+            if (not sources or (card.source or "") in sources) and card.days_in_stage >= min_days
+        ]
 
-def pipeline_board(uow: UnitOfWork, actor: Actor, role_id: uuid.UUID, now: datetime) -> Board:
-    """A role's candidates by stage, oldest in stage first, with stage-to-stage conversion."""
-    actor.require(Permission.VIEW_CANDIDATES)
+    def sources(self) -> list[str]:
+        """The application sources on the board, sorted; "" for candidates without one."""
+        return sorted({card.source or "" for cards in self.columns.values() for card in cards})
+
+    def median_days_in_stage(self) -> dict[str, float]:
+        """Median days in stage of the candidates now in each open stage (empty stages left out)."""
+        return {
+            stage: statistics.median(card.days_in_stage for card in self.columns[stage])
+            for stage in OPEN_STAGES
+            if self.columns[stage]
+        }
+
+
+def _board(repo: CandidateRepository, actor: Actor, role_id: uuid.UUID, now: datetime) -> Board:
     interviewer = _interviewer_scope(actor)
-    order = ("applied", "screening", "interview", "offer", "hired")
-    with uow:
-        repo = CandidateRepository(uow.session)
-        people = repo.for_role(actor.company_id, role_id, interviewer)
-        furthest = {c.id: c.status for c in people}
-        # A rejected candidate got as far as the stage they were rejected from.
-        for event in repo.stage_events(actor.company_id, [c.id for c in people]):
-            if event.to_status == "rejected" and event.from_status in order:
-                furthest[event.candidate_id] = event.from_status
-        columns: dict[str, list[BoardCard]] = {s: [] for s in CANDIDATE_STATUSES}
-        for c in sorted(people, key=lambda c: c.updated_at):
-            columns[c.status].append(
-                BoardCard(c.id, c.full_name, max((now - c.updated_at).days, 0))
+    order = (*OPEN_STAGES, "hired")
+    people = repo.for_role(actor.company_id, role_id, interviewer)
+    furthest = {c.id: c.status for c in people}
+    # A rejected candidate got as far as the stage they were rejected from.
+    for event in repo.stage_events(actor.company_id, [c.id for c in people]):
+        if event.to_status == "rejected" and event.from_status in order:
+            furthest[event.candidate_id] = event.from_status
+    columns: dict[str, list[BoardCard]] = {s: [] for s in CANDIDATE_STATUSES}
+    for c in sorted(people, key=lambda c: c.updated_at):
+        columns[c.status].append(
+            BoardCard(
+                c.id,
+                c.full_name,
+                max((now - c.updated_at).days, 0),
+                c.status,
+                c.application_source,
+                c.fit_score,
+                c.created_at,
             )
+        )
     reached = {
         s: sum(1 for f in furthest.values() if f in order and order.index(f) >= order.index(s))
         for s in order
     }
     return Board(columns, reached)
+
+
+def pipeline_board(uow: UnitOfWork, actor: Actor, role_id: uuid.UUID, now: datetime) -> Board:
+    """A role's candidates by stage, oldest in stage first, with stage-to-stage conversion."""
+    actor.require(Permission.VIEW_CANDIDATES)
+    with uow:
+        return _board(CandidateRepository(uow.session), actor, role_id, now)
+
+
+def export_pipeline_csv(
+    uow: UnitOfWork,
+    actor: Actor,
+    role_id: uuid.UUID,
+    now: datetime,
+    *,
+    stages: Collection[str] = (),
+    sources: Collection[str] = (),
+    min_days: int = 0,
+) -> str:
+    """A role's pipeline, filtered as on the Pipeline page, as CSV; the export is audited."""
+    actor.require(Permission.VIEW_CANDIDATES)
+    unknown = set(stages) - set(CANDIDATE_STATUSES)
+    if unknown:
+        raise ValidationError(f"Unknown stage '{sorted(unknown)[0]}'.")
+    if min_days < 0:
+        raise ValidationError("Days in stage cannot be negative.")
+    with uow:
+        cards = _board(CandidateRepository(uow.session), actor, role_id, now).cards(
+            stages=stages, sources=sources, min_days=min_days
+        )
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["name", "stage", "source", "fit_score", "applied_at", "days_in_stage"])
+        for card in cards:
+            writer.writerow(
+                [
+                    safe_cell(v)
+                    for v in (
+                        card.full_name,
+                        card.status,
+                        card.source,
+                        card.fit_score,
+                        card.applied_at.isoformat(),
+                        card.days_in_stage,
+                    )
+                ]
+            )
+        AuditRepository(uow.session).add(
+            **actor.audit_fields(),
+            action="candidate.exported",
+            entity_type="candidate",
+            summary={
+                "rows": len(cards),
+                "role_id": str(role_id),
+                "stages": sorted(stages),
+                "sources": sorted(sources),
+                "min_days": min_days,
+            },
+        )
+        uow.commit()
+    return out.getvalue()
