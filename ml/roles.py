@@ -31,6 +31,7 @@ _SENIORITY_WORDS = (
     (2, ("senior", "sr.", "sr ", "founding", " lead ")),
     (0, ("junior", "jr.", "jr ", "intern", "graduate", "entry", "associate", "apprentice")),
 )
+_BUILDS = re.compile(r"\b(?:engineer|engineering|developer|programmer)\b")
 _YEARS = {0: "0-2", 1: "2+", 2: "5+", 3: "8+"}
 _STAGE_TRAITS = {
     0: ("comfort with ambiguity", "bias for shipping", "wears many hats"),
@@ -58,6 +59,7 @@ class Family:
     name: str
     department: str
     keywords: tuple[str, ...]
+    titles: tuple[str, ...]  # typical job titles of the family
     description: str
     must_have: tuple[str, ...]
     nice_to_have: tuple[str, ...]
@@ -81,6 +83,7 @@ class RoleLibrary:
                 name=f["name"],
                 department=f["department"],
                 keywords=tuple(f["keywords"]),
+                titles=tuple(f["titles"]),
                 description=f["description"],
                 must_have=tuple(f["must_have"]),
                 nice_to_have=tuple(f["nice_to_have"]),
@@ -222,18 +225,30 @@ def classify_family(
 ) -> tuple[Family, float]:
     """The library family a title belongs to, with the cosine that decided it.
 
-    A keyword in the title counts for 0.3 of cosine and a matching department for 0.1, so
-    "Backend Engineer" is backend even where MiniLM finds "full-stack" as close.
+    Each family's cosine is that of its nearest typical title. A keyword in the title adds
+    0.3, "engineer" or "developer" adds 0.15 to the engineering families, and a matching
+    department 0.1, so "Backend Engineer" is backend even where MiniLM finds "full-stack"
+    as close, and "Payments Engineer" is not a people role because "payments" sounds like
+    "pay".
     """
     families = list(library.families.values())
-    vectors = encoder.encode([title] + [f.description for f in families])
-    cosine = vectors[1:] @ vectors[0]
+    # Nearest typical title (or the description) of each family, by MiniLM cosine.
+    texts = [t for f in families for t in (f.description, *f.titles)]
+    vectors = encoder.encode([title, *texts])
+    similarity = vectors[1:] @ vectors[0]
+    cosine, start = [], 0
+    for family in families:
+        end = start + 1 + len(family.titles)
+        cosine.append(float(similarity[start:end].max()))
+        start = end
     padded = f" {title.lower()} "
     scores = []
     for family, cos in zip(families, cosine, strict=True):
-        score = float(cos)
+        score = cos
         if any(k in padded for k in family.keywords):
             score += 0.3
+        if family.department == "Engineering" and _BUILDS.search(padded):
+            score += 0.15
         if department and family.department.lower() == department.strip().lower():
             score += 0.1
         scores.append(score)

@@ -95,6 +95,14 @@ def embedder() -> Any:
     return Embedder()
 
 
+@st.cache_resource(show_spinner="Indexing reference job postings…")
+def role_references() -> Any:
+    """Reference postings for role intelligence, indexed once per process (read-only)."""
+    from core.services import roles
+
+    return roles.reference_index(embedder())
+
+
 def stage_move_form(actor: Actor, rows: Mapping[uuid.UUID, str], key: str) -> None:
     """Move some or all of ``rows`` (candidate id -> label) to a stage, with a reason.
 

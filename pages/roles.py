@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from core.models.enums import ROLE_PRIORITIES, ROLE_STATUSES
 from core.permissions import Permission
 from core.services import roles
 from core.services.errors import PeopleOSError
@@ -21,7 +20,7 @@ with st.expander("New role"), st.form("new_role", clear_on_submit=True):
     department = c1.selectbox(
         "Department", [None, *roles.departments()], format_func=lambda d: d or "From the title"
     )
-    priority = c2.selectbox("Priority", ROLE_PRIORITIES, index=1)
+    priority = c2.selectbox("Priority", roles.PRIORITIES, index=1)
     if st.form_submit_button("Create and generate", type="primary"):
         try:
             with st.spinner("Writing the role definition and job description…"):
@@ -39,7 +38,7 @@ with st.expander("New role"), st.form("new_role", clear_on_submit=True):
             st.session_state["role_id"] = created.id
             st.success(f"Created the draft role {created.title}. Review it below, then publish.")
 
-status = st.segmented_control("Status", ROLE_STATUSES, format_func=str.capitalize)
+status = st.segmented_control("Status", roles.STATUSES, format_func=str.capitalize)
 listed = roles.list_roles(uow(), actor, status)
 table(
     [
@@ -77,10 +76,23 @@ def _apply(action, *args, done: str) -> None:  # noqa: ANN001 - a roles service 
 
 
 st.subheader(role.title)
+st.caption(
+    " · ".join(
+        x
+        for x in (
+            intel.get("family_name"),
+            role.department,
+            role.priority and f"{role.priority} priority",
+        )
+        if x
+    )
+)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Status", role.status)
 m2.metric("Seniority", intel.get("seniority", "—"))
-m3.metric("Family", intel.get("family_name", "—"))
+m3.metric(
+    "Experience", f"{intel['years_experience']} years" if intel.get("years_experience") else "—"
+)
 m4.metric("Active candidates", role.active_candidates)
 if role.next_statuses:
     s1, s2 = st.columns([1, 3])
@@ -95,11 +107,11 @@ with definition:
     st.text(intel.get("mission", "—"))
     if intel.get("why_now"):
         st.info(f"Why now (from the company DNA): {intel['why_now']}")
+    st.markdown("**Outcomes**")
     outcomes = intel.get("outcomes") or {}
-    table(
-        [{"By day": k, "Outcome": outcomes[k]} for k in ("30", "90", "365") if k in outcomes],
-        empty="No outcomes yet.",
-    )
+    for key, label in (("30", "By day 30"), ("90", "By day 90"), ("365", "After a year")):
+        if outcomes.get(key):
+            st.text(f"{label}: {outcomes[key]}")
     k1, k2 = st.columns(2)
     k1.markdown("**Must-have skills**")
     k1.write(", ".join(intel.get("must_have_skills", [])) or "—")

@@ -76,6 +76,10 @@ def test_seniority_comes_from_the_title(title: str, level: int) -> None:
     ("title", "family"),
     [
         ("Senior Backend Engineer", "backend"),
+        ("Senior Payments Engineer", "backend"),  # not "people" for sounding like "pay"
+        ("Staff Engineer", "backend"),
+        ("Engineering Manager", "backend"),
+        ("Solutions Engineer", "customer_success"),
         ("Frontend Engineer", "frontend"),
         ("Founding Engineer", "fullstack"),
         ("iOS Developer", "mobile"),

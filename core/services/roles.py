@@ -39,6 +39,8 @@ from ml.roles import (
     fit_posting_index,
 )
 
+STATUSES = ROLE_STATUSES
+PRIORITIES = ROLE_PRIORITIES
 EMBED_CHARS = 1500
 MAX_JD_CHARS = 20_000
 MAX_SKILLS = 15
