@@ -16,7 +16,17 @@ from core.db import Database
 from core.integrations.startupos import StartupOSClient
 from core.integrations.startupos_fake import FakeStartupOS
 from core.permissions import ROLES
-from core.services import analytics, auth, company_dna, database, imports, search, sync, users
+from core.services import (
+    analytics,
+    auth,
+    company_dna,
+    database,
+    imports,
+    roles,
+    search,
+    sync,
+    users,
+)
 from core.services.errors import PeopleOSError, ValidationError
 
 DEMO_EXPORT_AS_OF = date(2026, 11, 1)
@@ -366,6 +376,8 @@ def _scan_demo_companies(url: str) -> None:
     try:
         count = search.embed_missing(db.uow(), encoder, datetime.now(UTC))
         _out(f"Embedded {count} resumes for semantic search.")
+        count = roles.embed_missing(db.uow(), encoder, datetime.now(UTC))
+        _out(f"Embedded {count} roles.")
         for company in analytics.list_companies(db.uow()):
             actor = auth.Actor.system(company.id, company.name, label="demo")
             company_dna.scan_company(db.uow(), actor, encoder, datetime.now(UTC))

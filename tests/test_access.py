@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from core.db import Database
-from core.models import AuditLog, Candidate, Company, Interview, User
+from core.models import AuditLog, Candidate, Company, Interview, Role, User
 from core.permissions import MATRIX, PAGES, ROLES, Permission, can, pages_for
-from core.services import analytics, audit, auth, candidates, users
+from core.services import analytics, audit, auth, candidates, imports, roles, users
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 
 pytestmark = pytest.mark.db
@@ -76,7 +76,17 @@ def _actions(db: Database, actor: auth.Actor, target_company: uuid.UUID) -> dict
                 select(Candidate.id).where(Candidate.company_id == target_company)
             ).first()
     suffix = uuid.uuid4().hex[:6]
+    with db.uow() as uow:
+        role_id = uow.session.scalars(
+            select(Role.id).where(Role.company_id == target_company)
+        ).first()
     return {
+        "list_roles": (Permission.MANAGE_ROLES, lambda: roles.list_roles(db.uow(), actor)),
+        "view_role": (Permission.MANAGE_ROLES, lambda: roles.get_role(db.uow(), actor, role_id)),
+        "list_imports": (
+            Permission.IMPORT_CANDIDATES,
+            lambda: imports.list_imports(db.uow(), actor),
+        ),
         "overview": (
             Permission.VIEW_OVERVIEW,
             lambda: analytics.get_overview(db.uow(), actor, NOW),
@@ -183,7 +193,14 @@ def test_other_companys_ids_are_not_found_and_nothing_changes(world: Database, r
     actor = _actor(world, own, role)
     before = _snapshot(world, other)
     for name, (permission, call) in _actions(world, actor, other).items():
-        if name in ("view_candidate", "set_role", "disable", "reset_password", "move_candidate"):
+        if name in (
+            "view_candidate",
+            "view_role",
+            "set_role",
+            "disable",
+            "reset_password",
+            "move_candidate",
+        ):
             with pytest.raises((NotFoundError, PermissionDeniedError)):
                 call()
             if can(role, permission):
