@@ -62,7 +62,14 @@ def embed_missing(
     return len(pending)
 
 
-def _index(uow: UnitOfWork, company_id: uuid.UUID, folder: Path | None) -> VectorIndex | None:
+def company_index(
+    uow: UnitOfWork, company_id: uuid.UUID, folder: Path | None
+) -> VectorIndex | None:
+    """The company's FAISS index over its stored embeddings (None if it has none).
+
+    Loaded from ``folder`` when its fingerprint matches, otherwise rebuilt and saved.
+    Call it inside an open unit of work.
+    """
     rows = EmbeddingRepository(uow.session).for_company(company_id)
     if not rows:
         return None
@@ -97,7 +104,7 @@ def semantic_search(
         raise ValidationError("Describe who you are looking for in 3 to 300 characters.")
     vector = encoder.encode([text])[0]
     with uow:
-        index = _index(uow, actor.company_id, index_dir)
+        index = company_index(uow, actor.company_id, index_dir)
         if index is None:
             return []
         hits = index.search(vector, k=min(len(index), k * 3))
@@ -114,7 +121,7 @@ def similar_candidates(
 ) -> list[SearchHit]:
     actor.require(Permission.VIEW_CANDIDATES)
     with uow:
-        index = _index(uow, actor.company_id, index_dir)
+        index = company_index(uow, actor.company_id, index_dir)
         if index is None or str(candidate_id) not in index:
             return []
         if CandidateRepository(uow.session).get(actor.company_id, candidate_id) is None:
