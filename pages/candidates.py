@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from core.permissions import Permission
-from core.services import candidates, search
+from core.services import candidates, duplicates, search
 from core.services.errors import PeopleOSError
 from pages._components import embedder, require, stage_move_form, table, uow, when
 
@@ -144,6 +144,22 @@ if result.rows:
             ],
             empty="No interviews yet.",
         )
+        merges = duplicates.merge_history(uow(), actor, profile.id)
+        if merges:
+            st.markdown("**Merged duplicates**")
+            table(
+                [
+                    {
+                        "Merged": m.merged_name or m.merged_email,
+                        "Reference": m.merged_reference,
+                        "Why": m.reason.replace("_", " "),
+                        "By": m.actor,
+                        "When": when(m.merged_at),
+                    }
+                    for m in merges
+                ],
+                empty="",
+            )
         similar = search.similar_candidates(uow(), actor, profile.id, k=5)
         if similar:
             st.markdown("**Similar candidates**")

@@ -40,14 +40,31 @@ if receipt:
     st.success(f"Thank you — your application is in. Your reference is {receipt}.")
     st.stop()
 
+# Problems from the last submission, each shown next to its field (kept across the rerun).
+problems: dict[str, str] = st.session_state.pop("apply_problems", {})
+
+
+def _problem(*fields: str) -> None:
+    for name in fields:
+        if name in problems:
+            st.error(problems.pop(name))
+
+
 with st.form("apply", clear_on_submit=False):
     st.subheader("Apply")
+    _problem("form", "role")
     full_name = st.text_input("Full name", max_chars=120)
+    _problem("full_name")
     email = st.text_input("Email", max_chars=255)
+    _problem("email")
     linkedin = st.text_input("LinkedIn profile (optional)", max_chars=300)
+    _problem("linkedin_url")
     resume = st.file_uploader("Resume (PDF, DOCX or TXT, up to 5 MB)", type=["pdf", "docx", "txt"])
+    _problem("resume")
     why = st.text_area("Why this role?", max_chars=2000)
+    _problem("answer:Why this role?")
     plan = st.text_area("What would you want to achieve in your first 90 days?", max_chars=2000)
+    _problem("answer:First 90 days")
     st.caption(
         f"Privacy notice ({intake.PRIVACY_NOTICE_VERSION}): {role.company_name} uses your "
         "application only to assess it for this and similar roles. A person reviews every "
@@ -55,6 +72,7 @@ with st.form("apply", clear_on_submit=False):
         "then delete it. You can ask what we hold about you or to delete it at any time."
     )
     consent = st.checkbox("I agree to the processing of my application as described above.")
+    _problem("consent")
     with st.expander("Voluntary self-identification (optional)"):
         st.caption(
             "Stored apart from your application, never shown to reviewers and never "
@@ -64,7 +82,9 @@ with st.form("apply", clear_on_submit=False):
             q: st.selectbox(q.capitalize(), ["", *answers], key=f"self_{q}")
             for q, answers in intake.SELF_ID_QUESTIONS.items()
         }
+        _problem("self_id")
     honeypot = st.text_input("Leave this field empty", key="website")
+    _problem(*list(problems))  # anything without a field of its own
     submitted = st.form_submit_button("Submit application", type="primary")
 
 if submitted:
@@ -91,8 +111,8 @@ if submitted:
                 send_confirmation=bool(get_settings().smtp_url),
             )
     except intake.ApplicationError as exc:
-        for problem in exc.fields.values():
-            st.error(problem)
+        st.session_state["apply_problems"] = exc.fields
+        st.rerun()
     except NotFoundError as exc:
         st.error(str(exc))
     else:
