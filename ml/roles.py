@@ -16,11 +16,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from ml.dna import STAGE_LABELS, STAGE_ORDER
+from ml.dna import STAGE_LABELS, STAGE_ORDER, TextEncoder
 from ml.search import VectorIndex
 
 ROLE_MODEL_VERSION = "roles-1.0"
@@ -47,10 +47,6 @@ _LINE_SAME = 0.85
 _OWN_BONUS = 0.05
 _LINE_MAX = 220
 _OWN_SOURCES = ("library", "our roles")
-
-
-class TextEncoder(Protocol):
-    def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)

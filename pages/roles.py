@@ -65,9 +65,9 @@ intel = role.intelligence
 now = datetime.now(UTC)
 
 
-def _apply(action, *args, done: str) -> None:  # noqa: ANN001 - a roles service function
+def _apply(action, *args, done: str, **kwargs) -> None:  # noqa: ANN001, ANN003 - a service call
     try:
-        action(uow(), actor, role.id, *args)
+        action(uow(), actor, role.id, *args, **kwargs)
     except PeopleOSError as exc:
         st.error(str(exc))
     else:
@@ -139,7 +139,13 @@ with definition:
         )
     if st.button("Regenerate from today's DNA", help="Replaces the definition and the JD"):
         with st.spinner("Regenerating…"):
-            _apply(roles.regenerate_role, embedder(), now, done="Regenerated.")
+            _apply(
+                roles.regenerate_role,
+                embedder(),
+                now,
+                references=role_references(),
+                done="Regenerated.",
+            )
 
 with description, st.form("jd"):
     text = st.text_area("Job description (plain text)", role.jd_text, height=480, max_chars=20000)
