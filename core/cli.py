@@ -23,6 +23,7 @@ from core.services import (
     database,
     imports,
     roles,
+    scoring,
     search,
     sync,
     users,
@@ -119,6 +120,17 @@ def _parser() -> argparse.ArgumentParser:
         "FIELD= leaves it out. Default: guessed from the header names",
     )
     cimp.add_argument("--dry-run", action="store_true", help="show the plan, write nothing")
+    score = ca.add_parser("score", help="score (again) every candidate of a company")
+    score.add_argument("--company", required=True, help="company name or id")
+
+    mo = groups.add_parser("models", help="fit and success models").add_subparsers(
+        dest="cmd", required=True
+    )
+    train = mo.add_parser("train", help="train the prior models on the synthetic history")
+    train.add_argument(
+        "--if-missing", action="store_true", help="do nothing when the artifact exists"
+    )
+    mo.add_parser("evaluate", help="held-out metrics of the prior models, as JSON")
     return parser
 
 
@@ -136,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fake(args)
         if args.group == "candidates":
             return _candidates(args, settings.database_url)
+        if args.group == "models":
+            return _models(args, settings)
         return _demo(args, settings.database_url, settings.demo_password)
     except (SettingsError, PeopleOSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
@@ -285,6 +299,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _candidates(args: argparse.Namespace, url: str) -> int:
+    if args.cmd == "score":
+        return _score(args, url)
     path = Path(args.path)
     if not path.is_file():
         raise ValidationError(f"No file at {path}.")
@@ -351,6 +367,22 @@ def _candidates(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
+def _score(args: argparse.Namespace, url: str) -> int:
+    from ml.embeddings import Embedder
+
+    models = scoring.load_models()
+    db = Database(url)
+    try:
+        actor = auth.system_actor(db.uow(), company=args.company)
+        count = scoring.rescore_company(
+            db, actor.company_id, models, datetime.now(UTC), trigger="backfill", encoder=Embedder()
+        )
+    finally:
+        db.dispose()
+    _out(f"Scored {count} candidates of {actor.company_name} with {scoring.model_label(models)}.")
+    return 0
+
+
 def _fake(args: argparse.Namespace) -> int:
     export = json.loads(Path(args.export).read_text())
     server = FakeStartupOS(export, token=args.token)
@@ -368,7 +400,7 @@ def _fake(args: argparse.Namespace) -> int:
 
 
 def _scan_demo_companies(url: str) -> None:
-    """Give every demo company its DNA profile, as a first scan after the import would."""
+    """Give every demo company its DNA profile and score its candidates, as the worker would."""
     from ml.embeddings import Embedder
 
     db = Database(url)
@@ -378,12 +410,50 @@ def _scan_demo_companies(url: str) -> None:
         _out(f"Embedded {count} resumes for semantic search.")
         count = roles.embed_missing(db.uow(), encoder, datetime.now(UTC))
         _out(f"Embedded {count} roles.")
+        if scoring.ensure_prior(db.uow(), datetime.now(UTC)) == "trained":
+            _out("Trained the prior fit and success models on the synthetic history.")
+        models = scoring.load_models()
         for company in analytics.list_companies(db.uow()):
             actor = auth.Actor.system(company.id, company.name, label="demo")
             company_dna.scan_company(db.uow(), actor, encoder, datetime.now(UTC))
-            _out(f"Scanned the DNA of {company.name}.")
+            scored = scoring.rescore_company(
+                db, company.id, models, datetime.now(UTC), trigger="demo", encoder=encoder
+            )
+            _out(f"Scanned the DNA of {company.name} and scored {scored} candidates.")
     finally:
         db.dispose()
+
+
+def _models(args: argparse.Namespace, settings: Settings) -> int:
+    from ml import training
+
+    if args.cmd == "evaluate":
+        models = scoring.load_models(settings)
+        report = {
+            "model": training.FIT_MODEL,
+            "version": models.version,
+            "trained_on": models.trained_on,
+            **training.evaluate(models, seed=training.PRIOR_SEED + 1),
+        }
+        _out(json.dumps(report, indent=1))
+        return 0
+    path = scoring.artifact_path(training.PRIOR_VERSION, settings)
+    if args.if_missing and path.exists():
+        _out(f"Models {training.PRIOR_VERSION} already trained ({path}).")
+    elif path.exists():
+        path.unlink()  # train again from scratch (the recipe is deterministic per seed)
+    db = Database(settings.database_url)
+    try:
+        outcome = scoring.ensure_prior(db.uow(), datetime.now(UTC), settings=settings)
+    finally:
+        db.dispose()
+    if not args.if_missing or outcome == "trained":
+        models = scoring.load_models(settings)
+        _out(
+            f"Models {models.version} {outcome}: fit AUC {models.metrics['auc']:.3f} "
+            f"(Bayes {models.metrics['bayes_auc']:.3f}) on held-out synthetic history; {path}"
+        )
+    return 0
 
 
 if __name__ == "__main__":

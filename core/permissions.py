@@ -15,6 +15,8 @@ class Permission(StrEnum):
     MANAGE_ROLES = "manage_roles"  # create, edit, open and close roles; generate JDs
     IMPORT_CANDIDATES = "import_candidates"  # CSV import of candidates
     MERGE_CANDIDATES = "merge_candidates"  # review duplicates and merge them
+    SCORE_CANDIDATES = "score_candidates"  # rescore on demand; what-if is read-only
+    VIEW_MODELS = "view_models"  # model versions, calibration, accuracy
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_OWN_ACCOUNT = "manage_own_account"
@@ -35,6 +37,8 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
             Permission.MERGE_CANDIDATES,
+            Permission.SCORE_CANDIDATES,
+            Permission.VIEW_MODELS,
             Permission.MANAGE_OWN_ACCOUNT,
         }
     ),
@@ -48,6 +52,8 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
             Permission.MERGE_CANDIDATES,
+            Permission.SCORE_CANDIDATES,
+            Permission.VIEW_MODELS,
             Permission.MANAGE_OWN_ACCOUNT,
         }
     ),
@@ -64,6 +70,7 @@ PAGES: dict[str, Permission] = {
     "imports": Permission.IMPORT_CANDIDATES,
     "duplicates": Permission.MERGE_CANDIDATES,
     "company_dna": Permission.VIEW_COMPANY_DNA,
+    "models": Permission.VIEW_MODELS,
     "users": Permission.MANAGE_USERS,
     "audit_log": Permission.VIEW_AUDIT_LOG,
     "account": Permission.MANAGE_OWN_ACCOUNT,

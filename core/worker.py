@@ -26,7 +26,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from core.config import SettingsError, get_settings, worker_intervals
 from core.db import Database
-from core.services import notifications, worker_jobs
+from core.services import notifications, scoring, worker_jobs
 
 log = logging.getLogger("peopleos.worker")
 
@@ -47,6 +47,12 @@ def _encoder() -> Any:
 
         _state["encoder"] = Embedder()
     return _state["encoder"]
+
+
+def _models() -> Any:
+    if "models" not in _state:
+        _state["models"] = scoring.load_models()
+    return _state["models"]
 
 
 def _senders() -> dict[str, Any]:
@@ -79,7 +85,15 @@ def job_requests() -> str:
     return _run(
         "job_requests",
         period,
-        lambda now: worker_jobs.process_requests(_db(), get_settings(), _encoder, now),
+        lambda now: worker_jobs.process_requests(_db(), get_settings(), _encoder, now, _models),
+    )
+
+
+def job_score_unscored() -> str:
+    return _run(
+        "score_unscored",
+        timedelta(minutes=5),
+        lambda now: worker_jobs.score_unscored(_db(), _models(), _encoder(), now),
     )
 
 
@@ -113,6 +127,7 @@ JOBS: dict[str, Callable[[], str]] = {
     "sync_incremental": job_sync_incremental,
     "sync_full": job_sync_full,
     "dna_rescan": job_dna_rescan,
+    "score_unscored": job_score_unscored,
 }
 
 
@@ -142,6 +157,7 @@ def build_scheduler(db: Database) -> BlockingScheduler:
     add(job_sync_incremental, "interval", hours=1, id="sync_incremental", replace_existing=True)
     add(job_sync_full, "cron", hour=3, minute=0, id="sync_full", replace_existing=True)
     add(job_dna_rescan, "interval", minutes=15, id="dna_rescan", replace_existing=True)
+    add(job_score_unscored, "interval", minutes=5, id="score_unscored", replace_existing=True)
     return scheduler
 
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from ml.fit import _job_lines, _stage_of_line, company_stage_index
+from ml.fit import company_stage_index, job_lines, stage_of_line
 from ml.resume import GAP_MONTHS, SHORT_TENURE_MONTHS
 
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high")
@@ -169,7 +169,7 @@ def _stage_mismatch(
     if signals.get("stage_experience", 0.0) >= 1.0:
         return None
     stage = company_stage_index(dna)
-    seen = [s for s in (_stage_of_line(ln) for ln in _job_lines(resume_text)) if s is not None]
+    seen = [s for s in (stage_of_line(ln) for ln in job_lines(resume_text)) if s is not None]
     if stage in seen:
         return None
     name = _STAGE_NAMES[stage]

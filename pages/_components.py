@@ -27,6 +27,7 @@ ROUTED_KEY = "_peopleos_routed"  # set by app.py on every run, before the page r
 PAGE_FILES = {
     "overview": ("pages/overview.py", "Overview", ":material/dashboard:", "Hiring"),
     "company_dna": ("pages/company_dna.py", "Company DNA", ":material/genetics:", "Company"),
+    "models": ("pages/models.py", "Models", ":material/model_training:", "Company"),
     "candidates": ("pages/candidates.py", "Candidates", ":material/groups:", "Hiring"),
     "pipeline": ("pages/pipeline.py", "Pipeline", ":material/view_kanban:", "Hiring"),
     "roles": ("pages/roles.py", "Roles", ":material/badge:", "Hiring"),
@@ -93,6 +94,20 @@ def embedder() -> Any:
     from ml.embeddings import Embedder
 
     return Embedder()
+
+
+@st.cache_resource(show_spinner="Loading the fit models…")
+def fit_models() -> Any:
+    """The trained fit and success models, loaded once per process (never trained here).
+
+    None when they have not been trained on this machine yet; the caller says so.
+    """
+    from core.services import scoring
+
+    try:
+        return scoring.load_models()
+    except scoring.ModelsMissingError:
+        return None
 
 
 @st.cache_resource(show_spinner="Indexing reference job postings…")

@@ -8,7 +8,7 @@ import streamlit as st
 from core.config import get_settings
 from core.services import intake
 from core.services.errors import NotFoundError
-from pages._components import embedder, uow
+from pages._components import embedder, fit_models, uow
 from pages._session import client_address
 
 slug = st.query_params.get("company")
@@ -108,6 +108,7 @@ if submitted:
                 client=client_address(),
                 now=datetime.now(UTC),
                 encoder=embedder(),
+                models=fit_models(),
                 send_confirmation=bool(get_settings().smtp_url),
             )
     except intake.ApplicationError as exc:

@@ -108,6 +108,19 @@ def db(migrated_url: str) -> Iterator[Database]:
         database.dispose()
 
 
+def score_world(database: Database) -> None:
+    """Score every demo candidate with the prior models, as `demo seed` does (no MiniLM)."""
+    from datetime import UTC, datetime
+
+    from core.services import analytics, scoring
+
+    now = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    scoring.ensure_prior(database.uow(), now)
+    models = scoring.load_models()
+    for company in analytics.list_companies(database.uow()):
+        scoring.rescore_company(database, company.id, models, now, trigger="demo")
+
+
 @pytest.fixture(scope="session")
 def seeded_url(new_database_url: Callable[[], str]) -> str:
     """A database holding the standard demo world (3 companies, 400 candidates, seed 7)."""
@@ -125,6 +138,7 @@ def seeded_url(new_database_url: Callable[[], str]) -> str:
             as_of=DEMO_AS_OF,
             password=DEMO_PASSWORD,
         )
+        score_world(database)
     finally:
         database.dispose()
     return url
@@ -161,6 +175,7 @@ def world(new_database_url: Callable[[], str]) -> Iterator[Database]:
     demo.seed_demo(
         db.uow(), companies=2, candidates=80, seed=5, as_of=DEMO_AS_OF, password=DEMO_PASSWORD
     )
+    score_world(db)
     yield db
     db.dispose()
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.models.base import Base, CreatedAt, UUIDPrimaryKey
 from core.models.enums import in_check
 
-JOB_REQUEST_KINDS = ("sync", "full_sync", "dna_scan")
+JOB_REQUEST_KINDS = ("sync", "full_sync", "dna_scan", "rescore")
 JOB_STATUSES = ("pending", "running", "succeeded", "failed", "skipped")
 
 
@@ -76,6 +76,8 @@ class JobRequest(UUIDPrimaryKey, CreatedAt, Base):
     finished_at: Mapped[datetime | None]
     result: Mapped[dict[str, Any] | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # What to do, e.g. {"role_id": ..., "trigger": "role_change"} for a rescore.
+    payload: Mapped[dict[str, Any] | None]
 
 
 # APScheduler 3.x's job store table, declared here so Alembic creates and tracks it;

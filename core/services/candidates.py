@@ -20,6 +20,7 @@ from core.repositories.audit import AuditRepository
 from core.repositories.candidates import CandidateRepository
 from core.repositories.interviews import InterviewRepository
 from core.repositories.roles import RoleRepository
+from core.services import scoring
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 from core.services.exports import safe_cell
@@ -271,6 +272,10 @@ def move_stage(
             )
             candidate.status = to_status
             candidate.updated_at = now
+            # A high-risk candidate moving forward alerts the team (a person still decides).
+            scoring.alert_if_high_risk(
+                uow.session, actor, candidate, to_status, repo.role_title(candidate)
+            )
         uow.commit()
     return len(set(candidate_ids))
 

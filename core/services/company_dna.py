@@ -14,7 +14,7 @@ from core.repositories.audit import AuditRepository
 from core.repositories.companies import CompanyRepository
 from core.repositories.notifications import NotificationRepository
 from core.repositories.sync import CompanyDnaRepository, SyncRepository
-from core.services import notifications
+from core.services import notifications, scoring
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 from ml import dna
@@ -99,6 +99,8 @@ def scan_company(uow: UnitOfWork, actor: Actor, encoder: TextEncoder, now: datet
                     created_at=now,
                 )
             )
+        if changes:
+            scoring.queue_rescore(uow.session, company.id, actor.username, trigger="dna_change")
         AuditRepository(uow.session).add(
             **actor.audit_fields(),
             action="company_dna.scanned",

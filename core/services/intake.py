@@ -29,7 +29,7 @@ from core.repositories.audit import AuditRepository
 from core.repositories.intake import EmbeddingRepository, IntakeRepository
 from core.repositories.notifications import NotificationRepository
 from core.repositories.rate_limits import RateLimitRepository
-from core.services import notifications
+from core.services import notifications, scoring
 from core.services.errors import NotFoundError, ValidationError
 from core.services.rate_limits import Limit, blocked_until, record
 from ml.resume import ResumeFileError, Taxonomy, extract_text, parse_resume
@@ -169,9 +169,14 @@ def submit_application(
     client: str | None,
     now: datetime,
     encoder: Any | None = None,
+    models: Any | None = None,
     send_confirmation: bool = False,
 ) -> Receipt:
-    """Store one application (or merge it into the same email's earlier one)."""
+    """Store one application (or merge it into the same email's earlier one).
+
+    With ``models`` (``ml.training.TrainedModels``) the candidate is scored and explained in
+    the same transaction; without them the worker scores them on its next pass.
+    """
     if app.honeypot.strip():
         # A field people never see was filled in: a bot. Say no, store nothing.
         raise ApplicationError({"form": "This submission was refused."})
@@ -273,6 +278,17 @@ def submit_application(
                     text_sha256=hashlib.sha256(extracted.text.encode()).hexdigest(),
                     updated_at=now,
                 )
+            )
+        if models is not None:
+            scoring.score_in_session(
+                uow.session,
+                company,
+                [candidate],
+                models,
+                now=now,
+                trigger="intake",
+                encoder=encoder,
+                roles={candidate.role_id: role} if candidate.role_id == role.id else None,
             )
         for bucket, limit in (
             (f"intake:client:{client or 'unknown'}", CLIENT_LIMIT),

@@ -26,6 +26,7 @@ from core.repositories.candidates import CandidateRepository
 from core.repositories.companies import CompanyRepository
 from core.repositories.roles import RoleRepository
 from core.repositories.sync import SyncRepository
+from core.services import scoring
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 from core.services.reference import reference_postings, role_library, taxonomy
@@ -193,6 +194,13 @@ def regenerate_role(
         _generate(uow, actor, role, encoder, now, references, writer)
         role.updated_at = now
         _embed(uow, role, encoder, now)
+        scoring.queue_rescore(
+            uow.session,
+            actor.company_id,
+            actor.username,
+            trigger="role_change",
+            role_id=role.id,
+        )
         _audit(uow, actor, "role.regenerated", role, {})
         detail = _detail(uow, actor, role)
         uow.commit()
@@ -252,6 +260,14 @@ def update_role(
         role.role_intelligence = intelligence
         role.updated_at = now
         _embed(uow, role, encoder, now)
+        if "intelligence" in changed or "title" in changed:
+            scoring.queue_rescore(
+                uow.session,
+                actor.company_id,
+                actor.username,
+                trigger="role_change",
+                role_id=role.id,
+            )
         _audit(uow, actor, "role.updated", role, {"fields": changed})
         detail = _detail(uow, actor, role)
         uow.commit()

@@ -16,7 +16,7 @@ from core.permissions import Permission
 from core.repositories.companies import CompanyRepository
 from core.repositories.sync import SyncRepository
 from core.repositories.worker import WorkerRepository
-from core.services import company_dna, notifications, sync
+from core.services import company_dna, notifications, scoring, sync
 from core.services.auth import Actor
 from core.services.errors import (
     NotFoundError,
@@ -127,6 +127,18 @@ def rescan_changed(db: Database, encoder: TextEncoder, now: datetime) -> dict[st
     return {"scanned": scanned}
 
 
+def score_unscored(
+    db: Database, models: Any, encoder: TextEncoder, now: datetime, *, limit: int = 1000
+) -> dict[str, Any]:
+    """Score candidates nobody has scored yet (CSV imports, merges, intake without models)."""
+    scored: dict[str, int] = {}
+    for company_id, name, _ in _companies(db):
+        count = scoring.score_unscored(db, company_id, models, now, encoder=encoder, limit=limit)
+        if count:
+            scored[name] = count
+    return {"scored": scored}
+
+
 def dispatch_outbox(db: Database, senders: dict[str, Any], now: datetime) -> dict[str, Any]:
     report = notifications.dispatch_due(db.uow(), senders, now)
     return {
@@ -168,16 +180,20 @@ def _request_view(r: JobRequest) -> RequestView:
 
 
 def process_requests(
-    db: Database, settings: Settings, encoder_factory: Callable[[], TextEncoder], now: datetime
+    db: Database,
+    settings: Settings,
+    encoder_factory: Callable[[], TextEncoder],
+    now: datetime,
+    models_factory: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """Carry out pending requests from the app, oldest first."""
     with db.uow() as uow:
         pending = [
-            (r.id, r.company_id, r.kind)
+            (r.id, r.company_id, r.kind, dict(r.payload or {}))
             for r in WorkerRepository(uow.session).claim_requests(limit=10)
         ]
     done = 0
-    for request_id, company_id, kind in pending:
+    for request_id, company_id, kind, payload in pending:
         status, result, error = "succeeded", None, None
         try:
             with db.uow() as uow:
@@ -189,6 +205,19 @@ def process_requests(
             if kind == "dna_scan":
                 scan = company_dna.scan_company(db.uow(), actor, encoder_factory(), now)
                 result = {"changes": scan.changes}
+            elif kind == "rescore":
+                models = (models_factory or (lambda: scoring.load_models(settings)))()
+                role_id = payload.get("role_id")
+                count = scoring.rescore_company(
+                    db,
+                    company_id,
+                    models,
+                    now,
+                    trigger=payload.get("trigger") or "role_change",
+                    role_id=uuid.UUID(role_id) if role_id else None,
+                    encoder=encoder_factory(),
+                )
+                result = {"scored": count, "role_id": role_id}
             else:
                 client = sync.startupos_client(settings)
                 try:

@@ -1,0 +1,578 @@
+"""Fit scoring: dimension scores, the ensemble's score and explanation, success, risk, genome.
+
+A candidate is scored when they apply (inside the intake transaction), when their role or
+the company DNA changes (the worker rescans in batches), and on demand. Each scoring writes
+the candidate's fit columns, its ``fit_score_dimensions`` rows and two ``predictions`` rows
+(fit score and success probability) naming the model version.
+
+Models are trained offline (``python -m core.cli models train``, the demo seed, the
+worker's start-up) and loaded read-only here: a request never trains.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from core.config import Settings, get_settings
+from core.db import Database, UnitOfWork
+from core.models import (
+    Candidate,
+    Company,
+    FitScoreDimension,
+    JobRequest,
+    ModelVersion,
+    Prediction,
+    Role,
+)
+from core.permissions import Permission
+from core.repositories.audit import AuditRepository
+from core.repositories.notifications import NotificationRepository
+from core.repositories.scoring import ScoringRepository
+from core.repositories.worker import WorkerRepository
+from core.services import notifications
+from core.services.auth import Actor
+from core.services.errors import NotFoundError, ValidationError
+from ml import training
+from ml.fit import (
+    DIMENSIONS,
+    FEATURE_LABELS,
+    GROUP_NAMES,
+    GROUPS,
+    MODEL_FEATURES,
+    dimension_frame,
+    dimension_scores,
+    extract_signals,
+    success_frame,
+)
+from ml.genome import build_genome
+from ml.risk import assess_risks, is_high_risk
+from ml.training import FIT_MODEL, SUCCESS_MODEL, TrainedModels
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 200
+# Stages a candidate advances into; a high-risk candidate moving into one alerts the team.
+ADVANCING = ("screening", "interview", "offer", "hired")
+TRIGGERS = ("intake", "on_demand", "role_change", "dna_change", "import", "demo", "backfill")
+
+
+class ModelsMissingError(ValidationError):
+    """The fit models have not been trained on this machine yet."""
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    candidate_id: uuid.UUID
+    fit_score: int
+    success_probability: int
+    high_risk: bool
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    features: dict[str, float]
+    fit_score: int
+    logit: float
+    base_value: float
+    contributions: dict[str, float]
+    groups: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Insight:
+    """Everything the candidate page shows about one candidate's fit."""
+
+    candidate_id: uuid.UUID
+    fit_score: int | None
+    success_probability: int | None
+    breakdown: dict[str, Any] | None
+    dimensions: list[dict[str, Any]]
+    risks: list[dict[str, Any]]
+    genome: dict[str, Any] | None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    model_label: str | None = None
+
+
+# --------------------------------------------------------------------------- models
+
+
+def artifact_path(version: str, settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).local_dir / "models" / f"peopleos-{version}.pkl"
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, mtime: float) -> TrainedModels:  # noqa: ARG001 - mtime keys the cache
+    return training.load(Path(path))
+
+
+def load_models(settings: Settings | None = None) -> TrainedModels:
+    """The prior models from disk (cached per process); never trains."""
+    path = artifact_path(training.PRIOR_VERSION, settings)
+    if not path.exists():
+        raise ModelsMissingError(
+            "The fit models are not trained on this machine yet: run "
+            "`python -m core.cli models train` (make run does it for you)."
+        )
+    return _load(str(path), path.stat().st_mtime)
+
+
+def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = None) -> str:
+    """Train the prior models if their artifact is missing, and register them.
+
+    Returns what happened ("trained", "loaded"). Registration is idempotent.
+    """
+    path = artifact_path(training.PRIOR_VERSION, settings)
+    if path.exists():
+        models, outcome = load_models(settings), "loaded"
+    else:
+        models = training.train_prior()
+        training.dump(models, path)
+        models, outcome = load_models(settings), "trained"
+    with uow:
+        repo = ScoringRepository(uow.session)
+        for name, features in (
+            (FIT_MODEL, list(models.fit_features)),
+            (SUCCESS_MODEL, list(models.success_features)),
+        ):
+            if repo.model_version(name, models.version) is None:
+                repo.add_model_version(
+                    ModelVersion(
+                        id=uuid.uuid5(
+                            uuid.NAMESPACE_URL, f"peopleos:model:{name}:{models.version}"
+                        ),
+                        company_id=None,
+                        name=name,
+                        version=models.version,
+                        status="champion",
+                        metrics={**models.metrics, "trained_on": models.trained_on},
+                        feature_names=features,
+                        artifact_path=path.name,
+                        trained_at=now,
+                        created_at=now,
+                    )
+                )
+        uow.commit()
+    return outcome
+
+
+def model_label(models: TrainedModels) -> str:
+    return f"{FIT_MODEL} {models.version} (prior: {models.trained_on})"
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _dna(company: Company) -> dict[str, Any]:
+    # Before the first DNA scan only the stage is known; culture then scores as neutral.
+    return company.dna_profile or {"stage": company.stage, "culture": []}
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def score_in_session(
+    session: Session,
+    company: Company,
+    candidates: list[Candidate],
+    models: TrainedModels,
+    *,
+    now: datetime,
+    trigger: str,
+    encoder: Any | None = None,
+    roles: dict[uuid.UUID, Role] | None = None,
+) -> list[ScoreResult]:
+    """Score ``candidates`` of ``company`` inside the caller's transaction (no commit)."""
+    if trigger not in TRIGGERS:
+        raise ValueError(f"unknown scoring trigger {trigger!r}")
+    repo = ScoringRepository(session)
+    roles = roles if roles is not None else repo.roles(company.id, [c.role_id for c in candidates])
+    scorable = [c for c in candidates if c.resume_profile and c.role_id in roles]
+    if not scorable:
+        return []
+    dna = _dna(company)
+    vectors = repo.embeddings(company.id, [c.id for c in scorable])
+    extracted = [
+        extract_signals(
+            c.resume_profile,
+            c.resume_text or "",
+            roles[c.role_id].role_intelligence or {},
+            dna,
+            today=now.date(),
+            role_title=roles[c.role_id].title,
+            encoder=encoder,
+        )
+        for c in scorable
+    ]
+    features = dimension_frame(pd.DataFrame([s for s, _ in extracted]))
+    explanation = models.fit.explain(features)
+    members = models.fit.member_probabilities(features)
+    p, low, high = models.success.predict_interval(success_frame(features))
+    groups = explanation.grouped(GROUPS)
+    results: list[ScoreResult] = []
+    dimension_rows: list[FitScoreDimension] = []
+    predictions: list[Prediction] = []
+    for i, candidate in enumerate(scorable):
+        signals, evidence = extracted[i]
+        role = roles[candidate.role_id]
+        intel = role.role_intelligence or {}
+        dims = dimension_scores(signals, evidence)
+        logit = float(explanation.output[i])
+        fit_probability = _sigmoid(logit)
+        fit_score = round(100 * fit_probability)
+        feature_values = {k: round(float(v), 4) for k, v in features.iloc[i].items()}
+        risks = assess_risks(
+            candidate.resume_profile,
+            candidate.resume_text or "",
+            intel,
+            dna,
+            signals,
+            expected_compensation=(candidate.resume_profile or {}).get("expected_compensation"),
+        )
+        vector = vectors.get(candidate.id)
+        candidate.genome_profile = build_genome(
+            candidate.resume_profile,
+            candidate.resume_text or "",
+            intel,
+            dna,
+            signals,
+            {d.key: d.score for d in dims},
+            np.frombuffer(vector, dtype=np.float32).tolist() if vector is not None else None,
+        )
+        success = {
+            "probability": round(float(p[i]), 4),
+            "low": round(float(low[i]), 4),
+            "high": round(float(high[i]), 4),
+            "model": SUCCESS_MODEL,
+            "version": models.version,
+        }
+        candidate.fit_score = fit_score
+        candidate.success_probability = round(100 * float(p[i]))
+        candidate.risk_indicators = [r.to_dict() for r in risks]
+        candidate.fit_breakdown = {
+            "model": FIT_MODEL,
+            "version": models.version,
+            "scope": "prior",
+            "trained_on": models.trained_on,
+            "scored_at": now.isoformat(),
+            "trigger": trigger,
+            "role_id": str(role.id),
+            "logit": round(logit, 6),
+            "base_value": round(explanation.base_value, 6),
+            # Stored unrounded so the explanation still adds up to the stored logit.
+            "contributions": {
+                f: float(v) for f, v in zip(MODEL_FEATURES, explanation.values[i], strict=True)
+            },
+            "groups": {g: round(float(v), 6) for g, v in groups.iloc[i].items()},
+            "features": feature_values,
+            "signals": {k: round(v, 4) for k, v in signals.items()},
+            "evidence": evidence,
+            "members": {
+                "xgboost": round(float(members[i, 0]), 4),
+                "mlp": round(float(members[i, 1]), 4),
+            },
+            "success": success,
+        }
+        dimension_rows += [
+            FitScoreDimension(
+                company_id=company.id,
+                candidate_id=candidate.id,
+                dimension_type=d.key,
+                score=max(0, min(100, d.score)),
+                reasoning=d.reasoning[:1000],
+                created_at=now,
+            )
+            for d in dims
+        ]
+        agreement = 1.0 - abs(float(members[i, 0]) - float(members[i, 1]))
+        model_features = {"features": feature_values, "trigger": trigger}
+        predictions += [
+            Prediction(
+                company_id=company.id,
+                entity_type="candidate",
+                entity_id=candidate.id,
+                prediction_type="fit_score",
+                predicted_value=round(fit_probability, 6),
+                confidence=round(agreement, 6),
+                model_version=f"{FIT_MODEL}:{models.version}",
+                features=model_features,
+                created_at=now,
+            ),
+            Prediction(
+                company_id=company.id,
+                entity_type="candidate",
+                entity_id=candidate.id,
+                prediction_type="success_prob",
+                predicted_value=success["probability"],
+                confidence=round(1.0 - (success["high"] - success["low"]), 6),
+                model_version=f"{SUCCESS_MODEL}:{models.version}",
+                features=model_features,
+                created_at=now,
+            ),
+        ]
+        results.append(
+            ScoreResult(candidate.id, fit_score, candidate.success_probability, is_high_risk(risks))
+        )
+    repo.replace_dimensions(company.id, [c.id for c in scorable], dimension_rows)
+    repo.add_predictions(predictions)
+    session.flush()
+    return results
+
+
+def rescore_candidate(
+    uow: UnitOfWork,
+    actor: Actor,
+    candidate_id: uuid.UUID,
+    models: TrainedModels,
+    now: datetime,
+    *,
+    encoder: Any | None = None,
+) -> ScoreResult:
+    """Score one candidate again now ("Rescore" on the candidate page)."""
+    actor.require(Permission.SCORE_CANDIDATES)
+    with uow:
+        repo = ScoringRepository(uow.session)
+        company = repo.company(actor.company_id)
+        found = repo.candidates(actor.company_id, [candidate_id])
+        if company is None or not found:
+            raise NotFoundError("Candidate not found.")
+        candidate = found[0]
+        if not candidate.resume_profile or candidate.role_id is None:
+            raise ValidationError(
+                "This candidate has no parsed resume or no role, so there is nothing to score."
+            )
+        results = score_in_session(
+            uow.session, company, found, models, now=now, trigger="on_demand", encoder=encoder
+        )
+        if not results:
+            raise ValidationError("The candidate's role no longer exists; assign a role first.")
+        AuditRepository(uow.session).add(
+            **actor.audit_fields(),
+            action="candidate.scored",
+            entity_type="candidate",
+            entity_id=str(candidate.id),
+            summary={"fit_score": results[0].fit_score, "model": f"{FIT_MODEL}:{models.version}"},
+        )
+        uow.commit()
+    return results[0]
+
+
+def rescore_company(
+    db: Database,
+    company_id: uuid.UUID,
+    models: TrainedModels,
+    now: datetime,
+    *,
+    trigger: str,
+    role_id: uuid.UUID | None = None,
+    encoder: Any | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Rescore a company's candidates (of one role) in batches; one transaction per batch.
+
+    A failure leaves earlier batches scored and later ones as they were; running it again
+    rescores everything, so a retry loses nothing. Returns how many were scored.
+    """
+    with db.uow() as uow:
+        ids = ScoringRepository(uow.session).candidate_ids(company_id, role_id=role_id)
+    scored = 0
+    for start in range(0, len(ids), batch_size):
+        with db.uow() as uow:
+            repo = ScoringRepository(uow.session)
+            company = repo.company(company_id)
+            if company is None:
+                return scored
+            batch = repo.candidates(company_id, ids[start : start + batch_size])
+            scored += len(
+                score_in_session(
+                    uow.session, company, batch, models, now=now, trigger=trigger, encoder=encoder
+                )
+            )
+            uow.commit()
+    return scored
+
+
+def score_unscored(
+    db: Database,
+    company_id: uuid.UUID,
+    models: TrainedModels,
+    now: datetime,
+    *,
+    encoder: Any | None = None,
+    limit: int = 1000,
+) -> int:
+    """Score up to ``limit`` of a company's candidates that have never been scored."""
+    with db.uow() as uow:
+        ids = ScoringRepository(uow.session).unscored_ids(company_id, limit)
+    scored = 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        with db.uow() as uow:
+            repo = ScoringRepository(uow.session)
+            company = repo.company(company_id)
+            if company is None:
+                return scored
+            batch = repo.candidates(company_id, ids[start : start + BATCH_SIZE])
+            scored += len(
+                score_in_session(
+                    uow.session,
+                    company,
+                    batch,
+                    models,
+                    now=now,
+                    trigger="backfill",
+                    encoder=encoder,
+                )
+            )
+            uow.commit()
+    return scored
+
+
+def queue_rescore(
+    session: Session,
+    company_id: uuid.UUID,
+    requested_by: str,
+    *,
+    trigger: str,
+    role_id: uuid.UUID | None = None,
+) -> bool:
+    """Ask the worker to rescore a company's (or one role's) candidates, in the caller's
+    transaction; nothing is queued when nobody has been scored yet or the same (or a
+    company-wide) rescan is already waiting. Returns whether a request was added."""
+    if not ScoringRepository(session).has_scored(company_id, role_id=role_id):
+        return False
+    repo = WorkerRepository(session)
+    pending = repo.pending_request(company_id, "rescore")
+    if pending is not None and (pending.payload or {}).get("role_id") in (None, str(role_id)):
+        return False
+    repo.add_request(
+        JobRequest(
+            company_id=company_id,
+            kind="rescore",
+            requested_by=requested_by,
+            status="pending",
+            payload={"role_id": str(role_id) if role_id else None, "trigger": trigger},
+        )
+    )
+    return True
+
+
+def alert_if_high_risk(
+    session: Session, actor: Actor, candidate: Candidate, to_status: str, role_title: str | None
+) -> bool:
+    """Queue a Slack alert when a high-risk candidate advances (in the mover's transaction)."""
+    if to_status not in ADVANCING or not candidate.risk_indicators:
+        return False
+    from ml.risk import RiskIndicator
+
+    risks = [RiskIndicator(**r) for r in candidate.risk_indicators]
+    if not is_high_risk(risks):
+        return False
+    # The alert names the public reference, never the person: it leaves the system.
+    who = candidate.reference or str(candidate.id)[:8]
+    lines = [f"- {r.severity}: {r.title}" for r in risks if r.severity in ("high", "medium")]
+    notifications.enqueue(
+        NotificationRepository(session),
+        company_id=actor.company_id,
+        event_type="candidate.high_risk_advanced",
+        channel="slack",
+        subject=f"High-risk candidate {who} moved to {to_status}",
+        body=(
+            f"Candidate {who} ({role_title or 'no role'}) was moved to {to_status} by "
+            f"{actor.username}. Review the risks before the next step:\n" + "\n".join(lines[:6])
+        ),
+        dedupe_key=f"risk-advance:{candidate.id}:{to_status}",
+        payload={"candidate_id": str(candidate.id), "to_status": to_status},
+    )
+    return True
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def candidate_insight(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) -> Insight:
+    """The stored fit of one candidate with its dimensions and score history."""
+    actor.require(Permission.VIEW_CANDIDATES)
+    with uow:
+        repo = ScoringRepository(uow.session)
+        found = repo.candidates(actor.company_id, [candidate_id])
+        if not found:
+            raise NotFoundError("Candidate not found.")
+        candidate = found[0]
+        dims = {d.dimension_type: d for d in repo.dimensions(actor.company_id, candidate_id)}
+        history = [
+            {
+                "scored_at": p.created_at,
+                "type": p.prediction_type,
+                "value": p.predicted_value,
+                "confidence": p.confidence,
+                "model_version": p.model_version,
+                "trigger": (p.features or {}).get("trigger"),
+            }
+            for p in repo.predictions(actor.company_id, candidate_id)
+        ]
+        breakdown = candidate.fit_breakdown
+        label = (
+            f"{breakdown['model']} {breakdown['version']} ({breakdown['scope']}: "
+            f"{breakdown['trained_on']})"
+            if breakdown
+            else None
+        )
+        return Insight(
+            candidate_id=candidate.id,
+            fit_score=candidate.fit_score,
+            success_probability=candidate.success_probability,
+            breakdown=breakdown,
+            dimensions=[
+                {
+                    "key": key,
+                    "name": name,
+                    "score": dims[key].score,
+                    "reasoning": dims[key].reasoning,
+                }
+                for key, name in DIMENSIONS.items()
+                if key in dims
+            ],
+            risks=list(candidate.risk_indicators or []),
+            genome=candidate.genome_profile,
+            history=history,
+            model_label=label,
+        )
+
+
+def what_if(models: TrainedModels, features: dict[str, float], changes: dict[str, float]) -> WhatIf:
+    """The score and explanation with some features changed (nothing is stored)."""
+    unknown = set(changes) - set(MODEL_FEATURES)
+    if unknown:
+        raise ValidationError(f"Unknown feature(s): {', '.join(sorted(unknown))}.")
+    values = {**{f: float(features[f]) for f in MODEL_FEATURES}, **changes}
+    for name, value in changes.items():
+        if not math.isfinite(value):
+            raise ValidationError(f"{FEATURE_LABELS[name]} must be a number.")
+    explanation = models.fit.explain(pd.DataFrame([values])[list(MODEL_FEATURES)])
+    logit = float(explanation.output[0])
+    return WhatIf(
+        features=values,
+        fit_score=round(100 * _sigmoid(logit)),
+        logit=logit,
+        base_value=explanation.base_value,
+        contributions=dict(zip(MODEL_FEATURES, map(float, explanation.values[0]), strict=True)),
+        groups={g: float(v) for g, v in explanation.grouped(GROUPS).iloc[0].items()},
+    )
+
+
+def group_names() -> dict[str, str]:
+    return dict(GROUP_NAMES)
+
+
+def feature_labels() -> dict[str, str]:
+    return dict(FEATURE_LABELS)
