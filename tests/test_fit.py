@@ -1,0 +1,479 @@
+"""Fit intelligence: features, explanations, model quality and the scoring flow."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from core.cli import main as cli
+from core.db import Database
+from core.models import (
+    AuditLog,
+    Candidate,
+    Company,
+    FitScoreDimension,
+    JobRequest,
+    Notification,
+    Prediction,
+    Role,
+    User,
+)
+from core.services import auth, candidates, company_dna, intake, roles, scoring, worker_jobs
+from core.services.errors import PermissionDeniedError, ValidationError
+from ml.embeddings import Embedder
+from ml.fit import (
+    DIMENSIONS,
+    MODEL_FEATURES,
+    SIGNALS,
+    SUCCESS_FEATURES,
+    dimension_frame,
+    extract_signals,
+)
+from ml.fit_model import ReluMLP
+from ml.resume import Taxonomy, parse_resume
+from ml.synthetic import FEATURES, generate_history, generate_world
+from tests.conftest import DEMO_AS_OF
+
+pytestmark = pytest.mark.db
+NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+TAXONOMY = Taxonomy.load(scoring.get_settings().data_dir / "skills_taxonomy.json")
+# Words that name a protected attribute or an obvious proxy for one.
+FORBIDDEN = {
+    "name",
+    "email",
+    "age",
+    "birth",
+    "dob",
+    "gender",
+    "sex",
+    "race",
+    "ethnicity",
+    "religion",
+    "disability",
+    "nationality",
+    "photo",
+    "address",
+    "zip",
+    "postcode",
+    "marital",
+    "pregnancy",
+    "veteran",
+    "graduation",
+    "university",
+    "linkedin",
+    "selfid",
+}
+RESUME = """{name}
+{email} · 12 Acacia Road, Leeds
+Senior Backend Engineer — Ledgerly (Series A startup) · 2021–Present
+- Built the first version of the billing service from zero and took it to paying customers
+- Shipped to production several times a week with feature flags
+Backend Engineer — Initech (enterprise) · 2017–2021
+- Maintained a payments API used by 4000 customers
+Skills
+Python, Go, PostgreSQL, REST APIs, AWS, Git
+Education
+BSc Computer Science, University of Leeds (2016)
+"""
+ROLE = {
+    "must_have_skills": ["Python", "Go", "PostgreSQL", "Kafka"],
+    "seniority": "Senior",
+    "family_name": "Backend engineering",
+}
+DNA = {"stage": "series_a", "culture": []}
+
+
+@pytest.fixture(scope="module")
+def models(world: Database) -> scoring.TrainedModels:
+    # `world` has run ensure_prior, so the artifact is on disk.
+    return scoring.load_models()
+
+
+def _signals(text: str, role: dict = ROLE, dna: dict = DNA) -> dict[str, float]:
+    profile = parse_resume(text, TAXONOMY, today=date(2026, 11, 1)).to_dict()
+    return extract_signals(
+        profile, text, role, dna, today=date(2026, 11, 1), role_title="Backend Engineer"
+    )[0]
+
+
+# --------------------------------------------------------------------------- features
+
+
+def test_features_are_job_related_and_name_no_protected_attribute() -> None:
+    assert MODEL_FEATURES == (
+        "skills_fit",
+        "experience_fit",
+        "stage_fit",
+        "culture_fit",
+        "velocity_fit",
+        "builder_fit",
+        "role_fit",
+        "years_experience",
+        "relevant_years",
+        "avg_tenure_years",
+        "short_tenures",
+        "employment_gap_months",
+        "seniority_gap",
+        "company_stage_index",
+    )
+    for feature in (*MODEL_FEATURES, *SUCCESS_FEATURES, *SIGNALS):
+        words = set(feature.split("_"))
+        assert not words & FORBIDDEN, feature
+
+
+def test_trained_models_use_exactly_the_listed_features(models) -> None:
+    assert list(models.fit.feature_names_in_) == list(MODEL_FEATURES)
+    assert list(models.fit.booster_.feature_names) == list(MODEL_FEATURES)
+    assert list(models.success.feature_names_in_) == list(SUCCESS_FEATURES)
+
+
+def test_name_email_address_and_education_change_no_signal() -> None:
+    one = _signals(RESUME.format(name="Jordan Rivera", email="jordan@example.com"))
+    other = RESUME.format(name="Aisha Bello", email="aisha.b@example.org").replace(
+        "12 Acacia Road, Leeds", "Flat 3, 9 Rue de Lyon, Paris"
+    )
+    other = other.replace("University of Leeds (2016)", "Université de Dakar (1994)")
+    assert _signals(other) == one
+
+
+def test_signals_read_skills_stage_builder_velocity_and_tenure() -> None:
+    s = _signals(RESUME.format(name="Jordan Rivera", email="jordan@example.com"))
+    assert s["skills_match"] == pytest.approx(3 / 4)  # Kafka is missing
+    assert s["stage_experience"] == 1.0  # most recent job at a Series A startup
+    assert s["builder_signal"] > 0.5 and s["velocity_signal"] > 0.5
+    assert s["company_stage_index"] == 2
+    plain = _signals(
+        RESUME.format(name="J", email="j@example.com")
+        .replace(
+            "Built the first version of the billing service from zero and took it to "
+            "paying customers",
+            "Maintained the billing service",
+        )
+        .replace("Shipped to production several times a week with feature flags", "On call")
+        .replace("Series A startup", "enterprise")
+    )
+    assert plain["stage_experience"] == 0.0
+    assert plain["builder_signal"] < 0.5 and plain["velocity_signal"] < 0.5
+
+
+def test_signals_recover_the_synthetic_worlds_hidden_features() -> None:
+    """Parsing the generated resumes gives back the features the generator drew."""
+    world = generate_world(2, 120, 3, DEMO_AS_OF)
+    roles_by_id = {r["id"]: r for r in world.roles}
+    stages = {c["id"]: c["stage"] for c in world.companies}
+    got, truth = [], []
+    for c in world.candidates:
+        role = roles_by_id[c["role_id"]]
+        profile = parse_resume(c["resume_text"], TAXONOMY, today=DEMO_AS_OF).to_dict()
+        signals, _ = extract_signals(
+            profile,
+            c["resume_text"],
+            role["role_intelligence"],
+            {"stage": stages[c["company_id"]], "culture": []},
+            today=DEMO_AS_OF,
+            role_title=role["title"],
+        )
+        got.append(signals)
+        truth.append(c["features"])
+    got_df, truth_df = pd.DataFrame(got), pd.DataFrame(truth)
+    assert np.abs(got_df.skills_match - truth_df.skills_match).mean() < 0.1
+    assert (got_df.stage_experience == truth_df.stage_experience).mean() > 0.9
+    assert ((got_df.builder_signal > 0.5) == (truth_df.builder_signal > 0.5)).mean() > 0.9
+    assert ((got_df.velocity_signal > 0.5) == (truth_df.velocity_signal > 0.55)).mean() > 0.9
+    assert np.corrcoef(got_df.years_experience, truth_df.years_experience)[0, 1] > 0.85
+
+
+def test_dimension_scores_stay_in_range() -> None:
+    signals, _, _ = generate_history(5000, seed=3)
+    frame = dimension_frame(signals)
+    for key in DIMENSIONS:
+        column = frame[f"{key}_fit"]
+        assert column.between(0, 100).all(), key
+    assert frame["skills_fit"].corr(signals["skills_match"]) > 0.99
+
+
+# --------------------------------------------------------------------------- explanations
+
+
+def test_explanations_add_up_to_the_model_output(models) -> None:
+    signals, _, _ = generate_history(3000, seed=99)
+    features = dimension_frame(signals)
+    explanation = models.fit.explain(features)
+    output = models.fit.decision_function(features)
+    assert explanation.values.shape == (3000, len(MODEL_FEATURES))
+    np.testing.assert_allclose(
+        explanation.base_value + explanation.values.sum(1), output, atol=1e-4
+    )
+    np.testing.assert_allclose(explanation.output, output, atol=1e-4)
+    grouped = explanation.grouped(scoring.GROUPS)
+    np.testing.assert_allclose(grouped.sum(axis=1), explanation.values.sum(1), atol=1e-9)
+
+
+def test_every_scored_candidate_explanation_adds_up(world: Database) -> None:
+    with world.uow() as uow:
+        rows = list(uow.session.scalars(select(Candidate).where(Candidate.fit_score.is_not(None))))
+        assert len(rows) >= 60
+        for c in rows:
+            b = c.fit_breakdown
+            total = b["base_value"] + sum(b["contributions"].values())
+            assert total == pytest.approx(b["logit"], abs=1e-4), c.id
+            assert c.fit_score == round(100 / (1 + np.exp(-b["logit"])))
+            assert set(b["contributions"]) == set(MODEL_FEATURES)
+
+
+def test_deeplift_matches_shap_deep_explainer_on_the_same_network() -> None:
+    """Our batched rescale rule gives what shap's DeepExplainer gives for the same MLP."""
+    import shap
+    import torch
+
+    rng = np.random.default_rng(0)
+    sizes = (5, 8, 4, 1)
+    weights = [rng.normal(size=(sizes[i + 1], sizes[i])) for i in range(3)]
+    biases = [rng.normal(size=sizes[i + 1]) for i in range(3)]
+    weights[0][:, 4] = 0.0  # the last input is unused: it must get no credit
+    mlp = ReluMLP(weights, biases, np.zeros(5), np.ones(5))
+    background = rng.normal(size=(6, 5))
+    X = rng.normal(size=(20, 5))
+    phi, base = mlp.deeplift(X, background, np.full(6, 1 / 6))
+    np.testing.assert_allclose(base + phi.sum(1), mlp.logit(X), atol=1e-9)
+    assert np.abs(phi[:, 4]).max() == 0.0
+
+    net = torch.nn.Sequential(
+        torch.nn.Linear(5, 8),
+        torch.nn.ReLU(),
+        torch.nn.Linear(8, 4),
+        torch.nn.ReLU(),
+        torch.nn.Linear(4, 1),
+    ).double()
+    with torch.no_grad():
+        for layer, w, b in zip([net[0], net[2], net[4]], weights, biases, strict=True):
+            layer.weight.copy_(torch.tensor(w))
+            layer.bias.copy_(torch.tensor(b))
+    explainer = shap.DeepExplainer(net, torch.tensor(background))
+    expected = np.asarray(explainer.shap_values(torch.tensor(X), check_additivity=False))
+    np.testing.assert_allclose(phi, expected.reshape(phi.shape), atol=1e-6)
+
+
+# --------------------------------------------------------------------------- quality
+
+
+def test_models_evaluate_prints_auc_within_5_percent_of_bayes(world, capsys) -> None:
+    assert cli(["models", "evaluate"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["model"] == "fit_ensemble"
+    assert report["auc"] >= 0.95 * report["bayes_auc"], report
+    assert 0 < report["success"]["brier"] < 0.25
+    # Calibrated: observed rates track predicted ones bin by bin.
+    gaps = np.abs(np.array(report["success"]["predicted"]) - report["success"]["observed"])
+    assert gaps.max() < 0.08
+
+
+def test_prior_is_registered_once_with_its_metrics(world: Database) -> None:
+    assert scoring.ensure_prior(world.uow(), NOW) == "loaded"
+    with world.uow() as uow:
+        rows = uow.session.execute(
+            select(scoring.ModelVersion.name, scoring.ModelVersion.metrics).where(
+                scoring.ModelVersion.version == scoring.training.PRIOR_VERSION
+            )
+        ).all()
+    assert sorted(name for name, _ in rows) == ["fit_ensemble", "success_gbm"]
+    assert all(m["auc"] > 0.78 and "synthetic" in m["trained_on"] for _, m in rows)
+
+
+# --------------------------------------------------------------------------- flow
+
+
+def _actor(db: Database, role: str, slug: str = "quillpay") -> auth.Actor:
+    with db.uow() as uow:
+        username = uow.session.scalars(
+            select(User.username)
+            .join(Company, Company.id == User.company_id)
+            .where(Company.slug == slug, User.role == role)
+        ).first()
+    actor = auth.load_actor(db.uow(), username)
+    assert actor is not None
+    return actor
+
+
+def _active_role(db: Database, slug: str = "quillpay") -> uuid.UUID:
+    with db.uow() as uow:
+        return uow.session.scalars(
+            select(Role.id)
+            .join(Company, Company.id == Role.company_id)
+            .where(Company.slug == slug, Role.status == "active")
+            .order_by(Role.title)
+        ).first()
+
+
+def _count(db: Database, model, *where) -> int:
+    with db.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_an_application_is_scored_and_explained_in_the_same_request(world, models) -> None:
+    # Northwind gets its DNA scanned first, so culture fit has something to compare with.
+    company_dna.scan_company(world.uow(), _actor(world, "founder", "northwind"), Embedder(), NOW)
+    receipt = intake.submit_application(
+        world.uow(),
+        intake.Application(
+            role_id=_active_role(world, "northwind"),
+            full_name="Jordan Rivera",
+            email=f"jordan.{uuid.uuid4().hex[:6]}@example.com",
+            resume=RESUME.format(name="Jordan Rivera", email="jordan@example.com").encode(),
+            resume_filename="cv.txt",
+            consent=True,
+        ),
+        client="198.51.100.40",
+        now=NOW,
+        encoder=Embedder(),
+        models=models,
+    )
+    with world.uow() as uow:
+        c = uow.session.scalars(
+            select(Candidate).where(Candidate.reference == receipt.reference)
+        ).one()
+        cid, fit = c.id, c.fit_score
+        assert c.fit_breakdown["trigger"] == "intake"
+        assert c.success_probability is not None and c.genome_profile["traits"]
+        assert c.fit_breakdown["evidence"]["culture_alignment"].startswith("Closest to")
+    assert fit is not None
+    assert _count(world, FitScoreDimension, FitScoreDimension.candidate_id == cid) == 7
+    assert _count(world, Prediction, Prediction.entity_id == cid) == 2
+    talent = _actor(world, "talent_lead", "northwind")
+    listed = candidates.list_candidates(world.uow(), talent, search="Jordan Rivera").rows
+    assert [r.fit_score for r in listed if r.id == cid] == [fit]
+    insight = scoring.candidate_insight(world.uow(), talent, cid)
+    assert [d["key"] for d in insight.dimensions] == list(DIMENSIONS)
+    assert insight.model_label.startswith("fit_ensemble prior-1 (prior")
+
+
+def test_rescore_on_demand_writes_predictions_and_an_audit_row(world, models) -> None:
+    talent = _actor(world, "talent_lead")
+    with world.uow() as uow:
+        cid = uow.session.scalars(
+            select(Candidate.id).where(
+                Candidate.company_id == talent.company_id, Candidate.fit_score.is_not(None)
+            )
+        ).first()
+    before = _count(world, Prediction, Prediction.entity_id == cid)
+    result = scoring.rescore_candidate(world.uow(), talent, cid, models, NOW)
+    assert result.candidate_id == cid
+    assert _count(world, Prediction, Prediction.entity_id == cid) == before + 2
+    assert _count(world, FitScoreDimension, FitScoreDimension.candidate_id == cid) == 7
+    assert _count(world, AuditLog, AuditLog.action == "candidate.scored") >= 1
+    with pytest.raises(PermissionDeniedError):
+        scoring.rescore_candidate(world.uow(), _actor(world, "interviewer"), cid, models, NOW)
+
+
+def test_a_role_change_queues_a_rescore_the_worker_runs(world, models) -> None:
+    talent = _actor(world, "talent_lead")
+    role_id = _active_role(world)
+    with world.uow() as uow:
+        must = list(uow.session.get(Role, role_id).role_intelligence["must_have_skills"])
+    roles.update_role(
+        world.uow(),
+        talent,
+        role_id,
+        roles.RoleEdits(must_have_skills=[*must[:-1], "Rust"]),
+        Embedder(),
+        NOW,
+    )
+    pending = (
+        JobRequest.company_id == talent.company_id,
+        JobRequest.kind == "rescore",
+        JobRequest.status == "pending",
+    )
+    assert _count(world, JobRequest, *pending) == 1
+    # A second edit while the first rescan waits adds no second request.
+    roles.update_role(
+        world.uow(),
+        talent,
+        role_id,
+        roles.RoleEdits(mission="Own billing end to end."),
+        Embedder(),
+        NOW,
+    )
+    assert _count(world, JobRequest, *pending) == 1
+    n_role = _count(world, Candidate, Candidate.role_id == role_id)
+    fits = Prediction.prediction_type == "fit_score", Prediction.company_id == talent.company_id
+    before = _count(world, Prediction, *fits)
+    out = worker_jobs.process_requests(
+        world, scoring.get_settings(), Embedder, NOW, models_factory=lambda: models
+    )
+    assert out["processed"] >= 1
+    assert _count(world, JobRequest, *pending) == 0
+    assert _count(world, Prediction, *fits) == before + n_role
+    with world.uow() as uow:
+        triggers = {
+            c.fit_breakdown["trigger"]
+            for c in uow.session.scalars(select(Candidate).where(Candidate.role_id == role_id))
+            if c.fit_breakdown
+        }
+    assert triggers == {"role_change"}
+
+
+def test_a_high_risk_candidate_advancing_alerts_the_team(world) -> None:
+    talent = _actor(world, "talent_lead")
+    with world.uow() as uow:
+        pool = uow.session.scalars(
+            select(Candidate).where(
+                Candidate.company_id == talent.company_id, Candidate.status == "applied"
+            )
+        ).all()
+        risky = [
+            c.id for c in pool if any(r["severity"] == "high" for r in c.risk_indicators or [])
+        ]
+        calm = [c.id for c in pool if not c.risk_indicators]
+    assert risky, "the demo world has high-risk applicants"
+    alerts = Notification.event_type == "candidate.high_risk_advanced"
+    before = _count(world, Notification, alerts)
+    candidates.move_stage(
+        world.uow(), talent, [risky[0]], "screening", reason="Looks promising", now=NOW
+    )
+    assert _count(world, Notification, alerts) == before + 1
+    with world.uow() as uow:
+        note = uow.session.scalars(select(Notification).where(alerts)).all()[-1]
+        assert "Review the risks" in note.body
+    if calm:
+        candidates.move_stage(world.uow(), talent, [calm[0]], "screening", reason="ok", now=NOW)
+        assert _count(world, Notification, alerts) == before + 1
+
+
+def test_what_if_moves_the_score_and_its_explanation(world, models) -> None:
+    talent = _actor(world, "talent_lead")
+    with world.uow() as uow:
+        c = uow.session.scalars(
+            select(Candidate).where(
+                Candidate.company_id == talent.company_id, Candidate.fit_score.is_not(None)
+            )
+        ).first()
+        features = c.fit_breakdown["features"]
+    low = scoring.what_if(models, features, {"skills_fit": 0.0})
+    high = scoring.what_if(models, features, {"skills_fit": 100.0})
+    assert high.fit_score > low.fit_score
+    assert high.contributions["skills_fit"] > low.contributions["skills_fit"]
+    for result in (low, high):
+        total = result.base_value + sum(result.contributions.values())
+        assert total == pytest.approx(result.logit, abs=1e-4)
+    with pytest.raises(ValidationError):
+        scoring.what_if(models, features, {"full_name": 1.0})
+    with pytest.raises(ValidationError):
+        scoring.what_if(models, features, {"skills_fit": float("nan")})
+
+
+def test_no_signal_reads_the_self_identification_table() -> None:
+    """The scoring service never touches the voluntary self-identification answers."""
+    import inspect
+
+    import core.repositories.scoring as repo
+    import core.services.scoring as service
+
+    for module in (service, repo):
+        assert "SelfIdentification" not in inspect.getsource(module)
+    assert set(FEATURES) == set(SIGNALS)
