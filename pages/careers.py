@@ -61,6 +61,15 @@ with st.form("apply", clear_on_submit=False):
     _problem("linkedin_url")
     resume = st.file_uploader("Resume (PDF, DOCX or TXT, up to 5 MB)", type=["pdf", "docx", "txt"])
     _problem("resume")
+    salary = st.number_input(
+        "Expected annual salary in USD (optional)",
+        min_value=0,
+        max_value=5_000_000,
+        value=None,
+        step=5000,
+        help="Helps us check early that the role's pay works for you.",
+    )
+    _problem("expected_compensation")
     why = st.text_area("Why this role?", max_chars=2000)
     _problem("answer:Why this role?")
     plan = st.text_area("What would you want to achieve in your first 90 days?", max_chars=2000)
@@ -99,6 +108,7 @@ if submitted:
         answers={"Why this role?": why, "First 90 days": plan},
         self_id={k: v for k, v in self_id.items() if v},
         honeypot=honeypot,
+        expected_compensation=int(salary) if salary else None,
     )
     try:
         with st.spinner("Reading your resume…"):

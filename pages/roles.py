@@ -121,6 +121,9 @@ with definition:
     k1.write(", ".join(intel.get("stage_traits", [])) or "—")
     k2.markdown("**Interview focus**")
     k2.write(", ".join(intel.get("interview_focus", [])) or "—")
+    band = intel.get("compensation")
+    k1.markdown("**Salary band**")
+    k1.write(f"${band['min']:,} – ${band['max']:,} a year" if band else "Not set")
     refs = intel.get("references") or []
     if refs:
         st.markdown("**Similar postings it drew on**")
@@ -160,8 +163,18 @@ with edit, st.form("edit_role"):
     nice = intel.get("nice_to_have_skills", [])
     must = st.multiselect("Must-have skills", sorted({*skills, *must}), must)
     nice = st.multiselect("Nice-to-have skills", sorted({*skills, *nice}), nice)
+    band = intel.get("compensation") or {"min": 0, "max": 0}
+    b1, b2 = st.columns(2)
+    low = b1.number_input("Salary band from (USD a year)", 0, roles.MAX_SALARY, band["min"], 5000)
+    high = b2.number_input(
+        "Salary band to (0 and 0: no band)", 0, roles.MAX_SALARY, band["max"], 5000
+    )
     if st.form_submit_button("Save changes"):
         edits = roles.RoleEdits(
-            title=new_title, mission=mission, must_have_skills=must, nice_to_have_skills=nice
+            title=new_title,
+            mission=mission,
+            must_have_skills=must,
+            nice_to_have_skills=nice,
+            compensation=(int(low), int(high)),
         )
         _apply(roles.update_role, edits, embedder(), now, done="Saved.")

@@ -477,3 +477,55 @@ def test_no_signal_reads_the_self_identification_table() -> None:
     for module in (service, repo):
         assert "SelfIdentification" not in inspect.getsource(module)
     assert set(FEATURES) == set(SIGNALS)
+
+
+def test_pay_expectation_above_the_band_is_a_risk_and_bad_pay_is_refused(world, models) -> None:
+    talent = _actor(world, "talent_lead", "northwind")
+    role_id = _active_role(world, "northwind")
+    with pytest.raises(ValidationError):
+        roles.update_role(
+            world.uow(),
+            talent,
+            role_id,
+            roles.RoleEdits(compensation=(160_000, 120_000)),
+            Embedder(),
+            NOW,
+        )
+    roles.update_role(
+        world.uow(),
+        talent,
+        role_id,
+        roles.RoleEdits(compensation=(120_000, 160_000)),
+        Embedder(),
+        NOW,
+    )
+
+    def apply(pay: int) -> str:
+        return intake.submit_application(
+            world.uow(),
+            intake.Application(
+                role_id=role_id,
+                full_name="Sam Okafor",
+                email=f"sam.{uuid.uuid4().hex[:6]}@example.com",
+                resume=RESUME.format(name="Sam Okafor", email="sam@example.com").encode(),
+                resume_filename="cv.txt",
+                consent=True,
+                expected_compensation=pay,
+            ),
+            client=f"198.51.100.{uuid.uuid4().int % 250}",
+            now=NOW,
+            models=models,
+        ).reference
+
+    before = _count(world, Candidate)
+    with pytest.raises(intake.ApplicationError) as refused:
+        apply(50)
+    assert "expected_compensation" in refused.value.fields
+    assert _count(world, Candidate) == before
+    reference = apply(250_000)
+    with world.uow() as uow:
+        c = uow.session.scalars(select(Candidate).where(Candidate.reference == reference)).one()
+        pay = [r for r in c.risk_indicators if r["kind"] == "compensation_outside_band"]
+        assert "250,000" in pay[0]["evidence"] or "250000" in pay[0]["evidence"]
+        assert pay[0]["severity"] == "high"  # more than 15 % above the top of the band
+        assert "expected_compensation" not in c.fit_breakdown["features"]

@@ -89,6 +89,7 @@ class Application:
     answers: dict[str, str] = field(default_factory=dict)
     self_id: dict[str, str] | None = None
     honeypot: str = ""
+    expected_compensation: int | None = None  # annual, USD; optional
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,12 @@ def _validate(app: Application) -> tuple[dict[str, str], str, str]:
             answer and answer not in SELF_ID_QUESTIONS[question]
         ):
             errors["self_id"] = "Choose one of the offered answers."
+    if app.expected_compensation is not None and not (
+        1_000 <= app.expected_compensation <= 5_000_000
+    ):
+        errors["expected_compensation"] = (
+            "Enter an expected annual salary between 1,000 and 5,000,000 USD, or leave it empty."
+        )
     if not app.resume:
         errors["resume"] = "Attach your resume (PDF, DOCX or TXT, up to 5 MB)."
     return errors, name, email
@@ -227,7 +234,12 @@ def submit_application(
         candidate.full_name = name
         candidate.linkedin_url = app.linkedin_url.strip() or candidate.linkedin_url
         candidate.resume_text = extracted.text
-        candidate.resume_profile = {**profile.to_dict(), "answers": app.answers}
+        candidate.resume_profile = {
+            **profile.to_dict(),
+            "answers": app.answers,
+            # Compared with the role's salary band (a risk indicator), never a model feature.
+            "expected_compensation": app.expected_compensation,
+        }
         candidate.updated_at = now
         repo.add(candidate)
         repo.add(

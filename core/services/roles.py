@@ -102,6 +102,8 @@ class RoleEdits:
     must_have_skills: list[str] | None = None
     nice_to_have_skills: list[str] | None = None
     interview_focus: list[str] | None = field(default=None)
+    # Annual salary band (USD) as (low, high); (0, 0) removes the band.
+    compensation: tuple[int, int] | None = None
 
 
 def reference_index(encoder: TextEncoder) -> PostingIndex:
@@ -339,6 +341,9 @@ def _detail(uow: UnitOfWork, actor: Actor, role: Role) -> RoleDetail:
     )
 
 
+MAX_SALARY = 5_000_000
+
+
 def _check_basics(
     title: str, department: str | None, priority: str | None
 ) -> tuple[str, str | None, str | None]:
@@ -381,6 +386,17 @@ def _checked_intelligence(edits: RoleEdits) -> dict[str, Any]:
         out["nice_to_have_skills"] = _skill_list(edits.nice_to_have_skills, "nice-to-have skills")
     if edits.interview_focus is not None:
         out["interview_focus"] = _skill_list(edits.interview_focus, "interview focus areas")
+    if edits.compensation is not None:
+        low, high = (int(v) for v in edits.compensation)
+        if (low, high) == (0, 0):
+            out["compensation"] = None
+        elif not 0 < low <= high <= MAX_SALARY:
+            raise ValidationError(
+                f"The salary band needs a low end above 0 and at most the high end "
+                f"(up to {MAX_SALARY:,} a year), or 0 and 0 for no band."
+            )
+        else:
+            out["compensation"] = {"min": low, "max": high, "currency": "USD"}
     return out
 
 
