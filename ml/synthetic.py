@@ -232,6 +232,16 @@ def _slug(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
+def _salary_band(level: int, stage: int) -> dict[str, Any]:
+    """A role's annual salary band (USD): by level, a little higher at later stages."""
+    middle = (85_000, 115_000, 150_000, 190_000)[level] * (0.85, 0.95, 1.0, 1.1)[stage]
+    return {
+        "min": int(round(middle * 0.88, -3)),
+        "max": int(round(middle * 1.12, -3)),
+        "currency": "USD",
+    }
+
+
 def _stage_plan(n_companies: int) -> list[int]:
     order = [1, 2, 3] if n_companies <= 3 else [0, 1, 2, 3]
     return [order[i % len(order)] for i in range(n_companies)]
@@ -240,6 +250,8 @@ def _stage_plan(n_companies: int) -> list[int]:
 class _Builder:
     def __init__(self, n_companies: int, n_candidates: int, seed: int, as_of: date) -> None:
         self.rng = np.random.default_rng([seed, 0])
+        # Pay expectations draw from their own stream so they leave every other row as it was.
+        self.pay_rng = np.random.default_rng([seed, 9])
         self.ids = _Ids(seed)
         self.seed = seed
         self.as_of = as_of
@@ -547,6 +559,7 @@ class _Builder:
             "stage_traits": ["comfort with ambiguity", "bias for shipping"]
             if company["_stage"] <= 1
             else ["scales processes", "mentors others"],
+            "compensation": _salary_band(level, company["_stage"]),
             "interview_focus": [
                 "ownership",
                 "technical depth"
@@ -630,6 +643,11 @@ class _Builder:
         updated = min(created + timedelta(days=taken_days), _at(self.as_of, self.rng))
         updated = max(updated, created)
         email = self.email(name, self.choice(("example.com", "example.net", "example.org")), taken)
+        band = role["role_intelligence"]["compensation"]
+        pay = None
+        if self.pay_rng.random() < 0.7:  # three in ten applicants leave the field empty
+            middle = (band["min"] + band["max"]) / 2
+            pay = int(round(middle * self.pay_rng.lognormal(0.0, 0.2), -3))
         slug = name.lower().replace(" ", "-")
         self.world.candidates.append(
             {
@@ -660,6 +678,7 @@ class _Builder:
                 "success_probability": None,
                 "risk_indicators": None,
                 "genome_profile": None,
+                "expected_compensation": pay,
                 "created_at": created,
                 "updated_at": updated,
                 "features": feats,

@@ -85,8 +85,14 @@ def test_seeded_world_is_complete(seeded_db: Database) -> None:
         assert orphan == 0
         truth = s.scalars(select(ModelVersion).where(ModelVersion.status == "reference")).one()
         assert 0.7 < truth.metrics["bayes_auc"] < 0.95
-        baseline = s.scalars(select(ModelVersion).where(ModelVersion.status == "champion")).one()
+        baseline = s.scalars(
+            select(ModelVersion).where(ModelVersion.name == "success_baseline")
+        ).one()
         assert baseline.metrics["auc_synthetic_holdout"] <= truth.metrics["bayes_auc"] + 0.01
+        # The prior fit ensemble is registered too, and every candidate has been scored.
+        fit = s.scalars(select(ModelVersion).where(ModelVersion.name == "fit_ensemble")).one()
+        assert fit.status == "champion" and fit.company_id is None
+        assert s.scalar(select(func.count()).where(Candidate.fit_score.is_(None))) == 0
 
 
 def test_same_seed_gives_the_same_data(new_database_url: Callable[[], str]) -> None:

@@ -186,7 +186,9 @@ def _build_objects(
     taxonomy = Taxonomy.load(PROJECT_ROOT / "data" / "skills_taxonomy.json")
     for name, model, rows in tables:
         for row in rows:
-            fields = {k: v for k, v in row.items() if k != "features"}
+            fields = {
+                k: v for k, v in row.items() if k not in ("features", "expected_compensation")
+            }
             # Timestamps come from the world, never the clock, so a seed always gives the
             # same rows.
             fields.setdefault("created_at", world_time)
@@ -196,7 +198,10 @@ def _build_objects(
                 fields["password_hash"] = password_hash
             if model is Candidate:
                 parsed = parse_resume(fields["resume_text"], taxonomy, today=world.as_of)
-                fields["resume_profile"] = parsed.to_dict()
+                fields["resume_profile"] = {
+                    **parsed.to_dict(),
+                    "expected_compensation": row.get("expected_compensation"),
+                }
             objects.append(model(**fields))
         counts[name] = len(rows)
     logins = [DemoLogin(u["username"], u["role"], names[u["company_id"]]) for u in world.users]
