@@ -9,6 +9,7 @@ from core.permissions import Permission
 from core.services import candidates, duplicates, search
 from core.services.errors import PeopleOSError
 from pages._components import embedder, require, stage_move_form, table, uow, when
+from pages._fit_view import fit_section
 
 PAGE_SIZE = 25
 
@@ -123,6 +124,8 @@ if result.rows:
         c2.metric("Role", profile.role_title or "—")
         c3.metric("Source", profile.source or "—")
         c4.metric("Applied", profile.applied_at.strftime("%Y-%m-%d"))
+        fit_section(actor, profile.id)
+        st.divider()
         if profile.skills:
             st.markdown("**Skills from the resume**")
             st.write(", ".join(profile.skills))

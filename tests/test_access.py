@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core.db import Database
 from core.models import AuditLog, Candidate, Company, Interview, Role, User
 from core.permissions import MATRIX, PAGES, ROLES, Permission, can, pages_for
-from core.services import analytics, audit, auth, candidates, imports, roles, users
+from core.services import analytics, audit, auth, candidates, imports, roles, scoring, users
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 
 pytestmark = pytest.mark.db
@@ -99,6 +99,17 @@ def _actions(db: Database, actor: auth.Actor, target_company: uuid.UUID) -> dict
             Permission.VIEW_CANDIDATES,
             lambda: candidates.get_candidate_profile(db.uow(), actor, candidate),
         ),
+        "candidate_insight": (
+            Permission.VIEW_CANDIDATES,
+            lambda: scoring.candidate_insight(db.uow(), actor, candidate),
+        ),
+        "rescore_candidate": (
+            Permission.SCORE_CANDIDATES,
+            lambda: scoring.rescore_candidate(
+                db.uow(), actor, candidate, scoring.load_models(), NOW
+            ),
+        ),
+        "list_models": (Permission.VIEW_MODELS, lambda: scoring.list_models(db.uow(), actor)),
         "list_users": (Permission.MANAGE_USERS, lambda: users.list_users(db.uow(), actor)),
         "create_user": (
             Permission.MANAGE_USERS,
@@ -196,6 +207,8 @@ def test_other_companys_ids_are_not_found_and_nothing_changes(world: Database, r
         if name in (
             "view_candidate",
             "view_role",
+            "candidate_insight",
+            "rescore_candidate",
             "set_role",
             "disable",
             "reset_password",

@@ -576,3 +576,45 @@ def group_names() -> dict[str, str]:
 
 def feature_labels() -> dict[str, str]:
     return dict(FEATURE_LABELS)
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One registered model version, as the Models page lists it."""
+
+    name: str
+    version: str
+    status: str
+    scope: str  # "prior" (shared by every company) or "company" (trained on its outcomes)
+    metrics: dict[str, Any]
+    feature_names: list[str]
+    trained_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ModelsOverview:
+    versions: list[ModelRow]
+    labelled_outcomes: int
+    min_company_outcomes: int
+
+
+def list_models(uow: UnitOfWork, actor: Actor) -> ModelsOverview:
+    """The model versions the company's scores can come from, newest first."""
+    actor.require(Permission.VIEW_MODELS)
+    with uow:
+        repo = ScoringRepository(uow.session)
+        rows = [
+            ModelRow(
+                name=m.name,
+                version=m.version,
+                status=m.status,
+                scope="prior" if m.company_id is None else "company",
+                metrics=dict(m.metrics or {}),
+                feature_names=[str(f) for f in m.feature_names or []],
+                trained_at=m.trained_at,
+            )
+            for m in repo.model_versions(actor.company_id)
+        ]
+        return ModelsOverview(
+            rows, repo.labelled_outcomes(actor.company_id), training.MIN_COMPANY_OUTCOMES
+        )

@@ -1,0 +1,86 @@
+"""Models: the registered model versions, their held-out accuracy and calibration."""
+
+import pandas as pd
+import streamlit as st
+
+from core.permissions import Permission
+from core.services import scoring
+from core.services.errors import PeopleOSError
+from pages._components import require, table, uow, when
+from pages._fit_charts import reliability_curve
+
+actor = require(Permission.VIEW_MODELS)
+st.title("Models")
+try:
+    overview = scoring.list_models(uow(), actor)
+except PeopleOSError as exc:
+    st.error(str(exc))
+    st.stop()
+if not overview.versions:
+    st.info(
+        "No models are registered yet — run `python -m core.cli models train` "
+        "(make run does it for you), then come back."
+    )
+    st.stop()
+
+fit = next((m for m in overview.versions if m.name == scoring.FIT_MODEL), None)
+if fit is None:
+    st.info("No fit model is registered yet — run `python -m core.cli models train`.")
+else:
+    m = fit.metrics
+    with st.container(border=True):
+        st.subheader(f"Fit ensemble · {fit.version} ({fit.scope}, {fit.status})")
+        c = st.columns(5)
+        for col, label, key in (
+            (c[0], "Held-out AUC", "auc"),
+            (c[1], "Bayes AUC", "bayes_auc"),
+            (c[2], "XGBoost AUC", "xgboost_auc"),
+            (c[3], "MLP AUC", "mlp_auc"),
+        ):
+            col.metric(label, "—" if m.get(key) is None else f"{m[key]:.3f}")
+        ratio = m.get("auc_ratio")
+        c[4].metric("Share of best possible", "—" if ratio is None else f"{100 * ratio:.1f}%")
+        st.caption(
+            "The Bayes AUC is the best any model can reach on this data (the noise in the "
+            "outcomes caps it)."
+        )
+        st.text(
+            f"Trained on {m.get('trained_on', 'an unknown sample')} · "
+            f"{m.get('n_train', '?')} training and {m.get('n_test', '?')} held-out hires · "
+            f"trained {when(fit.trained_at)}"
+        )
+    success = m.get("success") or {}
+    with st.container(border=True):
+        st.subheader("Success model calibration")
+        if not success.get("predicted"):
+            st.info("No reliability curve recorded for this model version.")
+        else:
+            s1, s2 = st.columns(2)
+            s1.metric("Brier score", f"{success['brier']:.3f}", help="Lower is better.")
+            s2.metric("Success AUC", f"{success['auc']:.3f}")
+            st.plotly_chart(reliability_curve(success), key="models_reliability")
+
+st.subheader("Registered versions")
+rows = [
+    {
+        "Name": v.name,
+        "Version": v.version,
+        "Status": v.status,
+        "Scope": v.scope,
+        "Trained at": when(v.trained_at),
+    }
+    for v in overview.versions
+]
+table(rows, empty="No model versions registered.")
+st.download_button(
+    "Export CSV",
+    pd.DataFrame(rows).to_csv(index=False),
+    file_name="model_versions.csv",
+    mime="text/csv",
+)
+have, need = overview.labelled_outcomes, overview.min_company_outcomes
+st.progress(
+    min(1.0, have / need) if need else 1.0,
+    text=f"{have} labelled hiring outcomes recorded; the company's own model needs {need}."
+    + (" Enough to train it." if have >= need else " Until then scores come from the prior."),
+)
