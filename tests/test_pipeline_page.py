@@ -75,9 +75,11 @@ def test_the_table_lists_every_candidate_of_the_role_and_never_invents_a_fit(
     world_app: Database,
 ) -> None:
     role_id = _busiest_role(world_app)
-    scored = _role_candidates(world_app, role_id)[0]
+    scored, waiting = _role_candidates(world_app, role_id)[:2]
     with world_app.uow() as uow:
         uow.session.get(Candidate, scored.id).fit_score = 83
+        # As an imported candidate the worker has not scored yet.
+        uow.session.get(Candidate, waiting.id).fit_score = None
         uow.commit()
     people = _role_candidates(world_app, role_id)
     unscored = sum(1 for c in people if c.fit_score is None)
