@@ -37,5 +37,9 @@ test-postgres: setup
 
 test: lint test-sqlite test-postgres
 
+# Scoring/explanation speed at 10k and 100k candidates; writes bench/results.json.
+bench: setup
+	$(PY) -m bench.run
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
