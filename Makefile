@@ -17,11 +17,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: setup
 	$(PY) -m core.cli db upgrade
+	$(PY) -m core.cli models train --if-missing
 	$(PY) -m core.cli demo seed --if-empty
 	$(PY) app.py --server.port $(PORT)
 
 worker: setup
 	$(PY) -m core.cli db upgrade
+	$(PY) -m core.cli models train --if-missing
 	$(PY) -m core.worker
 
 lint: setup

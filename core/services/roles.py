@@ -196,13 +196,7 @@ def regenerate_role(
         _generate(uow, actor, role, encoder, now, references, writer)
         role.updated_at = now
         _embed(uow, role, encoder, now)
-        scoring.queue_rescore(
-            uow.session,
-            actor.company_id,
-            actor.username,
-            trigger="role_change",
-            role_id=role.id,
-        )
+        _rescore(uow, actor, role)
         _audit(uow, actor, "role.regenerated", role, {})
         detail = _detail(uow, actor, role)
         uow.commit()
@@ -263,13 +257,7 @@ def update_role(
         role.updated_at = now
         _embed(uow, role, encoder, now)
         if "intelligence" in changed or "title" in changed:
-            scoring.queue_rescore(
-                uow.session,
-                actor.company_id,
-                actor.username,
-                trigger="role_change",
-                role_id=role.id,
-            )
+            _rescore(uow, actor, role)
         _audit(uow, actor, "role.updated", role, {"fields": changed})
         detail = _detail(uow, actor, role)
         uow.commit()
@@ -314,6 +302,13 @@ def embed_missing(uow: UnitOfWork, encoder: TextEncoder, now: datetime) -> int:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _rescore(uow: UnitOfWork, actor: Actor, role: Role) -> None:
+    """A changed role changes its candidates' fit: the worker rescores them."""
+    scoring.queue_rescore(
+        uow.session, actor.company_id, actor.username, trigger="role_change", role_id=role.id
+    )
 
 
 def _role(uow: UnitOfWork, actor: Actor, role_id: uuid.UUID) -> Role:

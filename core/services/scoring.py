@@ -385,21 +385,7 @@ def rescore_company(
     """
     with db.uow() as uow:
         ids = ScoringRepository(uow.session).candidate_ids(company_id, role_id=role_id)
-    scored = 0
-    for start in range(0, len(ids), batch_size):
-        with db.uow() as uow:
-            repo = ScoringRepository(uow.session)
-            company = repo.company(company_id)
-            if company is None:
-                return scored
-            batch = repo.candidates(company_id, ids[start : start + batch_size])
-            scored += len(
-                score_in_session(
-                    uow.session, company, batch, models, now=now, trigger=trigger, encoder=encoder
-                )
-            )
-            uow.commit()
-    return scored
+    return _score_batches(db, company_id, ids, models, now, trigger, encoder, batch_size)
 
 
 def score_unscored(
@@ -414,26 +400,32 @@ def score_unscored(
     """Score up to ``limit`` of a company's candidates that have never been scored."""
     with db.uow() as uow:
         ids = ScoringRepository(uow.session).unscored_ids(company_id, limit)
+    return _score_batches(db, company_id, ids, models, now, "backfill", encoder, BATCH_SIZE)
+
+
+def _score_batches(
+    db: Database,
+    company_id: uuid.UUID,
+    ids: list[uuid.UUID],
+    models: TrainedModels,
+    now: datetime,
+    trigger: str,
+    encoder: Any | None,
+    batch_size: int,
+) -> int:
     scored = 0
-    for start in range(0, len(ids), BATCH_SIZE):
+    for start in range(0, len(ids), batch_size):
         with db.uow() as uow:
             repo = ScoringRepository(uow.session)
             company = repo.company(company_id)
-            if company is None:
+            if company is None:  # deleted meanwhile: nothing left to score
                 return scored
-            batch = repo.candidates(company_id, ids[start : start + BATCH_SIZE])
-            scored += len(
-                score_in_session(
-                    uow.session,
-                    company,
-                    batch,
-                    models,
-                    now=now,
-                    trigger="backfill",
-                    encoder=encoder,
-                )
+            batch = repo.candidates(company_id, ids[start : start + batch_size])
+            results = score_in_session(
+                uow.session, company, batch, models, now=now, trigger=trigger, encoder=encoder
             )
             uow.commit()
+        scored += len(results)
     return scored
 
 
