@@ -233,6 +233,28 @@ def _culture_alignment(
     )
 
 
+def with_role_skills(profile: dict[str, Any], text: str, role: dict[str, Any]) -> dict[str, Any]:
+    """``profile`` plus the role's skills the resume names literally but the taxonomy lacks.
+
+    A role may ask for a skill outside the shipped taxonomy (e.g. "Testing Library"); the
+    parser cannot know it, but the resume text can still say it. Names of three letters or
+    fewer must match case too, so "Go" is found and "go to market" is not.
+    """
+    held = {str(s).lower() for s in profile.get("skills") or []}
+    found = []
+    for skill in [*(role.get("must_have_skills") or []), *(role.get("nice_to_have_skills") or [])]:
+        name = str(skill)
+        if name.lower() in held or not name.strip():
+            continue
+        flags = 0 if len(name) <= 3 else re.IGNORECASE
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags):
+            found.append(name)
+            held.add(name.lower())
+    if not found:
+        return profile
+    return {**profile, "skills": sorted([*(profile.get("skills") or []), *found])}
+
+
 def extract_signals(
     profile: dict[str, Any],
     resume_text: str,

@@ -132,9 +132,10 @@ def genome_radar(traits: Mapping[str, float], ideal: Mapping[str, float]) -> go.
             )
         )
     figure.update_layout(
-        title="Talent genome",
+        title="Candidate against the role's ideal profile",
         polar={"radialaxis": {"range": [0, 100]}},
-        **_LAYOUT,
+        # Room for the axis labels at the bottom of the circle.
+        **{**_LAYOUT, "margin": {"l": 60, "r": 60, "t": 50, "b": 50}, "height": 420},
     )
     return figure
 

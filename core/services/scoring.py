@@ -54,6 +54,7 @@ from ml.fit import (
     dimension_scores,
     extract_signals,
     success_frame,
+    with_role_skills,
 )
 from ml.genome import build_genome
 from ml.risk import assess_risks, is_high_risk
@@ -202,9 +203,16 @@ def score_in_session(
         return []
     dna = _dna(company)
     vectors = repo.embeddings(company.id, [c.id for c in scorable])
+    # Signals, risks and genome all read the same skills, role skills named in the text too.
+    profiles = [
+        with_role_skills(
+            c.resume_profile, c.resume_text or "", roles[c.role_id].role_intelligence or {}
+        )
+        for c in scorable
+    ]
     extracted = [
         extract_signals(
-            c.resume_profile,
+            profile,
             c.resume_text or "",
             roles[c.role_id].role_intelligence or {},
             dna,
@@ -212,7 +220,7 @@ def score_in_session(
             role_title=roles[c.role_id].title,
             encoder=encoder,
         )
-        for c in scorable
+        for c, profile in zip(scorable, profiles, strict=True)
     ]
     features = dimension_frame(pd.DataFrame([s for s, _ in extracted]))
     explanation = models.fit.explain(features)
@@ -232,7 +240,7 @@ def score_in_session(
         fit_score = round(100 * fit_probability)
         feature_values = {k: round(float(v), 4) for k, v in features.iloc[i].items()}
         risks = assess_risks(
-            candidate.resume_profile,
+            profiles[i],
             candidate.resume_text or "",
             intel,
             dna,
@@ -241,7 +249,7 @@ def score_in_session(
         )
         vector = vectors.get(candidate.id)
         candidate.genome_profile = build_genome(
-            candidate.resume_profile,
+            profiles[i],
             candidate.resume_text or "",
             intel,
             dna,
