@@ -356,6 +356,12 @@ def test_apply_through_the_careers_page_and_find_the_candidate(
                     .join(Candidate, Candidate.role_id == Role.id)
                     .where(Candidate.email == "zed.applicant@example.com")
                 )
+                zed = uow.session.scalars(
+                    select(Candidate).where(Candidate.email == "zed.applicant@example.com")
+                ).one()
+                # No worker runs here: the application request itself scored and explained them.
+                assert zed.fit_score is not None and zed.fit_breakdown["trigger"] == "intake"
+                fit = zed.fit_score
             # The talent lead finds the candidate in the role's pipeline, under Applied.
             staff = browser.new_page(viewport={"width": 1400, "height": 1400})
             _log_in(staff, app_url, "talent.quillpay")
@@ -378,6 +384,9 @@ def test_apply_through_the_careers_page_and_find_the_candidate(
             _wait_for_streamlit(staff)
             expect(staff.get_by_text("Skills from the resume")).to_be_visible(timeout=30_000)
             expect(staff.get_by_text("Kafka, Kubernetes, PostgreSQL, Python")).to_be_visible()
+            # ... with the fit score and its explanation.
+            expect(staff.get_by_text(f"{fit}/100", exact=True)).to_be_visible()
+            expect(staff.get_by_text("Why this score")).to_be_visible()
         finally:
             browser.close()
 
