@@ -130,6 +130,10 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--if-missing", action="store_true", help="do nothing when the artifact exists"
     )
+    train.add_argument(
+        "--company",
+        help="train this company's own models from its labelled hires instead of the prior",
+    )
     mo.add_parser("evaluate", help="held-out metrics of the prior models, as JSON")
     return parser
 
@@ -367,6 +371,27 @@ def _candidates(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
+def _train_company(company: str, settings: Settings) -> int:
+    db = Database(settings.database_url)
+    try:
+        actor = auth.system_actor(db.uow(), company=company)
+        report = scoring.train_company_models(
+            db, actor, scoring.load_models(settings), datetime.now(UTC)
+        )
+    finally:
+        db.dispose()
+    verdict = (
+        "it now scores the company's candidates"
+        if report.status == "champion"
+        else "kept as a challenger; the prior goes on scoring"
+    )
+    _out(
+        f"Trained {report.version} on {report.labelled} labelled hires of {actor.company_name}: "
+        f"held-out AUC {report.auc:.3f} vs the prior's {report.prior_auc:.3f}; {verdict}."
+    )
+    return 0
+
+
 def _score(args: argparse.Namespace, url: str) -> int:
     from ml.embeddings import Embedder
 
@@ -437,6 +462,8 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         }
         _out(json.dumps(report, indent=1))
         return 0
+    if args.company:
+        return _train_company(args.company, settings)
     path = scoring.artifact_path(training.PRIOR_VERSION, settings)
     if args.if_missing and path.exists():
         _out(f"Models {training.PRIOR_VERSION} already trained ({path}).")

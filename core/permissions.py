@@ -17,6 +17,7 @@ class Permission(StrEnum):
     MERGE_CANDIDATES = "merge_candidates"  # review duplicates and merge them
     SCORE_CANDIDATES = "score_candidates"  # rescore on demand; what-if is read-only
     VIEW_MODELS = "view_models"  # model versions, calibration, accuracy
+    TRAIN_MODELS = "train_models"  # train the company's own models from its outcomes
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_OWN_ACCOUNT = "manage_own_account"
@@ -39,6 +40,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.MERGE_CANDIDATES,
             Permission.SCORE_CANDIDATES,
             Permission.VIEW_MODELS,
+            Permission.TRAIN_MODELS,
             Permission.MANAGE_OWN_ACCOUNT,
         }
     ),

@@ -80,6 +80,46 @@ def train_prior(seed: int = PRIOR_SEED, n: int = PRIOR_TRAIN_SIZE) -> TrainedMod
     return models
 
 
+def train_own(
+    features: pd.DataFrame,
+    y: np.ndarray,
+    prior: TrainedModels,
+    *,
+    version: str,
+    trained_on: str,
+    seed: int,
+    test_share: float = 0.25,
+) -> TrainedModels:
+    """A company's own models from its labelled hires, judged against ``prior`` on held-out hires.
+
+    A stratified ``test_share`` of the hires is held out; the new models learn from the rest.
+    ``metrics`` gets both AUCs on the held-out hires and ``better_than_prior``.
+    """
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import train_test_split
+
+    y = np.asarray(y, dtype=int)
+    train_idx, test_idx = train_test_split(
+        np.arange(len(y)), test_size=test_share, stratify=y, random_state=seed
+    )
+    models = train(
+        features.iloc[train_idx], y[train_idx], version=version, trained_on=trained_on, seed=seed
+    )
+    held_out = features.iloc[test_idx][list(MODEL_FEATURES)]
+    auc = float(roc_auc_score(y[test_idx], models.fit.decision_function(held_out)))
+    prior_auc = float(roc_auc_score(y[test_idx], prior.fit.decision_function(held_out)))
+    models.metrics.update(
+        {
+            "auc": round(auc, 5),
+            "prior_auc": round(prior_auc, 5),
+            "better_than_prior": auc > prior_auc,
+            "n_test": len(test_idx),
+            "positives": int(y.sum()),
+        }
+    )
+    return models
+
+
 def evaluate(models: TrainedModels, *, seed: int, n: int = EVAL_SIZE) -> dict[str, Any]:
     """Held-out metrics on a fresh synthetic draw: AUCs next to the Bayes AUC, calibration."""
     from sklearn.metrics import roc_auc_score

@@ -74,7 +74,7 @@ def fit_section(actor: Actor, candidate_id: uuid.UUID) -> None:
     _summary(insight, breakdown)
     _dimensions(insight.dimensions)
     _explanation(breakdown)
-    _what_if(candidate_id, insight.fit_score, breakdown)
+    _what_if(actor, candidate_id, insight.fit_score, breakdown)
     _risks(insight.risks)
     _genome(insight.genome)
     _history(insight.history)
@@ -170,7 +170,9 @@ def _explanation(breakdown: Mapping[str, Any]) -> None:
         )
 
 
-def _what_if(candidate_id: uuid.UUID, current: int, breakdown: Mapping[str, Any]) -> None:
+def _what_if(
+    actor: Actor, candidate_id: uuid.UUID, current: int, breakdown: Mapping[str, Any]
+) -> None:
     features = breakdown.get("features") or {}
     labels = scoring.feature_labels()
     with st.expander("What if…"):
@@ -204,6 +206,8 @@ def _what_if(candidate_id: uuid.UUID, current: int, breakdown: Mapping[str, Any]
             return
         changes = {k: v for k, v in values.items() if v != float(features[k])}
         try:
+            # The same models that produced the shown score (the prior or the company's own).
+            models = scoring.models_that_scored(uow(), actor, models, breakdown["version"])
             result = scoring.what_if(models, features, changes)
         except PeopleOSError as exc:
             st.error(str(exc))

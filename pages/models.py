@@ -84,3 +84,8 @@ st.progress(
     text=f"{have} labelled hiring outcomes recorded; the company's own model needs {need}."
     + (" Enough to train it." if have >= need else " Until then scores come from the prior."),
 )
+if have >= need:
+    st.text(
+        "Train it from a terminal (it is adopted only if it beats the prior on held-out hires):\n"
+        f'python -m core.cli models train --company "{actor.company_name}"'
+    )

@@ -18,6 +18,7 @@ from core.models import (
     Candidate,
     Company,
     FitScoreDimension,
+    Hire,
     JobRequest,
     Notification,
     Prediction,
@@ -25,7 +26,7 @@ from core.models import (
     User,
 )
 from core.services import auth, candidates, company_dna, intake, roles, scoring, worker_jobs
-from core.services.errors import PermissionDeniedError, ValidationError
+from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from ml.embeddings import Embedder
 from ml.fit import (
     DIMENSIONS,
@@ -540,3 +541,74 @@ def test_pay_expectation_above_the_band_is_a_risk_and_bad_pay_is_refused(world, 
         assert "250,000" in pay[0]["evidence"] or "250000" in pay[0]["evidence"]
         assert pay[0]["severity"] == "high"  # more than 15 % above the top of the band
         assert "expected_compensation" not in c.fit_breakdown["features"]
+
+
+def _labelled_hires(db: Database, company_id: uuid.UUID, n: int, seed: int) -> None:
+    """``n`` past hires whose success, unlike the prior's world, turned on builder mindset."""
+    signals, _, _ = generate_history(n, seed=seed)
+    features = dimension_frame(signals)
+    with db.uow() as uow:
+        role_id = uow.session.scalars(select(Role.id).where(Role.company_id == company_id)).first()
+        for i, row in enumerate(features.to_dict("records")):
+            candidate = Candidate(
+                company_id=company_id,
+                role_id=role_id,
+                email=f"past.{seed}.{i}@example.com",
+                status="hired",
+                fit_breakdown={"features": row},
+            )
+            uow.session.add(candidate)
+            uow.session.flush()
+            uow.session.add(
+                Hire(
+                    candidate_id=candidate.id,
+                    role_id=role_id,
+                    company_id=company_id,
+                    actual_outcome="success" if row["builder_fit"] >= 50 else "failure",
+                )
+            )
+        uow.commit()
+
+
+def test_a_company_gets_its_own_model_only_with_enough_outcomes_and_when_better(
+    world, models
+) -> None:
+    founder = _actor(world, "founder")
+    versions = select(func.count()).select_from(scoring.ModelVersion)
+    with world.uow() as uow:
+        have = scoring.ScoringRepository(uow.session).labelled_outcomes(founder.company_id)
+        registered = uow.session.scalar(versions)
+    _labelled_hires(world, founder.company_id, 150 - have, seed=41)
+    with pytest.raises(ValidationError, match="needs 200"):
+        scoring.train_company_models(world, founder, models, NOW)
+    with world.uow() as uow:
+        assert uow.session.scalar(versions) == registered
+    with pytest.raises(PermissionDeniedError):
+        scoring.train_company_models(world, _actor(world, "talent_lead"), models, NOW)
+
+    _labelled_hires(world, founder.company_id, 150, seed=42)
+    report = scoring.train_company_models(world, founder, models, NOW)
+    assert report.labelled >= 290
+    assert report.auc > report.prior_auc and report.status == "champion"
+    # The company's candidates are now scored by its own model, and the page can say so.
+    with world.uow() as uow:
+        cid = uow.session.scalars(
+            select(Candidate.id).where(
+                Candidate.company_id == founder.company_id,
+                Candidate.status == "applied",
+                Candidate.resume_profile.is_not(None),
+            )
+        ).first()
+    scoring.rescore_candidate(world.uow(), founder, cid, models, NOW)
+    insight = scoring.candidate_insight(world.uow(), founder, cid)
+    assert insight.breakdown["scope"] == "company"
+    assert insight.breakdown["version"] == report.version
+    assert insight.model_label.startswith(f"fit_ensemble {report.version} (company:")
+    total = insight.breakdown["base_value"] + sum(insight.breakdown["contributions"].values())
+    assert total == pytest.approx(insight.breakdown["logit"], abs=1e-4)
+    own = scoring.models_that_scored(world.uow(), founder, models, report.version)
+    assert own.version == report.version and own is not models
+    # Another company's candidates still get the prior.
+    other = _actor(world, "founder", "northwind")
+    with pytest.raises(NotFoundError):
+        scoring.models_that_scored(world.uow(), other, models, report.version)

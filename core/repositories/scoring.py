@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 
@@ -12,8 +13,8 @@ from core.models import (
     CandidateEmbedding,
     Company,
     FitScoreDimension,
+    Hire,
     ModelVersion,
-    Outcome,
     Prediction,
     Role,
 )
@@ -166,10 +167,38 @@ class ScoringRepository(Repository):
         )
 
     def labelled_outcomes(self, company_id: uuid.UUID) -> int:
-        """Outcomes of the company's hires recorded so far (labels for its own model)."""
+        """Hires whose outcome is known: the labels a company's own model learns from."""
         return int(
             self.session.scalar(
-                select(func.count()).select_from(Outcome).where(Outcome.company_id == company_id)
+                select(func.count())
+                .select_from(Hire)
+                .where(Hire.company_id == company_id, Hire.actual_outcome.is_not(None))
             )
             or 0
+        )
+
+    def labelled_hires(self, company_id: uuid.UUID) -> list[tuple[dict[str, Any], str]]:
+        """(the hired candidate's fit breakdown, the hire's outcome) for every known outcome."""
+        rows = self.session.execute(
+            select(Candidate.fit_breakdown, Hire.actual_outcome)
+            .join(Hire, Hire.candidate_id == Candidate.id)
+            .where(
+                Hire.company_id == company_id,
+                Candidate.company_id == company_id,
+                Hire.actual_outcome.is_not(None),
+                Candidate.fit_breakdown.is_not(None),
+            )
+            .order_by(Hire.created_at, Hire.id)
+        )
+        return [(breakdown, outcome) for breakdown, outcome in rows]
+
+    def company_versions(self, company_id: uuid.UUID, name: str, status: str) -> list[ModelVersion]:
+        return list(
+            self.session.scalars(
+                select(ModelVersion).where(
+                    ModelVersion.company_id == company_id,
+                    ModelVersion.name == name,
+                    ModelVersion.status == status,
+                )
+            )
         )

@@ -140,30 +140,116 @@ def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
         training.dump(models, path)
         models, outcome = load_models(settings), "trained"
     with uow:
-        repo = ScoringRepository(uow.session)
-        for name, features in (
-            (FIT_MODEL, list(models.fit_features)),
-            (SUCCESS_MODEL, list(models.success_features)),
-        ):
-            if repo.model_version(name, models.version) is None:
-                repo.add_model_version(
-                    ModelVersion(
-                        id=uuid.uuid5(
-                            uuid.NAMESPACE_URL, f"peopleos:model:{name}:{models.version}"
-                        ),
-                        company_id=None,
-                        name=name,
-                        version=models.version,
-                        status="champion",
-                        metrics={**models.metrics, "trained_on": models.trained_on},
-                        feature_names=features,
-                        artifact_path=path.name,
-                        trained_at=now,
-                        created_at=now,
-                    )
-                )
+        _register(ScoringRepository(uow.session), models, None, "champion", path, now)
         uow.commit()
     return outcome
+
+
+def _register(
+    repo: ScoringRepository,
+    models: TrainedModels,
+    company_id: uuid.UUID | None,
+    status: str,
+    path: Path,
+    now: datetime,
+) -> None:
+    """Registry rows of a fit and a success model trained together (once per version)."""
+    for name, features in (
+        (FIT_MODEL, list(models.fit_features)),
+        (SUCCESS_MODEL, list(models.success_features)),
+    ):
+        if repo.model_version(name, models.version) is None:
+            repo.add_model_version(
+                ModelVersion(
+                    id=uuid.uuid5(uuid.NAMESPACE_URL, f"peopleos:model:{name}:{models.version}"),
+                    company_id=company_id,
+                    name=name,
+                    version=models.version,
+                    status=status,
+                    metrics={**models.metrics, "trained_on": models.trained_on},
+                    feature_names=features,
+                    artifact_path=path.name,
+                    trained_at=now,
+                    created_at=now,
+                )
+            )
+
+
+@dataclass(frozen=True)
+class OwnModelReport:
+    version: str
+    status: str  # "champion" (now scores the company) or "challenger" (kept, not used)
+    auc: float
+    prior_auc: float
+    labelled: int
+
+
+def train_company_models(
+    db: Database, actor: Actor, prior: TrainedModels, now: datetime
+) -> OwnModelReport:
+    """Train the company's own models from its labelled hires; adopt them only if better.
+
+    The new fit model must beat the prior on the company's held-out hires to become the
+    company's champion (the previous one retires); otherwise it is kept as a challenger
+    and the prior goes on scoring. Needs ``MIN_COMPANY_OUTCOMES`` labelled hires of both
+    kinds. Trains outside any transaction, then registers in one.
+    """
+    actor.require(Permission.TRAIN_MODELS)
+    with db.uow() as uow:
+        rows = ScoringRepository(uow.session).labelled_hires(actor.company_id)
+    need = training.MIN_COMPANY_OUTCOMES
+    if len(rows) < need:
+        raise ValidationError(
+            f"{actor.company_name} has {len(rows)} labelled hiring outcomes with a stored fit; "
+            f"its own model needs {need}. Until then the prior scores its candidates."
+        )
+    features = pd.DataFrame([breakdown["features"] for breakdown, _ in rows])
+    y = np.array([1 if outcome == "success" else 0 for _, outcome in rows])
+    if y.min() == y.max():
+        raise ValidationError("Its own model needs both successful and unsuccessful hires.")
+    version = f"own-{str(actor.company_id)[:8]}-{now:%Y%m%d%H%M%S}"
+    models = training.train_own(
+        features[list(MODEL_FEATURES)],
+        y,
+        prior,
+        version=version,
+        trained_on=f"{actor.company_name}'s hiring outcomes ({len(rows)} hires)",
+        seed=training.PRIOR_SEED,
+    )
+    path = artifact_path(f"{actor.company_id}-{version}")
+    training.dump(models, path)
+    status = "champion" if models.metrics["better_than_prior"] else "challenger"
+    with db.uow() as uow:
+        repo = ScoringRepository(uow.session)
+        if status == "champion":
+            for name in (FIT_MODEL, SUCCESS_MODEL):
+                for old in repo.company_versions(actor.company_id, name, "champion"):
+                    old.status = "retired"
+        _register(repo, models, actor.company_id, status, path, now)
+        AuditRepository(uow.session).add(
+            **actor.audit_fields(),
+            action="models.trained",
+            entity_type="model_version",
+            entity_id=version,
+            summary={"status": status, **{k: models.metrics[k] for k in ("auc", "prior_auc")}},
+        )
+        uow.commit()
+    return OwnModelReport(
+        version, status, models.metrics["auc"], models.metrics["prior_auc"], len(rows)
+    )
+
+
+def _models_for(
+    repo: ScoringRepository, company_id: uuid.UUID, prior: TrainedModels
+) -> tuple[TrainedModels, str]:
+    """The company's champion models when it has them on disk, else the prior."""
+    champion = repo.company_champion(company_id, FIT_MODEL)
+    if champion is not None and champion.artifact_path:
+        path = artifact_path("x").parent / champion.artifact_path
+        if path.exists():
+            return _load(str(path), path.stat().st_mtime), "company"
+        log.warning("model artifact %s is missing; scoring with the prior", champion.artifact_path)
+    return prior, "prior"
 
 
 def model_label(models: TrainedModels) -> str:
@@ -201,6 +287,7 @@ def score_in_session(
     scorable = [c for c in candidates if c.resume_profile and c.role_id in roles]
     if not scorable:
         return []
+    models, scope = _models_for(repo, company.id, models)
     dna = _dna(company)
     vectors = repo.embeddings(company.id, [c.id for c in scorable])
     # Signals, risks and genome all read the same skills, role skills named in the text too.
@@ -270,7 +357,7 @@ def score_in_session(
         candidate.fit_breakdown = {
             "model": FIT_MODEL,
             "version": models.version,
-            "scope": "prior",
+            "scope": scope,
             "trained_on": models.trained_on,
             "scored_at": now.isoformat(),
             "trigger": trigger,
@@ -547,6 +634,23 @@ def candidate_insight(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) ->
             history=history,
             model_label=label,
         )
+
+
+def models_that_scored(
+    uow: UnitOfWork, actor: Actor, prior: TrainedModels, version: str
+) -> TrainedModels:
+    """The models of ``version`` (the prior or one of the company's own), for a what-if."""
+    actor.require(Permission.VIEW_CANDIDATES)
+    if version == prior.version:
+        return prior
+    with uow:
+        row = ScoringRepository(uow.session).model_version(FIT_MODEL, version)
+        if row is None or row.company_id != actor.company_id or not row.artifact_path:
+            raise NotFoundError(f"Model version {version} is not registered for this company.")
+        path = artifact_path("x").parent / row.artifact_path
+    if not path.exists():
+        raise ModelsMissingError(f"The artifact of model version {version} is missing.")
+    return _load(str(path), path.stat().st_mtime)
 
 
 def what_if(models: TrainedModels, features: dict[str, float], changes: dict[str, float]) -> WhatIf:
