@@ -136,6 +136,21 @@ class TextEncoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
+class CachedEncoder:
+    """Encodes each distinct text once: a batch of resumes repeats phrases, and every
+    candidate is compared with the same culture descriptions."""
+
+    def __init__(self, encoder: TextEncoder) -> None:
+        self.encoder = encoder
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self.encoder.encode(missing), strict=True))
+        return np.vstack([self._vectors[t] for t in texts])
+
+
 @dataclass(frozen=True)
 class DimensionScore:
     key: str

@@ -27,6 +27,7 @@ from core.models import (
 )
 from core.services import auth, candidates, company_dna, intake, roles, scoring, worker_jobs
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
+from ml import training
 from ml.embeddings import Embedder
 from ml.fit import (
     DIMENSIONS,
@@ -42,7 +43,6 @@ from ml.resume import Taxonomy, parse_resume
 from ml.synthetic import FEATURES, generate_history, generate_world
 from tests.conftest import DEMO_AS_OF
 
-pytestmark = pytest.mark.db
 NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
 TAXONOMY = Taxonomy.load(scoring.get_settings().data_dir / "skills_taxonomy.json")
 # Words that name a protected attribute or an obvious proxy for one.
@@ -92,8 +92,11 @@ DNA = {"stage": "series_a", "culture": []}
 
 
 @pytest.fixture(scope="module")
-def models(world: Database) -> scoring.TrainedModels:
-    # `world` has run ensure_prior, so the artifact is on disk.
+def models() -> scoring.TrainedModels:
+    """The prior models (trained once per checkout, as `models train` would)."""
+    path = scoring.artifact_path(training.PRIOR_VERSION)
+    if not path.exists():
+        training.dump(training.train_prior(), path)
     return scoring.load_models()
 
 
@@ -227,6 +230,7 @@ def test_explanations_add_up_to_the_model_output(models) -> None:
     np.testing.assert_allclose(grouped.sum(axis=1), explanation.values.sum(1), atol=1e-9)
 
 
+@pytest.mark.db
 def test_every_scored_candidate_explanation_adds_up(world: Database) -> None:
     with world.uow() as uow:
         rows = list(uow.session.scalars(select(Candidate).where(Candidate.fit_score.is_not(None))))
@@ -275,7 +279,7 @@ def test_deeplift_matches_shap_deep_explainer_on_the_same_network() -> None:
 # --------------------------------------------------------------------------- quality
 
 
-def test_models_evaluate_prints_auc_within_5_percent_of_bayes(world, capsys) -> None:
+def test_models_evaluate_prints_auc_within_5_percent_of_bayes(models, capsys) -> None:
     assert cli(["models", "evaluate"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["model"] == "fit_ensemble"
@@ -286,6 +290,7 @@ def test_models_evaluate_prints_auc_within_5_percent_of_bayes(world, capsys) -> 
     assert gaps.max() < 0.08
 
 
+@pytest.mark.db
 def test_prior_is_registered_once_with_its_metrics(world: Database) -> None:
     assert scoring.ensure_prior(world.uow(), NOW) == "loaded"
     with world.uow() as uow:
@@ -328,6 +333,7 @@ def _count(db: Database, model, *where) -> int:
         return uow.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
+@pytest.mark.db
 def test_an_application_is_scored_and_explained_in_the_same_request(world, models) -> None:
     # Northwind gets its DNA scanned first, so culture fit has something to compare with.
     company_dna.scan_company(world.uow(), _actor(world, "founder", "northwind"), Embedder(), NOW)
@@ -365,6 +371,7 @@ def test_an_application_is_scored_and_explained_in_the_same_request(world, model
     assert insight.model_label.startswith("fit_ensemble prior-1 (prior")
 
 
+@pytest.mark.db
 def test_rescore_on_demand_writes_predictions_and_an_audit_row(world, models) -> None:
     talent = _actor(world, "talent_lead")
     with world.uow() as uow:
@@ -383,6 +390,7 @@ def test_rescore_on_demand_writes_predictions_and_an_audit_row(world, models) ->
         scoring.rescore_candidate(world.uow(), _actor(world, "interviewer"), cid, models, NOW)
 
 
+@pytest.mark.db
 def test_a_role_change_queues_a_rescore_the_worker_runs(world, models) -> None:
     talent = _actor(world, "talent_lead")
     role_id = _active_role(world)
@@ -430,6 +438,7 @@ def test_a_role_change_queues_a_rescore_the_worker_runs(world, models) -> None:
     assert triggers == {"role_change"}
 
 
+@pytest.mark.db
 def test_a_high_risk_candidate_advancing_alerts_the_team(world) -> None:
     talent = _actor(world, "talent_lead")
     with world.uow() as uow:
@@ -457,6 +466,7 @@ def test_a_high_risk_candidate_advancing_alerts_the_team(world) -> None:
         assert _count(world, Notification, alerts) == before + 1
 
 
+@pytest.mark.db
 def test_what_if_moves_the_score_and_its_explanation(world, models) -> None:
     talent = _actor(world, "talent_lead")
     with world.uow() as uow:
@@ -491,6 +501,7 @@ def test_no_signal_reads_the_self_identification_table() -> None:
     assert set(FEATURES) == set(SIGNALS)
 
 
+@pytest.mark.db
 def test_pay_expectation_above_the_band_is_a_risk_and_bad_pay_is_refused(world, models) -> None:
     talent = _actor(world, "talent_lead", "northwind")
     role_id = _active_role(world, "northwind")
@@ -570,6 +581,7 @@ def _labelled_hires(db: Database, company_id: uuid.UUID, n: int, seed: int) -> N
         uow.commit()
 
 
+@pytest.mark.db
 def test_a_company_gets_its_own_model_only_with_enough_outcomes_and_when_better(
     world, models
 ) -> None:

@@ -50,6 +50,7 @@ from ml.fit import (
     GROUP_NAMES,
     GROUPS,
     MODEL_FEATURES,
+    CachedEncoder,
     dimension_frame,
     dimension_scores,
     extract_signals,
@@ -288,6 +289,8 @@ def score_in_session(
     if not scorable:
         return []
     models, scope = _models_for(repo, company.id, models)
+    if encoder is not None:
+        encoder = CachedEncoder(encoder)
     dna = _dna(company)
     vectors = repo.embeddings(company.id, [c.id for c in scorable])
     # Signals, risks and genome all read the same skills, role skills named in the text too.
