@@ -122,6 +122,24 @@ def _wait_for_streamlit(page) -> None:  # noqa: ANN001 - playwright Page
     page.wait_for_function('document.querySelectorAll("[data-testid=stSkeleton]").length === 0')
 
 
+def _choose(page, label: str, option: str) -> None:  # noqa: ANN001 - playwright Page
+    """Pick ``option`` in the selectbox labelled ``label``; reopen it if a rerun closed it."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label)
+    for _ in range(3):
+        _wait_for_streamlit(page)
+        box.click()
+        choice = page.get_by_role("option", name=option, exact=False)
+        try:
+            choice.wait_for(state="visible", timeout=10_000)
+        except Exception:  # noqa: BLE001 - a rerun re-rendered the list; open it again
+            page.keyboard.press("Escape")
+            continue
+        choice.click()
+        _wait_for_streamlit(page)
+        return
+    raise AssertionError(f"option {option!r} never appeared in {label!r}")
+
+
 def _browser(p, chromium_path: str):  # noqa: ANN001, ANN202 - playwright objects
     return p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
 
@@ -379,8 +397,7 @@ def test_apply_through_the_careers_page_and_find_the_candidate(
             staff.keyboard.press("Enter")
             _wait_for_streamlit(staff)
             expect(staff.get_by_text("1 candidate ·")).to_be_visible(timeout=30_000)
-            staff.locator('[data-testid="stSelectbox"]').filter(has_text="Open a profile").click()
-            staff.get_by_role("option", name="Zed Applicant", exact=False).click()
+            _choose(staff, "Open a profile", "Zed Applicant")
             _wait_for_streamlit(staff)
             expect(staff.get_by_text("Skills from the resume")).to_be_visible(timeout=30_000)
             expect(staff.get_by_text("Kafka, Kubernetes, PostgreSQL, Python")).to_be_visible()
