@@ -29,6 +29,20 @@ DEMO_AS_OF = date(2026, 11, 1)
 DEMO_PASSWORD = "peopleos-demo-2026"
 
 
+def require_shared(path: Path) -> None:
+    """Skip when the shared public data sets are not next to the checkout; under CI, fail.
+
+    CI always provides ``../shared/data``; a missing copy there is a broken setup, not a
+    reason to skip the tests that measure against real data.
+    """
+    if path.exists():
+        return
+    message = f"shared reference data not found at {path}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"PeopleOS database backend: {BACKEND}"
 

@@ -33,7 +33,7 @@ from core.repositories.duplicates import DuplicateRepository
 from core.services import auth, duplicates, intake, search
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from ml.embeddings import Embedder
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, require_shared
 from tests.helpers import login_app
 
 pytestmark = pytest.mark.db
@@ -267,8 +267,7 @@ def test_two_rows_with_one_email_are_found_within_the_company_only(
 
 def test_distinct_real_resumes_are_not_flagged(db: Database, encoder, tmp_path) -> None:
     """False positives at the default threshold on 166 distinct public resumes."""
-    if not RESUMES_CSV.is_file():
-        pytest.skip(f"shared reference data not found at {RESUMES_CSV.parent}")
+    require_shared(RESUMES_CSV)
     texts: dict[str, None] = {}
     with RESUMES_CSV.open(encoding="utf-8", newline="") as file:
         for row in csv.DictReader(file):

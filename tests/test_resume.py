@@ -15,6 +15,7 @@ from pypdf import PdfReader, PdfWriter
 
 from ml.resume import MAX_BYTES, ResumeFileError, Taxonomy, extract_text, parse_resume
 from ml.synthetic import generate_world
+from tests.conftest import require_shared
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -153,8 +154,7 @@ def test_generated_resumes_parse_back_to_their_features() -> None:
 @pytest.fixture(scope="module")
 def real_resumes() -> list[tuple[str, str]]:
     path = SHARED / "resume_dataset_categories.csv"
-    if not path.exists():
-        pytest.skip(f"{path} is absent (CI always has ../shared/data)")
+    require_shared(path)
     seen: dict[str, str] = {}
     with path.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):

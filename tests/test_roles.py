@@ -20,7 +20,7 @@ from ml.dna import CULTURE_DIMENSIONS
 from ml.embeddings import Embedder
 from ml.jd import _CULTURE_VOICE, CompanyVoice, JDBrief, generate_job_description
 from ml.roles import classify_family, define_role, fit_posting_index, seniority_of
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, require_shared
 from tests.helpers import login_app
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -139,8 +139,7 @@ def test_role_intelligence_follows_title_and_dna(encoder: Embedder) -> None:
 def test_retrieval_finds_postings_of_the_same_kind(encoder: Embedder) -> None:
     """Leave-one-out on the Google job-skills postings: the five nearest other postings
     to a title share its category far more often than chance."""
-    if not GOOGLE.exists():
-        pytest.skip(f"reference data not found at {GOOGLE}")
+    require_shared(GOOGLE)
     unique = {(p.title, p.category): p for p in read_postings_csv(GOOGLE)}
     postings = list(unique.values())
     index = fit_posting_index(postings, encoder)
@@ -159,8 +158,7 @@ def test_retrieval_finds_postings_of_the_same_kind(encoder: Embedder) -> None:
 def test_responsibilities_come_from_similar_postings_but_not_another_employers(
     encoder: Embedder,
 ) -> None:
-    if not GOOGLE.exists():
-        pytest.skip(f"reference data not found at {GOOGLE}")
+    require_shared(GOOGLE)
     index = fit_posting_index(read_postings_csv(GOOGLE), encoder)
     intel = _define("Recruiter", encoder, references=[index])
     assert intel["family"] == "people" and len(intel["responsibilities"]) == 6

@@ -15,6 +15,7 @@ from sklearn.exceptions import NotFittedError
 from ml import search as search_module
 from ml.embeddings import Embedder
 from ml.search import IndexFileError, VectorIndex, fingerprint, precision_at_k, recall_at_k
+from tests.conftest import require_shared
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 RESUMES_CSV = SHARED_DATA / "resume_dataset_categories.csv"
@@ -331,8 +332,7 @@ def encoder() -> Embedder:
 @pytest.fixture(scope="module")
 def resumes(encoder: Embedder) -> tuple[list[str], list[str], np.ndarray, VectorIndex]:
     """Distinct resume texts, their categories, MiniLM vectors and an index keyed by position."""
-    if not RESUMES_CSV.parent.is_dir():
-        pytest.skip(f"shared reference data not found at {RESUMES_CSV.parent}")
+    require_shared(RESUMES_CSV)
     categories: dict[str, str] = {}
     with RESUMES_CSV.open(encoding="utf-8", newline="") as file:
         for row in csv.DictReader(file):
