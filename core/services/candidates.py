@@ -3,8 +3,6 @@ the interviews they hold. Opening a profile is audited."""
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 import uuid
 from collections.abc import Collection
@@ -23,7 +21,7 @@ from core.repositories.roles import RoleRepository
 from core.services import scoring
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
-from core.services.exports import safe_cell
+from core.services.exports import csv_text
 
 MAX_PAGE_SIZE = 200
 STAGES = CANDIDATE_STATUSES
@@ -306,27 +304,22 @@ def export_csv(
         offset += MAX_PAGE_SIZE
         if offset >= page.total:
             break
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["name", "email", "role", "stage", "source", "fit_score", "applied_at", "updated_at"]
+    text = csv_text(
+        ["name", "email", "role", "stage", "source", "fit_score", "applied_at", "updated_at"],
+        (
+            (
+                r.full_name,
+                r.email,
+                r.role_title,
+                r.status,
+                r.source,
+                r.fit_score,
+                r.applied_at.isoformat(),
+                r.updated_at.isoformat(),
+            )
+            for r in rows
+        ),
     )
-    for r in rows:
-        writer.writerow(
-            [
-                safe_cell(v)
-                for v in (
-                    r.full_name,
-                    r.email,
-                    r.role_title,
-                    r.status,
-                    r.source,
-                    r.fit_score,
-                    r.applied_at.isoformat(),
-                    r.updated_at.isoformat(),
-                )
-            ]
-        )
     with uow:
         AuditRepository(uow.session).add(
             **actor.audit_fields(),
@@ -335,7 +328,7 @@ def export_csv(
             summary={"rows": len(rows), "status": status, "role_id": str(role_id or "")},
         )
         uow.commit()
-    return out.getvalue()
+    return text
 
 
 @dataclass(frozen=True)
@@ -447,23 +440,20 @@ def export_pipeline_csv(
         cards = _board(CandidateRepository(uow.session), actor, role_id, now).cards(
             stages=stages, sources=sources, min_days=min_days
         )
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["name", "stage", "source", "fit_score", "applied_at", "days_in_stage"])
-        for card in cards:
-            writer.writerow(
-                [
-                    safe_cell(v)
-                    for v in (
-                        card.full_name,
-                        card.status,
-                        card.source,
-                        card.fit_score,
-                        card.applied_at.isoformat(),
-                        card.days_in_stage,
-                    )
-                ]
-            )
+        text = csv_text(
+            ["name", "stage", "source", "fit_score", "applied_at", "days_in_stage"],
+            (
+                (
+                    c.full_name,
+                    c.status,
+                    c.source,
+                    c.fit_score,
+                    c.applied_at.isoformat(),
+                    c.days_in_stage,
+                )
+                for c in cards
+            ),
+        )
         AuditRepository(uow.session).add(
             **actor.audit_fields(),
             action="candidate.exported",
@@ -477,4 +467,4 @@ def export_pipeline_csv(
             },
         )
         uow.commit()
-    return out.getvalue()
+    return text
