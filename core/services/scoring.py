@@ -58,7 +58,7 @@ from ml.fit import (
     with_role_skills,
 )
 from ml.genome import build_genome
-from ml.risk import assess_risks, is_high_risk
+from ml.risk import RiskIndicator, assess_risks, is_high_risk
 from ml.training import FIT_MODEL, SUCCESS_MODEL, TrainedModels
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,13 @@ class Insight:
 # --------------------------------------------------------------------------- models
 
 
+def models_dir(settings: Settings | None = None) -> Path:
+    """Where model artifacts live (registry rows name files in it)."""
+    return (settings or get_settings()).local_dir / "models"
+
+
 def artifact_path(version: str, settings: Settings | None = None) -> Path:
-    return (settings or get_settings()).local_dir / "models" / f"peopleos-{version}.pkl"
+    return models_dir(settings) / f"peopleos-{version}.pkl"
 
 
 @lru_cache(maxsize=4)
@@ -125,6 +130,10 @@ def load_models(settings: Settings | None = None) -> TrainedModels:
             "The fit models are not trained on this machine yet: run "
             "`python -m core.cli models train` (make run does it for you)."
         )
+    return _load_file(path)
+
+
+def _load_file(path: Path) -> TrainedModels:
     return _load(str(path), path.stat().st_mtime)
 
 
@@ -246,9 +255,9 @@ def _models_for(
     """The company's champion models when it has them on disk, else the prior."""
     champion = repo.company_champion(company_id, FIT_MODEL)
     if champion is not None and champion.artifact_path:
-        path = artifact_path("x").parent / champion.artifact_path
+        path = models_dir() / champion.artifact_path
         if path.exists():
-            return _load(str(path), path.stat().st_mtime), "company"
+            return _load_file(path), "company"
         log.warning("model artifact %s is missing; scoring with the prior", champion.artifact_path)
     return prior, "prior"
 
@@ -562,8 +571,6 @@ def alert_if_high_risk(
     """Queue a Slack alert when a high-risk candidate advances (in the mover's transaction)."""
     if to_status not in ADVANCING or not candidate.risk_indicators:
         return False
-    from ml.risk import RiskIndicator
-
     risks = [RiskIndicator(**r) for r in candidate.risk_indicators]
     if not is_high_risk(risks):
         return False
@@ -650,10 +657,10 @@ def models_that_scored(
         row = ScoringRepository(uow.session).model_version(FIT_MODEL, version)
         if row is None or row.company_id != actor.company_id or not row.artifact_path:
             raise NotFoundError(f"Model version {version} is not registered for this company.")
-        path = artifact_path("x").parent / row.artifact_path
+        path = models_dir() / row.artifact_path
     if not path.exists():
         raise ModelsMissingError(f"The artifact of model version {version} is missing.")
-    return _load(str(path), path.stat().st_mtime)
+    return _load_file(path)
 
 
 def what_if(models: TrainedModels, features: dict[str, float], changes: dict[str, float]) -> WhatIf:
