@@ -26,6 +26,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+# The culture descriptions the DNA was scored against, compared with resume sentences.
+from ml.dna import CULTURE_DIMENSIONS
 from ml.synthetic import FEATURES as SIGNALS
 
 DIMENSIONS: dict[str, str] = {
@@ -229,8 +231,6 @@ def _culture_alignment(
     ][:60]
     if encoder is None or not culture or not sentences:
         return 0.5, "No culture evidence to compare: scored as neutral (50)."
-    from ml.dna import CULTURE_DIMENSIONS  # the descriptions the DNA was scored against
-
     described = [d for d in culture if d["key"] in CULTURE_DIMENSIONS]
     if not described:
         return 0.5, "No culture evidence to compare: scored as neutral (50)."

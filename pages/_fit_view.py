@@ -26,7 +26,6 @@ TRIGGERS = {
     "on_demand": "on request",
     "role_change": "after their role changed",
     "dna_change": "after the company DNA changed",
-    "import": "when they were imported",
     "demo": "when the demo was seeded",
     "backfill": "in a catch-up of unscored candidates",
 }

@@ -65,7 +65,7 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 200
 # Stages a candidate advances into; a high-risk candidate moving into one alerts the team.
 ADVANCING = ("screening", "interview", "offer", "hired")
-TRIGGERS = ("intake", "on_demand", "role_change", "dna_change", "import", "demo", "backfill")
+TRIGGERS = ("intake", "on_demand", "role_change", "dna_change", "demo", "backfill")
 
 
 class ModelsMissingError(ValidationError):
