@@ -28,7 +28,7 @@ import pandas as pd
 
 # The culture descriptions the DNA was scored against, compared with resume sentences.
 from ml.dna import CULTURE_DIMENSIONS
-from ml.synthetic import FEATURES as SIGNALS
+from ml.features import SIGNALS
 
 DIMENSIONS: dict[str, str] = {
     "skills": "Skills fit",

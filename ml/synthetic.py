@@ -41,27 +41,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from ml import synthetic_text as txt
+from ml.features import SIGNALS
 
 GROUND_TRUTH_NAME = "synthetic_hiring_success"
 GROUND_TRUTH_VERSION = "gt-1"
 STAGES = ("pre_seed", "seed", "series_a", "series_b")
 FUNDING = {"pre_seed": "angel", "seed": "seed", "series_a": "series_a", "series_b": "series_b"}
-FEATURES: tuple[str, ...] = (
-    "skills_match",
-    "years_experience",
-    "relevant_years",
-    "stage_experience",
-    "culture_alignment",
-    "velocity_signal",
-    "builder_signal",
-    "avg_tenure_years",
-    "short_tenures",
-    "employment_gap_months",
-    "seniority_gap",
-    "company_stage_index",
-)
+# The observed signals: their one home is ml.features (live scoring reads it from there).
+FEATURES: tuple[str, ...] = SIGNALS
 COEFFICIENTS = {
     "intercept": -0.30,
     "skills_match": 3.0,
@@ -115,10 +105,6 @@ class World:
 # --------------------------------------------------------------------------- ground truth
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 def success_logit(X: pd.DataFrame) -> np.ndarray:
     """The hidden ground-truth logit (see the module docstring)."""
     stage = X["company_stage_index"].to_numpy(dtype=float)
@@ -141,7 +127,7 @@ def success_logit(X: pd.DataFrame) -> np.ndarray:
 
 def success_probability(X: pd.DataFrame) -> np.ndarray:
     """Probability that a hire with features ``X`` succeeds."""
-    return _sigmoid(success_logit(X))
+    return expit(success_logit(X))
 
 
 def expected_auc(p: np.ndarray) -> float:
@@ -633,7 +619,7 @@ class _Builder:
         for stage in range(1, 5):
             if elapsed < _MIN_DAYS[stage]:
                 break
-            if self.rng.random() < _sigmoid(np.array(_PASS_OFFSET[stage - 1] + 1.0 * progress)):
+            if self.rng.random() < expit(np.array(_PASS_OFFSET[stage - 1] + 1.0 * progress)):
                 reached = stage
             else:
                 rejected = True
