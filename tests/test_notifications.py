@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -67,6 +68,7 @@ class SlackHook:
                         {
                             "path": self.path,
                             "content_type": self.headers.get("Content-Type"),
+                            "idempotency_key": self.headers.get("Idempotency-Key"),
                             "json": json.loads(raw),
                         }
                     )
@@ -110,7 +112,11 @@ class Mailbox:
     def __init__(self) -> None:
         self.rcpt_replies: list[str] = []
         self.data_replies: list[str] = []
+        # Seconds to stay silent after reading a message, before replying (per message).
+        self.data_delays: list[float] = []
         self.received: list[Envelope] = []
+        # Every message read in full, whatever the reply (a rejected or timed-out one too).
+        self.read: list[bytes] = []
         self.logins: list[tuple[bytes, bytes]] = []
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd hook name
@@ -124,6 +130,10 @@ class Mailbox:
     async def handle_DATA(  # noqa: N802 - aiosmtpd hook name
         self, server: SMTPServer, session: Session, envelope: Envelope
     ) -> str:
+        assert isinstance(envelope.content, bytes)
+        self.read.append(envelope.content)
+        if self.data_delays:
+            await asyncio.sleep(self.data_delays.pop(0))
         if self.data_replies:
             return self.data_replies.pop(0)
         self.received.append(envelope)
@@ -276,6 +286,33 @@ def test_slack_server_errors_are_retried_with_backoff_then_sent_once(
         assert request["json"] == {"text": f"*{SUBJECT}*\n{BODY}"}
     log = _service_log(caplog)
     assert BODY not in log and "secret-token" not in log
+
+
+@pytest.mark.parametrize("failure", ["500 after reading", "timeout after reading"])
+def test_a_slack_retry_after_the_hook_took_the_message_carries_the_same_key(
+    db: Database, slack: SlackHook, failure: str
+) -> None:
+    company = _company(db)
+    first = _enqueue(db, company)
+    if failure == "500 after reading":
+        slack.answer(500)
+    else:
+        slack.answer(200, delay=1.0)  # reads the body, then answers too late
+    t0 = _now()
+    with httpx.Client(timeout=0.3) as http:
+        senders: dict[str, Sender] = {"slack": SlackSender(slack.url, http)}
+        assert dispatch_due(db.uow(), senders, t0) == DispatchReport(retried=1)
+        retry = t0 + timedelta(seconds=30)
+        assert dispatch_due(db.uow(), senders, retry) == DispatchReport(sent=1)
+        second = _enqueue(db, company)
+        assert dispatch_due(db.uow(), senders, _now()) == DispatchReport(sent=1)
+
+    # The hook got the first message twice, each time with the same key (the draft
+    # standard's quoted string); another message has a key of its own.
+    keys = [request["idempotency_key"] for request in slack.requests]
+    assert keys == [f'"{first}"', f'"{first}"', f'"{second}"']
+    assert slack.requests[0]["json"] == slack.requests[1]["json"]
+    assert _row(db, company, first).attempts == 2
 
 
 def test_slack_text_is_escaped_so_user_text_cannot_ping_or_link(
@@ -461,6 +498,35 @@ def test_email_451_is_retried_then_delivered_as_plain_text(
     assert message.get_content().strip() == BODY
     log = _service_log(caplog)
     assert RECIPIENT not in log and BODY not in log
+
+
+@pytest.mark.parametrize("failure", ["451 after reading", "timeout after reading"])
+def test_an_email_resent_after_the_server_took_it_keeps_its_message_id(
+    db: Database, mailbox: tuple[Mailbox, int], failure: str
+) -> None:
+    box, port = mailbox
+    company = _company(db)
+    first = _enqueue(db, company, channel="email", recipient=RECIPIENT)
+    if failure == "451 after reading":
+        box.data_replies.append("451 4.3.0 Try again later")
+    else:
+        box.data_delays.append(1.5)  # reads the message, then answers too late
+    sender = EmailSender(
+        f"smtp://hr%40acme.test:p%40ss%3Aword@127.0.0.1:{port}?from={FROM}",
+        timeout=0.5,
+        local_hostname="peopleos.test",
+    )
+    senders: dict[str, Sender] = {"email": sender}
+    t0 = _now()
+    assert dispatch_due(db.uow(), senders, t0) == DispatchReport(retried=1)
+    assert dispatch_due(db.uow(), senders, t0 + timedelta(seconds=30)) == DispatchReport(sent=1)
+    second = _enqueue(db, company, channel="email", recipient=RECIPIENT)
+    assert dispatch_due(db.uow(), senders, _now()) == DispatchReport(sent=1)
+
+    # The server read the first message twice, with one Message-ID; the other has its own.
+    ids = [message_from_bytes(raw, policy=policy.default)["Message-ID"] for raw in box.read]
+    assert ids == [f"<{first}@acme.test>", f"<{first}@acme.test>", f"<{second}@acme.test>"]
+    assert _row(db, company, first).attempts == 2
 
 
 def test_email_550_fails_without_storing_the_recipient(

@@ -4,6 +4,22 @@ Other services call :func:`enqueue` inside their own unit of work, so a notifica
 exactly when the event it announces was committed. The worker calls :func:`dispatch_due`.
 Message bodies and recipients are personal data: they are never logged, and a failed
 delivery stores only the error class and status code.
+
+What delivery guarantees, exactly:
+
+- At least once, unless every attempt fails: a failed attempt is retried after
+  :func:`backoff` (30 s, doubling, at most 1 h; longer if a 429's Retry-After asks) until
+  one succeeds or ``max_attempts`` (6) have failed; a permanent refusal (an HTTP status
+  other than 429 and 5xx, an SMTP 5xx reply) stops at once. Then the row is ``failed``,
+  with the error class and code.
+- Never again after a recorded success: a row marked ``sent`` is never claimed again.
+- Possibly more than once before that: when the receiver took a message but its answer
+  was lost or an error (a timeout, a 5xx after reading the body, a crash before the
+  commit), the next attempt sends it again.
+- Every attempt of one notification carries the same idempotency key (the outbox row id):
+  the ``Idempotency-Key`` header to Slack and the email's ``Message-ID``. A receiver that
+  deduplicates on it shows the message once; Slack's incoming webhooks do not, so there a
+  repeated attempt can show twice.
 """
 
 from __future__ import annotations
@@ -41,6 +57,7 @@ MAX_RECIPIENT_LENGTH = 254  # the longest valid email address
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 HTTP_TIMEOUT_SECONDS = 10.0
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 SMTP_TIMEOUT_SECONDS = 10.0
 # Deliberately loose: one address, no display name, nothing that could split a header.
 _EMAIL_ADDRESS = re.compile(r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")
@@ -56,6 +73,11 @@ class OutgoingMessage:
     subject: str
     body: str
     recipient: str | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        """The same on every attempt of this notification, different for any other one."""
+        return str(self.id)
 
 
 class DeliveryError(Exception):
@@ -169,9 +191,10 @@ def dispatch_due(
 
     Each notification is claimed (row-locked), sent, updated and committed in one unit of
     work, so a row marked sent is never sent again and two dispatchers never send the same
-    row. Delivery is at least once with at most one extra copy: if the process dies or the
-    commit fails after a send succeeded, the row is still pending and that one message is
-    sent again on the next run.
+    row at once. Delivery is at least once (see the module docstring): an attempt whose
+    send reached the receiver but failed on the way back (timeout, 5xx, a crash before the
+    commit) leaves the row pending, and the next attempt sends the same message, with the
+    same idempotency key, again.
 
     ``attempts`` counts every try. A retryable error schedules the next try after
     :func:`backoff` (or the server's Retry-After, if longer); a permanent error, or the
@@ -260,7 +283,12 @@ def _deliver(
 
 
 class SlackSender:
-    """Posts to a Slack incoming webhook as mrkdwn text (never HTML)."""
+    """Posts to a Slack incoming webhook as mrkdwn text (never HTML).
+
+    Each request carries ``Idempotency-Key`` (IETF draft-ietf-httpapi-idempotency-key-header,
+    a quoted string), the same on every retry. Slack itself ignores it; a relay or proxy in
+    front of the webhook can deduplicate on it. The JSON body stays Slack's own format.
+    """
 
     def __init__(self, webhook_url: str, client: httpx.Client) -> None:
         self.webhook_url = webhook_url
@@ -268,8 +296,9 @@ class SlackSender:
 
     def send(self, message: OutgoingMessage) -> None:
         text = f"*{_slack_escape(message.subject)}*\n{_slack_escape(message.body)}"
+        headers = {IDEMPOTENCY_HEADER: f'"{message.idempotency_key}"'}
         try:
-            response = self.client.post(self.webhook_url, json={"text": text})
+            response = self.client.post(self.webhook_url, json={"text": text}, headers=headers)
         except httpx.TransportError as exc:
             # Timeouts and connection errors. "from None": the exception's text holds the
             # webhook URL, which is a secret.
@@ -345,8 +374,10 @@ class EmailSender:
         email["From"] = self.from_address
         email["To"] = message.recipient
         email["Date"] = formatdate(usegmt=True)
-        # Stable per notification, so a copy resent after a crash is recognisably the same.
-        email["Message-ID"] = f"<{message.id}@{self.from_address.rsplit('@', 1)[1]}>"
+        # The idempotency key: the same on every attempt, so a mail system that
+        # deduplicates by Message-ID shows a copy resent after a lost reply once.
+        domain = self.from_address.rsplit("@", 1)[1]
+        email["Message-ID"] = f"<{message.idempotency_key}@{domain}>"
         email.set_content(message.body)
         try:
             smtp = self._connect()
