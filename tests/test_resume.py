@@ -186,3 +186,129 @@ def test_most_taxonomy_skills_occur_in_the_reference_corpora(real_resumes) -> No
     pattern = TAXONOMY.pattern()
     seen = {TAXONOMY.aliases[m.group(0).lower()] for m in pattern.finditer(corpus)}
     assert len(seen) / len(TAXONOMY.skills) >= 0.7
+
+
+# ----------------------------------------------------------------------------- issue #11: dates
+JOB = "Platform Engineer, Acme, Jan 2020 - Present"  # 82 months to TODAY
+ISSUE_11 = """Sam Lee
+Experience
+Software Engineer at Acme, Jan 2020 - Present
+
+Education
+B.S. Computer Science, State University, 2012 - 2016
+"""
+
+
+def test_a_degree_dated_under_education_is_not_a_job() -> None:
+    """Issue #11: a 2012-2016 B.S. became 59 months of (relevant) experience."""
+    profile = parse_resume(
+        ISSUE_11, TAXONOMY, today=TODAY, relevant_keywords=["computer", "engineer"]
+    )
+    assert [(j.title, j.employer, j.start, j.end) for j in profile.jobs] == [
+        ("Software Engineer", "Acme", date(2020, 1, 1), TODAY)
+    ]
+    assert profile.total_years == profile.relevant_years == round(82 / 12, 1)
+    assert profile.gaps_months == []
+    assert profile.education == ["B.S. Computer Science, State University, 2012 - 2016"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Experience\n{JOB}\n\nEducation\nBSc Physics, University of Bath, 2012 - 2016",
+        f"EDUCATION\nM.Sc. Data Science, Leeds, Sep 2014 – Sep 2015\n\nWORK EXPERIENCE\n{JOB}",
+        f"Experience\n{JOB}\nMBA, INSEAD, 2017 - 2018",
+        f"Bachelor of Arts in Economics, Boston College, 2012 - 2016\n{JOB}",
+        f"Experience\n{JOB}\nProjects\nOpen-source charting library (2017 - 2019)",
+        f"Experience\n{JOB}\nCertifications\nAWS Solutions Architect – Associate, 2019 - 2022",
+        f"Experience\n{JOB}\nLeadership & Activities\nPresident, Robotics Club, 2015 - 2017",
+        f"Skills\nPython (2016 - present), Go (2018 - present)\nExperience\n{JOB}",
+        f"Education: BSc Economics, LSE, 2010-2013\nExperience: {JOB}",
+        "Skills * SQL * Excel Education Details \nMay 2013 to May 2017 B.E Computer Science Pune"
+        "\nSkill Details \nSQL- Experience - 24 monthsCompany Details \ncompany - Acme\n"
+        "description - Jan 2020 to till date",
+    ],
+    ids=[
+        "education-after",
+        "education-first",
+        "degree-in-experience",
+        "degree-without-heading",
+        "projects",
+        "certifications",
+        "activities",
+        "skills",
+        "inline-headings",
+        "flattened-headings",
+    ],
+)
+def test_dated_studies_projects_certificates_and_activities_are_not_jobs(text: str) -> None:
+    profile = parse_resume(text, TAXONOMY, today=TODAY)
+    assert [(j.start, j.end) for j in profile.jobs] == [(date(2020, 1, 1), TODAY)]
+    assert profile.total_years == round(82 / 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("line", "start", "end"),
+    [
+        ("Account Executive — Salesloft — Aug '19 – Present", date(2019, 8, 1), TODAY),
+        (
+            "Sales Manager. (16th Jan 2017 to till 30th Aug 2018)",
+            date(2017, 1, 1),
+            date(2018, 8, 1),
+        ),
+        ("Period: 1st Sept 2011 to 6thMay 2012.", date(2011, 9, 1), date(2012, 5, 1)),
+        ("Staff Nurse | St. Mary's | 2015-01 to 2018-02", date(2015, 1, 1), date(2018, 2, 1)),
+        ("Nurse Manager | City Clinic | 03/2018 - 06/2020", date(2018, 3, 1), date(2020, 6, 1)),
+        ("Asst. Professor 20/07/2015 - 31/05/2016", date(2015, 7, 1), date(2016, 5, 1)),
+        ("Career Progression: March 2016 to Still on going", date(2016, 3, 1), TODAY),
+        (
+            "Working at Nova since MAY 2018 to TILL DATE as a CIVIL ENGINEER",
+            date(2018, 5, 1),
+            TODAY,
+        ),
+        ("Product Manager at Zed Payments since March 2019", date(2019, 3, 1), TODAY),
+        ("Head of Operations, Acme, May 2022 – Current", date(2022, 5, 1), TODAY),
+        ("description - Jan 2015 Nov 2016", date(2015, 1, 1), date(2016, 11, 1)),
+        ("Senior Developer, Siemens, Sept. 2016 – Dec. 2020", date(2016, 9, 1), date(2020, 12, 1)),
+        (
+            "Dell Computer Corporation, Aug 29th' 2005 till Feb '2007.",
+            date(2005, 8, 1),
+            date(2007, 2, 1),
+        ),
+        ("Marketing Manager, Acme, 2015 - 2017", date(2015, 1, 1), date(2017, 12, 1)),
+    ],
+)
+def test_job_dates_are_read_in_many_notations(line: str, start: date, end: date) -> None:
+    profile = parse_resume(f"Experience\n{line}", TAXONOMY, today=TODAY)
+    assert [(j.start, j.end) for j in profile.jobs] == [(start, end)]
+
+
+def test_job_titles_and_products_are_not_degrees() -> None:
+    text = """Experience
+Scrum Master, ING, Apr 2019 - Present
+Postdoctoral Researcher, MIT, 2016 - 2019
+Skills
+MS Office, MS SQL Server
+Education
+SSC, M.E.S Boys High School
+Ph.D. Physics, Caltech, 2011 - 2016
+Associate of Arts, Santa Monica College
+"""
+    profile = parse_resume(text, TAXONOMY, today=TODAY)
+    assert [j.title for j in profile.jobs] == ["Postdoctoral Researcher", "Scrum Master"]
+    assert profile.education == [
+        "Ph.D. Physics, Caltech, 2011 - 2016",
+        "Associate of Arts, Santa Monica College",
+    ]
+
+
+def test_a_job_held_alongside_another_leaves_no_gap() -> None:
+    text = """Experience
+Staff Engineer, Cloudhaven, Mar 2012 - Present
+Technical Advisor, Seedcamp, Jan 2014 - Dec 2015
+Board Member, Fintech Org, Jan 2020 - Dec 2021
+"""
+    profile = parse_resume(text, TAXONOMY, today=TODAY)
+    assert len(profile.jobs) == 3
+    assert profile.gaps_months == []  # every month from March 2012 on is covered
+    assert profile.total_years == round(176 / 12, 1)
