@@ -8,7 +8,13 @@ Two steps, both pure:
    so a model trained there reads real candidates unchanged), each with its evidence.
 2. :func:`dimension_frame` turns signals into the model's features: seven dimension
    scores 0-100 (:data:`DIMENSIONS`) plus the profile features; :func:`dimension_scores`
-   adds a one-line reasoning per dimension for one candidate.
+   gives one candidate the dimensions a profile shows (:data:`SHOWN_DIMENSIONS`: the seven
+   and Track record, scored from the tenure features by :func:`track_record_score`), each
+   with a one-line reasoning.
+
+Every model feature belongs to exactly one shown dimension (:data:`GROUPS`), so the
+explanation of the overall fit (SHAP values summed per dimension, turned into score points
+by :func:`score_points`) speaks of the same dimensions the bars show.
 
 Nothing here reads a name, email, address, photo, age, graduation year or any voluntary
 self-identification answer: the inputs are skills, jobs (titles, dates), the role and the
@@ -19,12 +25,14 @@ changes nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 # The culture descriptions the DNA was scored against, compared with resume sentences.
 from ml.dna import CULTURE_DIMENSIONS
@@ -56,7 +64,10 @@ SUCCESS_FEATURES: tuple[str, ...] = (
     "seniority_gap",
     "company_stage_index",
 )
-# Explanations are shown per group: the dimension a feature belongs to.
+# The dimensions a profile shows as bars: the seven model dimensions and Track record, which
+# sums up the tenure features. Every model feature belongs to one of them (GROUPS).
+SHOWN_DIMENSIONS: dict[str, str] = {**DIMENSIONS, "track_record": "Track record"}
+# Explanations are shown per shown dimension: the one a feature belongs to.
 GROUPS: dict[str, str] = {
     "skills_fit": "skills",
     "experience_fit": "experience",
@@ -73,7 +84,7 @@ GROUPS: dict[str, str] = {
     "short_tenures": "track_record",
     "employment_gap_months": "track_record",
 }
-GROUP_NAMES = {**DIMENSIONS, "track_record": "Track record"}
+GROUP_NAMES = SHOWN_DIMENSIONS
 FEATURE_LABELS = {
     **{f"{d}_fit": name for d, name in DIMENSIONS.items()},
     "years_experience": "Years of experience",
@@ -130,6 +141,9 @@ _TITLE_NOISE = {
     "sr",
     "jr",
 }
+# Track record: points off per job held under a year, per month of the longest gap, and per
+# year the average tenure falls short of TENURE_YEARS (see track_record_score).
+SHORT_TENURE_POINTS, GAP_MONTH_POINTS, TENURE_YEAR_POINTS, TENURE_YEARS = 25.0, 2.0, 7.5, 4.0
 # MiniLM cosine of a resume sentence and a culture description: ~0.1 unrelated, 0.5+ close.
 _CULTURE_FLOOR, _CULTURE_CEIL = 0.10, 0.50
 
@@ -428,20 +442,89 @@ def success_frame(features: pd.DataFrame) -> pd.DataFrame:
     return out[list(SUCCESS_FEATURES)]
 
 
+def track_record_score(
+    avg_tenure_years: np.ndarray | float,
+    short_tenures: np.ndarray | float,
+    employment_gap_months: np.ndarray | float,
+) -> np.ndarray:
+    """Track record 0-100 from the tenure features, vectorised.
+
+    track record = 100 - 25 x jobs held under a year - 2 x months of the longest gap
+    (including the time since the last job) - 7.5 x years the average tenure falls short
+    of 4, clipped to 0-100. The weights are in proportion to what each costs in the
+    synthetic hiring history's success function (``ml.synthetic``: about -0.5 per short
+    tenure at a middle stage, -0.04 per gap month, +0.15 per year of average tenure up to
+    4), at 50 points per unit of log-odds, so this bar moves the way the model's
+    Track record group does. It is shown, never a model feature.
+    """
+    tenure = np.asarray(avg_tenure_years, dtype=float)
+    shortfall = np.maximum(0.0, TENURE_YEARS - tenure)
+    score = (
+        100.0
+        - SHORT_TENURE_POINTS * np.asarray(short_tenures, dtype=float)
+        - GAP_MONTH_POINTS * np.asarray(employment_gap_months, dtype=float)
+        - TENURE_YEAR_POINTS * shortfall
+    )
+    return np.clip(score, 0.0, 100.0)
+
+
 def dimension_scores(signals: dict[str, float], evidence: dict[str, str]) -> list[DimensionScore]:
-    """The seven dimension scores of one candidate, each with a one-line reasoning."""
-    row = dimension_frame(pd.DataFrame([signals]))
-    values = {k: int(round(float(v))) for k, v in row.iloc[0].items()}
+    """The shown dimension scores of one candidate (:data:`SHOWN_DIMENSIONS`), each with a
+    one-line reasoning."""
+    row = dimension_frame(pd.DataFrame([signals])).iloc[0]
+    values = {k: int(round(float(v))) for k, v in row.items()}
+    values["track_record_fit"] = int(
+        round(
+            float(
+                track_record_score(
+                    row["avg_tenure_years"], row["short_tenures"], row["employment_gap_months"]
+                )
+            )
+        )
+    )
     reasons = {
         "skills": evidence.get("skills_match", ""),
         "experience": f"{evidence.get('relevant_years', '')}; {evidence.get('seniority_gap', '')}",
-        "stage": evidence.get("stage_experience", ""),
+        "stage": f"{evidence.get('stage_experience', '').rstrip('.')}; "
+        f"{evidence.get('company_stage_index', '')}",
         "culture": evidence.get("culture_alignment", ""),
         "velocity": evidence.get("velocity_signal", ""),
         "builder": evidence.get("builder_signal", ""),
         "role": f"{evidence.get('relevant_years', '')}; level gap {signals['seniority_gap']:+.0f}",
+        "track_record": f"{evidence.get('avg_tenure_years', '')} "
+        f"(average tenure {signals['avg_tenure_years']:.1f} years); "
+        f"{signals['short_tenures']:.0f} job(s) held under a year; "
+        f"longest gap {signals['employment_gap_months']:.0f} months",
     }
     return [
         DimensionScore(key, name, values[f"{key}_fit"], reasons[key].strip("; "))
-        for key, name in DIMENSIONS.items()
+        for key, name in SHOWN_DIMENSIONS.items()
     ]
+
+
+# --------------------------------------------------------------------------- score points
+
+
+def fit_score(output: float) -> float:
+    """The fit score 0-100 of the ensemble's output: 100 x the success probability."""
+    return 100.0 * float(expit(output))
+
+
+def score_points(
+    values: Mapping[str, float], base_value: float, output: float
+) -> tuple[float, dict[str, float], float]:
+    """Attributions in the model's output scale turned into fit-score points that add up.
+
+    Returns the average candidate's score (``fit_score(base_value)``), the points of each
+    value and this candidate's score (``fit_score(output)``). Every value is scaled by the
+    same factor, the slope of the score between the two, so when ``values`` are all the
+    attributions, ``base + sum(points) == score``; a subset (one dimension's features)
+    scales the same way, so its points add up to that dimension's.
+    """
+    base, score = fit_score(base_value), fit_score(output)
+    span = output - base_value
+    if abs(span) > 1e-9:
+        factor = (score - base) / span
+    else:  # no change: the slope of the score at the base value
+        factor = base * (1 - base / 100.0)
+    return base, {k: float(v) * factor for k, v in values.items()}, score

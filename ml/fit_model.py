@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import xgboost as xgb
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.cluster import KMeans
 
@@ -44,10 +45,6 @@ class Explanation:
         """Attributions summed per group (e.g. per fit dimension), one column per group."""
         frame = pd.DataFrame(self.values, columns=self.feature_names)
         return frame.T.groupby([groups.get(f, f) for f in self.feature_names], sort=False).sum().T
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 class ReluMLP:
@@ -214,16 +211,17 @@ class FitEnsemble(ClassifierMixin, BaseEstimator):
         return (1 - w) * self.tree_margin(data) + w * self.mlp_.logit(data)
 
     def predict_proba(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
-        p = _sigmoid(self.decision_function(X))
+        p = expit(self.decision_function(X))
         return np.column_stack([1 - p, p])
 
     def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         return (self.decision_function(X) >= 0).astype(int)
 
     def member_probabilities(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """(n, 2) success probabilities of the trees and of the MLP, for agreement checks."""
+        """(n, 2) success probabilities of the trees and of the MLP: the members whose
+        agreement is the fit's confidence (``core.services.scoring.CONFIDENCE``)."""
         data = self._matrix(X)
-        return np.column_stack([_sigmoid(self.tree_margin(data)), _sigmoid(self.mlp_.logit(data))])
+        return np.column_stack([expit(self.tree_margin(data)), expit(self.mlp_.logit(data))])
 
     # ----- explanation
     def explain(self, X: pd.DataFrame | np.ndarray) -> Explanation:

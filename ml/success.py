@@ -3,7 +3,8 @@
 Inputs are the seven dimension scores plus what the role asks (its level, the company's
 stage) and the level gap. Five isotonic-calibrated boosters are fitted on cross-validation
 folds (``CalibratedClassifierCV(cv=5, ensemble=True)``); the probability is their mean and
-the spread between them is the uncertainty shown next to it.
+the spread between them is the uncertainty shown next to it (and their agreement the
+prediction's confidence, defined once in ``core.services.scoring.CONFIDENCE``).
 """
 
 from __future__ import annotations
@@ -81,14 +82,15 @@ class SuccessModel(ClassifierMixin, BaseEstimator):
         self.classes_ = self.calibrated_.classes_
         return self
 
-    def _members(self, X: pd.DataFrame) -> np.ndarray:
+    def member_probabilities(self, X: pd.DataFrame) -> np.ndarray:
+        """(n, cv) success probabilities of the calibrated members, one column each."""
         data = X[list(self.feature_names_in_)].to_numpy(dtype=float)
         return np.column_stack(
             [m.predict_proba(data)[:, 1] for m in self.calibrated_.calibrated_classifiers_]
         )
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        p = self._members(X).mean(axis=1)
+        p = self.member_probabilities(X).mean(axis=1)
         return np.column_stack([1 - p, p])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -96,5 +98,5 @@ class SuccessModel(ClassifierMixin, BaseEstimator):
 
     def predict_interval(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Probability, and the lowest and highest of the calibrated members."""
-        members = self._members(X)
+        members = self.member_probabilities(X)
         return members.mean(axis=1), members.min(axis=1), members.max(axis=1)

@@ -5,7 +5,6 @@ Pure functions: plain dicts and numbers in, a plotly Figure out. No services, no
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,32 +17,17 @@ _RED = "#d0453a"
 _LAYOUT: dict[str, Any] = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 360}
 
 
-def _score(logit: float) -> float:
-    return 100.0 / (1.0 + math.exp(-logit))
-
-
-def score_points(
-    groups: Mapping[str, float], base_value: float, logit: float
-) -> tuple[float, dict[str, float], float]:
-    """SHAP values (logit units) rescaled to score points that add up exactly.
-
-    Returns the base score (100 x sigmoid(base value)), each group's points and the final
-    score (100 x sigmoid(logit)). Every group is scaled by the same factor, the secant slope
-    of the sigmoid between the base value and the logit, so base + sum(points) == score.
-    """
-    base, score = _score(base_value), _score(logit)
-    span = logit - base_value
-    if abs(span) > 1e-9:
-        factor = (score - base) / span
-    else:  # no change: the slope of the sigmoid at the base value
-        factor = base * (1 - base / 100.0)
-    return base, {g: v * factor for g, v in groups.items()}, score
-
-
 def dimension_bars(dimensions: Sequence[Mapping[str, Any]]) -> go.Figure:
-    """Horizontal bars of the dimension scores (0-100), in the given order, top to bottom."""
+    """Horizontal bars of the dimension scores (0-100), in the given order, top to bottom.
+
+    A dimension's ``points`` (what it moved the overall fit by), when given, show on hover.
+    """
     names = [str(d["name"]) for d in dimensions]
     scores = [float(d["score"]) for d in dimensions]
+    moved = [
+        "" if d.get("points") is None else f" · moved the fit {float(d['points']):+.1f} points"
+        for d in dimensions
+    ]
     figure = go.Figure(
         go.Bar(
             x=scores,
@@ -52,7 +36,8 @@ def dimension_bars(dimensions: Sequence[Mapping[str, Any]]) -> go.Figure:
             marker_color=_BLUE,
             text=[f"{s:.0f}" for s in scores],
             textposition="auto",
-            hovertemplate="%{y}: %{x:.0f} of 100<extra></extra>",
+            customdata=moved,
+            hovertemplate="%{y}: %{x:.0f} of 100%{customdata}<extra></extra>",
         )
     )
     figure.update_layout(
@@ -65,16 +50,19 @@ def dimension_bars(dimensions: Sequence[Mapping[str, Any]]) -> go.Figure:
 
 
 def fit_waterfall(
-    groups: Mapping[str, float],
+    points: Mapping[str, float],
     names: Mapping[str, str],
-    base_value: float,
-    logit: float,
+    base: float,
+    score: float,
     *,
     title: str = "Why this score",
     end_label: str = "This candidate",
 ) -> go.Figure:
-    """A waterfall from the model's base score to the candidate's score, one bar per group."""
-    base, points, score = score_points(groups, base_value, logit)
+    """A waterfall from the average candidate's score to this one, one bar per dimension.
+
+    ``points`` are what each dimension added or took away, in score points, and add up
+    from ``base`` to ``score`` (``scoring.FitStory``).
+    """
     keys = [k for k in names if k in points] + [k for k in points if k not in names]
     labels = ["Average candidate", *(names.get(k, k) for k in keys), end_label]
     values = [base, *(points[k] for k in keys), score]
@@ -90,12 +78,7 @@ def fit_waterfall(
             decreasing={"marker": {"color": _RED}},
             totals={"marker": {"color": _BLUE}},
             connector={"line": {"color": _GREY, "width": 1}},
-            customdata=[
-                "model's base score",
-                *(f"{groups[k]:+.3f} logit" for k in keys),
-                f"logit {logit:.3f}",
-            ],
-            hovertemplate="%{x}: %{text} points (%{customdata})<extra></extra>",
+            hovertemplate="%{x}: %{text} points<extra></extra>",
         )
     )
     # Running totals can leave 0-100 on the way (the order of the bars is arbitrary).

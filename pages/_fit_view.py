@@ -71,8 +71,9 @@ def fit_section(actor: Actor, candidate_id: uuid.UUID) -> None:
         _rescore_button(actor, candidate_id)
         return
     _summary(insight, breakdown)
+    _story(insight.story)
     _dimensions(insight.dimensions)
-    _explanation(breakdown)
+    _explanation(insight.story, breakdown)
     _what_if(actor, candidate_id, insight.fit_score, breakdown)
     _risks(insight.risks)
     _genome(insight.genome)
@@ -87,27 +88,33 @@ def _can_rescore(actor: Actor) -> bool:
 def _summary(insight: scoring.Insight, breakdown: Mapping[str, Any]) -> None:
     success = breakdown.get("success") or {}
     risks = insight.risks
+    confidence = insight.confidence
     c1, c2, c3 = st.columns(3)
     c1.metric("Fit score", f"{insight.fit_score}/100")
-    members = breakdown.get("members") or {}
-    if members:
+    members = [100 * float(p) for p in (breakdown.get("members") or {}).values()]
+    if len(members) == 2 and "fit_score" in confidence:
         c1.caption(
-            " · ".join(f"{name}: {100 * float(p):.0f}%" for name, p in members.items())
-            + " (ensemble members)"
+            "The two models of the ensemble (gradient-boosted trees and a neural network) gave "
+            f"{members[0]:.0f} and {members[1]:.0f}; confidence "
+            f"{100 * confidence['fit_score']:.0f}%."
         )
     if insight.success_probability is None:
         c2.metric("Success probability", "—")
     else:
         c2.metric("Success probability", f"{insight.success_probability}%")
-        if "low" in success and "high" in success:
+        if "low" in success and "high" in success and "success_prob" in confidence:
             c2.caption(
-                f"Likely range {100 * success['low']:.0f}–{100 * success['high']:.0f}% "
-                "(spread of the success model's members)"
+                f"Its five calibrated models gave {100 * success['low']:.0f} to "
+                f"{100 * success['high']:.0f}%; confidence "
+                f"{100 * confidence['success_prob']:.0f}%. A separate estimate from the "
+                "dimension scores and the role only (not tenure or gaps), so it can differ "
+                "from the fit score."
             )
     c3.metric("Risk indicators", len(risks))
     c3.caption(
         " · ".join(f"{sum(r.get('severity') == s for r in risks)} {s}" for s in SEVERITY_ORDER)
     )
+    st.caption(scoring.CONFIDENCE)
     scored_at = breakdown.get("scored_at")
     moment = when(datetime.fromisoformat(scored_at)) if scored_at else "an unknown time"
     trigger = breakdown.get("trigger")
@@ -122,6 +129,14 @@ def _summary(insight: scoring.Insight, breakdown: Mapping[str, Any]) -> None:
         )
 
 
+def _story(story: scoring.FitStory | None) -> None:
+    """How the overall fit relates to the dimension bars (our sentences, shown as text)."""
+    if story is None:
+        return
+    for line in story.lines:
+        st.text(line)
+
+
 def _dimensions(dimensions: list[dict[str, Any]]) -> None:
     if not dimensions:
         st.info("No dimension scores stored — rescore the candidate to compute them.")
@@ -129,41 +144,48 @@ def _dimensions(dimensions: list[dict[str, Any]]) -> None:
     st.plotly_chart(charts.dimension_bars(dimensions), key="fit_dimensions")
     table(
         [
-            {"Dimension": d["name"], "Score": d["score"], "Reasoning": d["reasoning"]}
+            {
+                "Dimension": d["name"],
+                "Score": d["score"],
+                "Moved the fit (points)": None
+                if d.get("points") is None
+                else round(d["points"], 1),
+                "Reasoning": d["reasoning"],
+            }
             for d in dimensions
         ],
         empty="",
     )
 
 
-def _explanation(breakdown: Mapping[str, Any]) -> None:
+def _explanation(story: scoring.FitStory | None, breakdown: Mapping[str, Any]) -> None:
+    if story is None:
+        st.info("No explanation stored — rescore the candidate to compute it.")
+        return
     st.plotly_chart(
-        charts.fit_waterfall(
-            breakdown["groups"],
-            scoring.group_names(),
-            float(breakdown["base_value"]),
-            float(breakdown["logit"]),
-        ),
+        charts.fit_waterfall(story.points, story.names, story.base, story.score),
         key="fit_waterfall",
     )
     st.caption(
-        "Bars are the model's SHAP values per dimension, rescaled from log-odds to score "
-        "points (one factor for all bars, so they add up exactly from the average "
-        "candidate's score to this one)."
+        "Each bar is what one dimension added to or took off the average candidate's score, "
+        "in score points (the model's own attribution, SHAP, all scaled by one factor), so "
+        "the bars add up exactly to this candidate's score."
     )
     labels = scoring.feature_labels()
     features = breakdown.get("features") or {}
     evidence = breakdown.get("evidence") or {}
+    groups = scoring.feature_groups()
     with st.expander("Per feature"):
         table(
             [
                 {
                     "Feature": labels.get(name, name),
-                    "Value": features.get(name),
-                    "SHAP (logit)": round(float(value), 4),
+                    "Dimension": story.names.get(groups.get(name, name), name),
+                    "Value": None if features.get(name) is None else round(features[name], 2),
+                    "Effect on the score (points)": round(points, 2),
                     "Evidence": evidence.get(name) or evidence.get(EVIDENCE_OF.get(name, "")),
                 }
-                for name, value in (breakdown.get("contributions") or {}).items()
+                for name, points in story.feature_points.items()
             ],
             empty="No per-feature explanation stored.",
         )
@@ -212,17 +234,19 @@ def _what_if(
             st.error(str(exc))
             return
         st.metric("What-if fit score", f"{result.fit_score}/100", delta=result.fit_score - current)
-        st.plotly_chart(
-            charts.fit_waterfall(
-                result.groups,
-                scoring.group_names(),
-                result.base_value,
-                result.logit,
-                title="Why the what-if score",
-                end_label="What-if",
-            ),
-            key="fit_what_if_waterfall",
-        )
+        story = result.story
+        if story is not None:
+            st.plotly_chart(
+                charts.fit_waterfall(
+                    story.points,
+                    story.names,
+                    story.base,
+                    story.score,
+                    title="Why the what-if score",
+                    end_label="What-if",
+                ),
+                key="fit_what_if_waterfall",
+            )
 
 
 def _risks(risks: list[dict[str, Any]]) -> None:
@@ -287,6 +311,8 @@ def _history(history: list[dict[str, Any]]) -> None:
         ],
         empty="No scores recorded yet.",
     )
+    if history:
+        st.caption(scoring.CONFIDENCE)
 
 
 def _rescore_button(actor: Actor, candidate_id: uuid.UUID) -> None:

@@ -34,16 +34,19 @@ else:
         for col, label, key in (
             (c[0], "Held-out AUC", "auc"),
             (c[1], "Bayes AUC", "bayes_auc"),
-            (c[2], "XGBoost AUC", "xgboost_auc"),
-            (c[3], "MLP AUC", "mlp_auc"),
+            (c[2], "Trees alone (AUC)", "xgboost_auc"),
+            (c[3], "Neural network alone (AUC)", "mlp_auc"),
         ):
             col.metric(label, "—" if m.get(key) is None else f"{m[key]:.3f}")
         ratio = m.get("auc_ratio")
         c[4].metric("Share of best possible", "—" if ratio is None else f"{100 * ratio:.1f}%")
         st.caption(
-            "The Bayes AUC is the best any model can reach on this data (the noise in the "
-            "outcomes caps it)."
+            f"{fit.held_out} The Bayes AUC is the best any model can reach on that data (chance "
+            "in the outcomes caps it); the share of best possible is the held-out AUC divided "
+            "by it. The ensemble averages two models, gradient-boosted trees (XGBoost) and a "
+            "small neural network (MLP), shown alone for comparison."
         )
+        st.caption(scoring.CONFIDENCE)
         st.text(
             f"Trained on {m.get('trained_on', 'an unknown sample')} · "
             f"{m.get('n_train', '?')} training and {m.get('n_test', '?')} held-out hires · "
@@ -59,6 +62,7 @@ else:
             s1.metric("Brier score", f"{success['brier']:.3f}", help="Lower is better.")
             s2.metric("Success AUC", f"{success['auc']:.3f}")
             st.plotly_chart(reliability_curve(success), key="models_reliability")
+            st.caption(fit.held_out)
 
 st.subheader("Registered versions")
 rows = [

@@ -32,6 +32,7 @@ from ml.embeddings import Embedder
 from ml.fit import (
     DIMENSIONS,
     MODEL_FEATURES,
+    SHOWN_DIMENSIONS,
     SIGNALS,
     SUCCESS_FEATURES,
     dimension_frame,
@@ -361,13 +362,15 @@ def test_an_application_is_scored_and_explained_in_the_same_request(world, model
         assert c.success_probability is not None and c.genome_profile["traits"]
         assert c.fit_breakdown["evidence"]["culture_alignment"].startswith("Closest to")
     assert fit is not None
-    assert _count(world, FitScoreDimension, FitScoreDimension.candidate_id == cid) == 7
+    assert _count(world, FitScoreDimension, FitScoreDimension.candidate_id == cid) == len(
+        SHOWN_DIMENSIONS
+    )
     assert _count(world, Prediction, Prediction.entity_id == cid) == 2
     talent = _actor(world, "talent_lead", "northwind")
     listed = candidates.list_candidates(world.uow(), talent, search="Jordan Rivera").rows
     assert [r.fit_score for r in listed if r.id == cid] == [fit]
     insight = scoring.candidate_insight(world.uow(), talent, cid)
-    assert [d["key"] for d in insight.dimensions] == list(DIMENSIONS)
+    assert [d["key"] for d in insight.dimensions] == list(SHOWN_DIMENSIONS)
     assert insight.model_label.startswith("fit_ensemble prior-1 (prior")
 
 
@@ -384,7 +387,9 @@ def test_rescore_on_demand_writes_predictions_and_an_audit_row(world, models) ->
     result = scoring.rescore_candidate(world.uow(), talent, cid, models, NOW)
     assert result.candidate_id == cid
     assert _count(world, Prediction, Prediction.entity_id == cid) == before + 2
-    assert _count(world, FitScoreDimension, FitScoreDimension.candidate_id == cid) == 7
+    assert _count(world, FitScoreDimension, FitScoreDimension.candidate_id == cid) == len(
+        SHOWN_DIMENSIONS
+    )
     assert _count(world, AuditLog, AuditLog.action == "candidate.scored") >= 1
     with pytest.raises(PermissionDeniedError):
         scoring.rescore_candidate(world.uow(), _actor(world, "interviewer"), cid, models, NOW)

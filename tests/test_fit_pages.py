@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,14 +14,18 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from core.db import Database
-from core.models import AuditLog, Candidate, Interview, Prediction
+from core.models import AuditLog, Candidate, FitScoreDimension, Interview, Prediction
 from core.services import auth, scoring
-from pages._fit_charts import fit_waterfall, score_points
+from ml.fit import SHOWN_DIMENSIONS
+from pages._fit_charts import fit_waterfall
 from tests.helpers import company_ids_by_name, login_app
 
 pytestmark = pytest.mark.db
 ROOT = Path(__file__).resolve().parents[1]
 TALENT = "talent.quillpay"
+FOUNDERS = ("founder.quillpay", "founder.northwind", "founder.helix")
+# Words of the model's internals a user should not have to know.
+JARGON = re.compile(r"logit|log[- ]odds|SHAP \(|xgboost|\bmlp\b", re.IGNORECASE)
 
 
 def _actor(db: Database, username: str) -> auth.Actor:
@@ -46,11 +51,11 @@ def _scored(db: Database, *, risky: bool | None = None) -> Candidate:
     return min(found, key=lambda c: c.fit_breakdown["features"]["skills_fit"])
 
 
-def _open_profile(username: str, email: str, candidate_id: uuid.UUID) -> AppTest:
-    at = login_app(username, "candidates")
-    assert not at.exception, at.exception
-    next(t for t in at.text_input if t.label == "Search name or email").input(email).run()
-    at = next(s for s in at.selectbox if s.label == "Open a profile").set_value(candidate_id).run()
+def _open_profile(username: str, candidate_id: uuid.UUID) -> AppTest:
+    """The candidate's profile page, as clicking them in a candidate list opens it."""
+    at = login_app(username)
+    at.query_params["id"] = str(candidate_id)
+    at.switch_page("pages/candidate.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -78,20 +83,31 @@ def _shown_strings(at: AppTest) -> list[str]:
     return [e.value for e in (*at.markdown, *at.caption, *at.info, *at.success)]
 
 
-def test_score_points_add_up_exactly_from_the_base_score_to_the_score() -> None:
-    groups = {"skills": -1.1, "experience": 0.6, "track_record": -0.3}
-    base_value = -0.78
-    logit = base_value + sum(groups.values())
-    base, points, score = score_points(groups, base_value, logit)
-    assert base == pytest.approx(100 / (1 + math.exp(-base_value)))
-    assert score == pytest.approx(100 / (1 + math.exp(-logit)))
-    assert base + sum(points.values()) == pytest.approx(score, abs=1e-9)
-    assert all(math.copysign(1, points[g]) == math.copysign(1, v) for g, v in groups.items())
-    flat_base, flat, flat_score = score_points({"skills": 0.0}, 0.0, 0.0)
-    assert flat_base == flat_score == 50 and flat == {"skills": 0.0}
-    figure = fit_waterfall(groups, {"skills": "Skills fit"}, base_value, logit)
-    assert list(figure.data[0].measure) == ["absolute", "relative", "relative", "relative", "total"]
-    assert list(figure.data[0].x)[1] == "Skills fit"
+def _rendered(at: AppTest) -> list[str]:
+    """Every string a user can read: text, captions, metrics, tables, chart texts."""
+    strings = [
+        str(e.value)
+        for e in (*at.markdown, *at.caption, *at.text, *at.info, *at.success, *at.subheader)
+    ]
+    strings += [f"{m.label} {m.value}" for m in at.metric]
+    for frame in at.dataframe:
+        strings += [str(c) for c in frame.value.columns]
+        strings += [str(v) for v in frame.value.to_numpy().ravel()]
+    for chart in _charts(at):
+        strings.append(json.dumps(chart["layout"].get("title")))
+        for trace in chart["data"]:
+            strings += [json.dumps(trace.get(k)) for k in ("x", "y", "text", "customdata")]
+            strings.append(str(trace.get("hovertemplate", "")))
+    return strings
+
+
+def test_the_waterfall_starts_at_the_average_candidate_and_adds_up() -> None:
+    points = {"skills": -4.0, "experience": 2.5, "track_record": -1.5}
+    figure = fit_waterfall(points, {"skills": "Skills fit"}, 31.0, 28.0)
+    trace = figure.data[0]
+    assert list(trace.measure) == ["absolute", "relative", "relative", "relative", "total"]
+    assert list(trace.x)[:2] == ["Average candidate", "Skills fit"]
+    assert sum(trace.y[:-1]) == pytest.approx(trace.y[-1])
 
 
 def test_the_profile_shows_the_stored_fit_its_explanation_and_risks(app_env: str) -> None:
@@ -101,7 +117,7 @@ def test_the_profile_shows_the_stored_fit_its_explanation_and_risks(app_env: str
         insight = scoring.candidate_insight(db.uow(), _actor(db, TALENT), candidate.id)
     finally:
         db.dispose()
-    at = _open_profile(TALENT, candidate.email, candidate.id)
+    at = _open_profile(TALENT, candidate.id)
 
     assert _metric(at, "Fit score").value == f"{insight.fit_score}/100"
     assert _metric(at, "Success probability").value == f"{insight.success_probability}%"
@@ -109,7 +125,7 @@ def test_the_profile_shows_the_stored_fit_its_explanation_and_risks(app_env: str
     assert any(insight.model_label in t.value for t in at.text)
 
     dimensions = _table(at, "Reasoning")
-    assert len(dimensions) == 7
+    assert len(dimensions) == len(SHOWN_DIMENSIONS) == 8
     assert list(dimensions["Dimension"]) == [d["name"] for d in insight.dimensions]
     assert list(dimensions["Score"]) == [d["score"] for d in insight.dimensions]
 
@@ -121,6 +137,10 @@ def test_the_profile_shows_the_stored_fit_its_explanation_and_risks(app_env: str
     assert sum(trace["y"][:-1]) == pytest.approx(trace["y"][-1], abs=1e-3)
     assert round(trace["y"][-1]) == insight.fit_score
     assert len(trace["y"]) == len(breakdown["groups"]) + 2
+    # The waterfall's bars are the dimensions the bars show, with the table's points.
+    (bars,) = [c for c in _charts(at) if c["data"][0]["type"] == "bar"]
+    assert trace["x"][1:-1] == bars["data"][0]["y"] == list(dimensions["Dimension"])
+    assert list(dimensions["Moved the fit (points)"]) == [round(v, 1) for v in trace["y"][1:-1]]
 
     risks = _table(at, "Severity")
     order = {"high": 0, "medium": 1, "low": 2}
@@ -139,7 +159,7 @@ def test_a_candidate_without_risks_says_so(app_env: str) -> None:
         candidate = _scored(db, risky=False)
     finally:
         db.dispose()
-    at = _open_profile(TALENT, candidate.email, candidate.id)
+    at = _open_profile(TALENT, candidate.id)
     assert any(i.value == "No risk indicators." for i in at.info)
     assert not any("Severity" in d.value.columns for d in at.dataframe)
 
@@ -151,7 +171,7 @@ def test_what_if_recomputes_the_score_without_storing_it(app_env: str) -> None:
         features = candidate.fit_breakdown["features"]
         assert features["skills_fit"] < 100
         expected = scoring.what_if(scoring.load_models(), features, {"skills_fit": 100.0})
-        at = _open_profile(TALENT, candidate.email, candidate.id)
+        at = _open_profile(TALENT, candidate.id)
         next(s for s in at.slider if s.label == "Skills fit").set_value(100.0)
         at = next(b for b in at.button if b.label == "Recompute").click().run()
         assert not at.exception, at.exception
@@ -168,7 +188,8 @@ def test_what_if_recomputes_the_score_without_storing_it(app_env: str) -> None:
         db.dispose()
 
 
-def test_interviewers_see_the_fit_of_their_candidates_but_cannot_rescore(app_env: str) -> None:
+def test_interviewers_see_no_fit_of_their_candidates_and_cannot_rescore(app_env: str) -> None:
+    """The profile hides scores from interviewers, so the model cannot bias the interview."""
     db = Database(app_env)
     try:
         interviewer = _actor(db, "interviewer.quillpay")
@@ -185,10 +206,10 @@ def test_interviewers_see_the_fit_of_their_candidates_but_cannot_rescore(app_env
     finally:
         db.dispose()
     assert candidate is not None
-    at = _open_profile("interviewer.quillpay", candidate.email, candidate.id)
-    assert _metric(at, "Fit score").value == f"{candidate.fit_score}/100"
-    assert any(b.label == "Recompute" for b in at.button)
-    assert not any(b.label == "Rescore now" for b in at.button)
+    at = _open_profile("interviewer.quillpay", candidate.id)
+    assert at.header and not at.error
+    assert not any(m.label in ("Fit score", "Success probability") for m in at.metric)
+    assert not any(b.label in ("Recompute", "Rescore now") for b in at.button)
 
 
 def test_models_page_shows_the_registered_metrics(app_env: str) -> None:
@@ -204,8 +225,8 @@ def test_models_page_shows_the_registered_metrics(app_env: str) -> None:
     assert at.title[0].value == "Models"
     assert _metric(at, "Held-out AUC").value == f"{metrics['auc']:.3f}"
     assert _metric(at, "Bayes AUC").value == f"{metrics['bayes_auc']:.3f}"
-    assert _metric(at, "XGBoost AUC").value == f"{metrics['xgboost_auc']:.3f}"
-    assert _metric(at, "MLP AUC").value == f"{metrics['mlp_auc']:.3f}"
+    assert _metric(at, "Trees alone (AUC)").value == f"{metrics['xgboost_auc']:.3f}"
+    assert _metric(at, "Neural network alone (AUC)").value == f"{metrics['mlp_auc']:.3f}"
     assert _metric(at, "Brier score").value == f"{metrics['success']['brier']:.3f}"
     assert _metric(at, "Success AUC").value == f"{metrics['success']['auc']:.3f}"
     (curve,) = _charts(at)
@@ -218,6 +239,137 @@ def test_models_page_shows_the_registered_metrics(app_env: str) -> None:
     assert f"{overview.labelled_outcomes} labelled hiring outcomes" in progress.proto.text
     assert str(overview.min_company_outcomes) in progress.proto.text
     assert any(b.proto.label == "Export CSV" for b in at.get("download_button"))
+
+
+def test_every_stored_group_is_shown_with_the_bars(seeded_db: Database) -> None:
+    """Each group of the explanation is a dimension the profile shows as a bar."""
+    checked = 0
+    for username in FOUNDERS:
+        actor = _actor(seeded_db, username)
+        with seeded_db.uow() as uow:
+            ids = list(
+                uow.session.scalars(
+                    select(Candidate.id).where(
+                        Candidate.company_id == actor.company_id,
+                        Candidate.fit_breakdown.is_not(None),
+                    )
+                )
+            )
+        for candidate_id in ids:
+            insight = scoring.candidate_insight(seeded_db.uow(), actor, candidate_id)
+            shown = [d["key"] for d in insight.dimensions]
+            assert set(insight.breakdown["groups"]) <= set(shown), candidate_id
+            assert list(insight.story.points) == shown == list(SHOWN_DIMENSIONS)
+            checked += 1
+    assert checked >= 400
+
+
+def _story_candidate(db: Database) -> tuple[Candidate, scoring.Insight]:
+    """A Quillpay candidate whose story has to explain a bar that pushed the other way."""
+    actor = _actor(db, TALENT)
+    with db.uow() as uow:
+        found = list(
+            uow.session.scalars(
+                select(Candidate)
+                .where(Candidate.company_id == actor.company_id, Candidate.fit_score.is_not(None))
+                .order_by(Candidate.id)
+            )
+        )
+    for candidate in found:
+        insight = scoring.candidate_insight(db.uow(), actor, candidate.id)
+        if len(insight.story.lines) > 2:
+            return candidate, insight
+    raise AssertionError("no Quillpay candidate has a bar that pushed against its score")
+
+
+def test_the_profile_says_how_the_overall_follows_from_the_dimensions(app_env: str) -> None:
+    db = Database(app_env)
+    try:
+        candidate, insight = _story_candidate(db)
+    finally:
+        db.dispose()
+    at = _open_profile(TALENT, candidate.id)
+    texts = [t.value for t in at.text]
+    (meaning,) = [t for t in texts if t.startswith("The overall fit, ")]
+    assert f"{insight.fit_score}/100" in meaning and "not an average" in meaning
+    (waterfall,) = _waterfalls(at)
+    trace = waterfall["data"][0]
+    assert f"average candidate's {trace['y'][0]:.0f}" in meaning
+    (pushes,) = [t for t in texts if t.startswith("Pushed it up:")]
+    said = {
+        name: float(points)
+        for name, points in re.findall(r"([A-Z][a-z]+(?: [a-z]+)?) ([+-]\d+\.\d)", pushes)
+    }
+    shown = dict(zip(trace["x"][1:-1], trace["y"][1:-1], strict=True))
+    assert said, pushes
+    assert said == {name: round(v, 1) for name, v in shown.items() if abs(v) >= 0.05}
+    # A bar that pushed against its own score gets its own sentence, shown on the page.
+    for line in insight.story.lines[2:]:
+        assert line in texts
+    assert any(" yet " in t for t in texts)
+
+
+def test_no_model_jargon_on_the_profile_or_the_models_page(app_env: str) -> None:
+    db = Database(app_env)
+    try:
+        candidate = _scored(db, risky=True)
+    finally:
+        db.dispose()
+    profile = _open_profile(TALENT, candidate.id)
+    models = login_app("founder.quillpay", "models")
+    assert not models.exception, models.exception
+    for at in (profile, models):
+        rendered = _rendered(at)
+        assert len(rendered) > 20
+        assert [s for s in rendered if JARGON.search(s) and "(XGBoost)" not in s] == []
+    caption = next(c.value for c in profile.caption if c.value.startswith("The two models"))
+    assert re.fullmatch(
+        r"The two models of the ensemble \(gradient-boosted trees and a neural network\) "
+        r"gave \d+ and \d+; confidence \d+%\.",
+        caption,
+    )
+
+
+def test_the_models_page_says_the_share_of_best_possible_is_synthetic(app_env: str) -> None:
+    db = Database(app_env)
+    try:
+        overview = scoring.list_models(db.uow(), _actor(db, "founder.quillpay"))
+    finally:
+        db.dispose()
+    fit = next(v for v in overview.versions if v.name == scoring.FIT_MODEL)
+    at = login_app("founder.quillpay", "models")
+    assert _metric(at, "Share of best possible").value == f"{100 * fit.metrics['auc_ratio']:.1f}%"
+    captions = [c.value for c in at.caption]
+    said = f"Measured on {fit.metrics['n_test']:,} synthetic held-out hires"
+    assert fit.metrics["n_test"] == 20_000
+    assert any(said in c and "not on the company's own hires" in c for c in captions)
+    assert any("share of best possible is the held-out AUC divided by it" in c for c in captions)
+    # The reliability curve is measured on the same synthetic hires, and says so.
+    assert sum(said in c for c in captions) == 2
+
+
+def test_confidence_means_one_thing_wherever_it_is_shown(app_env: str) -> None:
+    db = Database(app_env)
+    try:
+        candidate = _scored(db)
+        insight = scoring.candidate_insight(db.uow(), _actor(db, TALENT), candidate.id)
+    finally:
+        db.dispose()
+    at = _open_profile(TALENT, candidate.id)
+    captions = [c.value for c in at.caption]
+    assert captions.count(scoring.CONFIDENCE) == 2  # next to the scores and the history
+    history = _table(at, "Confidence")
+    latest = {
+        row["What"]: row["Confidence"] for row in reversed(history.to_dict("records"))
+    }  # the newest row of each kind wins
+    fit_caption = next(c for c in captions if c.startswith("The two models"))
+    success_caption = next(c for c in captions if c.startswith("Its five calibrated models"))
+    assert f"confidence {latest['Fit score']}." in fit_caption
+    assert f"confidence {latest['Success probability']}." in success_caption
+    members = list(insight.breakdown["members"].values())
+    assert latest["Fit score"] == f"{100 * (1 - (max(members) - min(members))):.0f}%"
+    models = login_app("founder.quillpay", "models")
+    assert scoring.CONFIDENCE in [c.value for c in models.caption]
 
 
 def test_interviewers_cannot_open_the_models_page(app_env: str) -> None:
@@ -248,7 +400,7 @@ def test_rescore_now_scores_again_and_is_audited(world_app: Database) -> None:
 
     before = count(Prediction, entity_id=candidate.id)
     audits = count(AuditLog, action="candidate.scored", entity_id=str(candidate.id))
-    at = _open_profile(TALENT, candidate.email, candidate.id)
+    at = _open_profile(TALENT, candidate.id)
     at = next(b for b in at.button if b.label == "Rescore now").click().run()
     assert not at.exception, at.exception
     assert not at.error
@@ -278,8 +430,31 @@ def test_an_unscored_candidate_gets_a_helpful_empty_state(world_app: Database) -
         )
         uow.session.add(candidate)
         uow.commit()
-    at = _open_profile(TALENT, email, candidate_id)
+    at = _open_profile(TALENT, candidate_id)
     assert any(i.value.startswith("Not scored yet") for i in at.info)
     assert not any(m.label == "Fit score" for m in at.metric)
     at = next(b for b in at.button if b.label == "Rescore now").click().run()
     assert any("nothing to score" in e.value for e in at.error)
+
+
+def test_a_profile_scored_before_track_record_was_shown_still_reads(world_app: Database) -> None:
+    """Data scored by the previous version has no Track record row: it is computed from the
+    stored signals, the same way scoring does, and the page shows the eight bars."""
+    candidate = _scored(world_app)
+    actor = _actor(world_app, TALENT)
+    before = scoring.candidate_insight(world_app.uow(), actor, candidate.id)
+    with world_app.uow() as uow:
+        row = uow.session.scalars(
+            select(FitScoreDimension).where(
+                FitScoreDimension.candidate_id == candidate.id,
+                FitScoreDimension.dimension_type == "track_record",
+            )
+        ).one()
+        uow.session.delete(row)
+        uow.commit()
+    after = scoring.candidate_insight(world_app.uow(), actor, candidate.id)
+    assert after.dimensions == before.dimensions
+    at = _open_profile(TALENT, candidate.id)
+    dimensions = _table(at, "Reasoning")
+    assert list(dimensions["Dimension"])[-1] == "Track record"
+    assert list(dimensions["Score"]) == [d["score"] for d in before.dimensions]

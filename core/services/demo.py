@@ -236,7 +236,7 @@ def _predict_hires(world: World, model: BaselineSuccessModel, objects: list[Any]
             entity_id=hire.id,
             prediction_type="success_prob",
             predicted_value=round(p, 6),
-            confidence=round(max(p, 1 - p), 6),
+            confidence=None,  # one model: no members to agree (scoring.CONFIDENCE)
             model_version=f"{BASELINE_NAME}:{BASELINE_VERSION}",
             features={k: float(v) for k, v in feats.items()},
             created_at=hire.created_at,

@@ -2,8 +2,13 @@
 
 A candidate is scored when they apply (inside the intake transaction), when their role or
 the company DNA changes (the worker rescans in batches), and on demand. Each scoring writes
-the candidate's fit columns, its ``fit_score_dimensions`` rows and two ``predictions`` rows
-(fit score and success probability) naming the model version.
+the candidate's fit columns, its ``fit_score_dimensions`` rows (the shown dimensions,
+``ml.fit.SHOWN_DIMENSIONS``) and two ``predictions`` rows (fit score and success
+probability) naming the model version, each with a :data:`CONFIDENCE`.
+
+The overall fit is not an average of the dimensions: it is the ensemble's estimate of a
+successful hire, and :func:`fit_story` says how each shown dimension moved it from the
+average candidate's score, in score points, from the same SHAP values the waterfall shows.
 
 Models are trained offline (``python -m core.cli models train``, the demo seed, the
 worker's start-up) and loaded read-only here: a request never trains.
@@ -14,11 +19,12 @@ from __future__ import annotations
 import logging
 import math
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -45,15 +51,18 @@ from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 from ml import training
 from ml.fit import (
-    DIMENSIONS,
     FEATURE_LABELS,
     GROUP_NAMES,
     GROUPS,
     MODEL_FEATURES,
+    SHOWN_DIMENSIONS,
     CachedEncoder,
+    DimensionScore,
     dimension_frame,
     dimension_scores,
     extract_signals,
+    fit_score,
+    score_points,
     success_frame,
     with_role_skills,
 )
@@ -61,11 +70,25 @@ from ml.genome import build_genome
 from ml.risk import RiskIndicator, assess_risks, is_high_risk
 from ml.training import FIT_MODEL, SUCCESS_MODEL, TrainedModels
 
+if TYPE_CHECKING:  # xgboost loads only with the models
+    from ml.fit_model import Explanation
+
 log = logging.getLogger(__name__)
 BATCH_SIZE = 200
 # Stages a candidate advances into; a high-risk candidate moving into one alerts the team.
 ADVANCING = ("screening", "interview", "offer", "hired")
 TRIGGERS = ("intake", "on_demand", "role_change", "dna_change", "demo", "backfill")
+# The one meaning of "confidence", wherever it is stored or shown (predictions.confidence,
+# the profile, the score history, the Models page); computed by confidence().
+CONFIDENCE = (
+    "Confidence is how closely the separately trained models behind an estimate agree: "
+    "100% minus the gap between the highest and the lowest of their answers (the fit "
+    "score's two models, the success probability's five). It is not the chance that the "
+    "estimate is right."
+)
+# A dimension whose bar is at least this high (or at most 100 minus it) but moved the
+# overall the other way by at least STORY_POINTS points gets a sentence of its own.
+HIGH_BAR, STORY_POINTS = 60, 0.5
 
 
 class ModelsMissingError(ValidationError):
@@ -81,6 +104,25 @@ class ScoreResult:
 
 
 @dataclass(frozen=True)
+class FitStory:
+    """How the overall fit follows from the shown dimensions, in fit-score points.
+
+    ``base`` is the average candidate's score (the model's average over the candidates it
+    learned from); ``points`` is what each shown dimension added or took away (the SHAP
+    values of its features, all scaled by one factor), in :data:`SHOWN_DIMENSIONS` order;
+    ``base + sum(points) == score``, the fit score unrounded. ``lines`` are the sentences
+    the profile shows.
+    """
+
+    base: float
+    score: float
+    points: dict[str, float]
+    feature_points: dict[str, float]
+    names: dict[str, str]
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class WhatIf:
     features: dict[str, float]
     fit_score: int
@@ -88,6 +130,7 @@ class WhatIf:
     base_value: float
     contributions: dict[str, float]
     groups: dict[str, float]
+    story: FitStory | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +146,10 @@ class Insight:
     genome: dict[str, Any] | None
     history: list[dict[str, Any]] = field(default_factory=list)
     model_label: str | None = None
+    # How the overall follows from the dimensions (None before the first score).
+    story: FitStory | None = None
+    # CONFIDENCE of the stored fit ("fit_score") and success ("success_prob") estimates.
+    confidence: dict[str, float] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- models
@@ -274,34 +321,114 @@ def _dna(company: Company) -> dict[str, Any]:
     return company.dna_profile or {"stage": company.stage, "culture": []}
 
 
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z))
+def confidence(members: np.ndarray) -> np.ndarray:
+    """:data:`CONFIDENCE` of each row of member probabilities: shape (n, k) -> (n,)."""
+    members = np.atleast_2d(np.asarray(members, dtype=float))
+    return 1.0 - (members.max(axis=1) - members.min(axis=1))
 
 
-def score_in_session(
-    session: Session,
-    company: Company,
-    candidates: list[Candidate],
-    models: TrainedModels,
-    *,
-    now: datetime,
-    trigger: str,
-    encoder: Any | None = None,
-    roles: dict[uuid.UUID, Role] | None = None,
-) -> list[ScoreResult]:
-    """Score ``candidates`` of ``company`` inside the caller's transaction (no commit)."""
-    if trigger not in TRIGGERS:
-        raise ValueError(f"unknown scoring trigger {trigger!r}")
-    repo = ScoringRepository(session)
-    roles = roles if roles is not None else repo.roles(company.id, [c.role_id for c in candidates])
-    scorable = [c for c in candidates if c.resume_profile and c.role_id in roles]
-    if not scorable:
-        return []
-    models, scope = _models_for(repo, company.id, models)
-    if encoder is not None:
-        encoder = CachedEncoder(encoder)
-    dna = _dna(company)
-    vectors = repo.embeddings(company.id, [c.id for c in scorable])
+def _plain(points: float) -> str:
+    return f"{points:+.1f}"
+
+
+def fit_story(
+    contributions: Mapping[str, float],
+    base_value: float,
+    output: float,
+    bars: Mapping[str, float] | None = None,
+) -> FitStory:
+    """How the overall fit follows from the shown dimensions (see :class:`FitStory`).
+
+    ``contributions`` are the SHAP values of the model features (they add up from
+    ``base_value`` to ``output``); ``bars`` the shown dimension scores, when known, let a
+    dimension whose bar and push disagree say why.
+    """
+    base, feature_points, score = score_points(contributions, base_value, output)
+    points = {key: 0.0 for key in SHOWN_DIMENSIONS}
+    for feature, value in feature_points.items():
+        group = GROUPS.get(feature, feature)
+        points[group] = points.get(group, 0.0) + value
+    names = {key: GROUP_NAMES.get(key, key) for key in points}
+    lines = [
+        f"The overall fit, {round(score)}/100, is the model's estimate of how likely this hire "
+        "is to succeed, out of 100. It is not an average of the dimension scores: it starts "
+        f"from the average candidate's {base:.0f} (the average of the candidates the model "
+        "learned from) and each dimension moves it up or down by the points in the waterfall.",
+        _pushes(points, names),
+    ]
+    for key, bar in (bars or {}).items():
+        moved = points.get(key, 0.0)
+        if (bar >= HIGH_BAR and moved <= -STORY_POINTS) or (
+            bar <= 100 - HIGH_BAR and moved >= STORY_POINTS
+        ):
+            lines.append(_against(key, bar, moved, feature_points, names))
+    return FitStory(base, score, points, feature_points, names, tuple(lines))
+
+
+def _pushes(points: Mapping[str, float], names: Mapping[str, str]) -> str:
+    """Which dimensions pushed the fit up and which pulled it down, biggest first."""
+    ranked = sorted(points.items(), key=lambda kv: -abs(kv[1]))
+    up = [f"{names[k]} {_plain(v)}" for k, v in ranked if v >= 0.05]
+    down = [f"{names[k]} {_plain(v)}" for k, v in ranked if v <= -0.05]
+    return (
+        f"Pushed it up: {', '.join(up) if up else 'nothing'}. "
+        f"Pulled it down: {', '.join(down) if down else 'nothing'} (score points)."
+    )
+
+
+def _against(
+    key: str,
+    bar: float,
+    moved: float,
+    feature_points: Mapping[str, float],
+    names: Mapping[str, str],
+) -> str:
+    """Why a dimension with a high (low) bar moved the fit down (up)."""
+    direction = "added" if moved > 0 else "took off"
+    head = f"{names[key]} scores {bar:.0f} yet {direction} {abs(moved):.1f} points"
+    parts = sorted(
+        ((f, v) for f, v in feature_points.items() if GROUPS.get(f) == key and abs(v) >= 0.05),
+        key=lambda fv: -abs(fv[1]),
+    )
+    if len(parts) > 1:
+        within = ", ".join(f"{FEATURE_LABELS.get(f, f)} {_plain(v)}" for f, v in parts)
+        return f"{head}: within it, {within}."
+    return (
+        f"{head}: the model weighs each dimension against the average candidate's and "
+        "together with the rest of the profile, not on its own."
+    )
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every candidate of one scoring run shares."""
+
+    company_id: uuid.UUID
+    models: TrainedModels
+    scope: str  # "prior" or "company": which models scored
+    now: datetime
+    trigger: str
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """The models' outputs for a batch of candidates' features."""
+
+    features: pd.DataFrame
+    explanation: Explanation
+    groups: pd.DataFrame
+    fit_members: np.ndarray  # (n, 2): trees, neural network
+    success_members: np.ndarray  # (n, 5): the calibrated members
+
+
+def _read_candidates(
+    scorable: list[Candidate],
+    roles: dict[uuid.UUID, Role],
+    dna: dict[str, Any],
+    today: date,
+    encoder: Any | None,
+) -> tuple[list[dict[str, Any]], list[tuple[dict[str, float], dict[str, str]]]]:
+    """Each candidate's profile (with the role skills its text names) and signals."""
     # Signals, risks and genome all read the same skills, role skills named in the text too.
     profiles = [
         with_role_skills(
@@ -315,120 +442,199 @@ def score_in_session(
             c.resume_text or "",
             roles[c.role_id].role_intelligence or {},
             dna,
-            today=now.date(),
+            today=today,
             role_title=roles[c.role_id].title,
             encoder=encoder,
         )
         for c, profile in zip(scorable, profiles, strict=True)
     ]
-    features = dimension_frame(pd.DataFrame([s for s, _ in extracted]))
+    return profiles, extracted
+
+
+def _run_models(models: TrainedModels, signals: list[dict[str, float]]) -> _Batch:
+    features = dimension_frame(pd.DataFrame(signals))
     explanation = models.fit.explain(features)
-    members = models.fit.member_probabilities(features)
-    p, low, high = models.success.predict_interval(success_frame(features))
-    groups = explanation.grouped(GROUPS)
+    return _Batch(
+        features=features,
+        explanation=explanation,
+        groups=explanation.grouped(GROUPS),
+        fit_members=models.fit.member_probabilities(features),
+        success_members=models.success.member_probabilities(success_frame(features)),
+    )
+
+
+def _describe(
+    candidate: Candidate,
+    profile: dict[str, Any],
+    role: Role,
+    dna: dict[str, Any],
+    signals: dict[str, float],
+    dims: list[DimensionScore],
+    vector: bytes | None,
+) -> list[RiskIndicator]:
+    """Set the candidate's risk indicators and genome; returns the risks."""
+    intel = role.role_intelligence or {}
+    text = candidate.resume_text or ""
+    risks = assess_risks(
+        profile,
+        text,
+        intel,
+        dna,
+        signals,
+        expected_compensation=(candidate.resume_profile or {}).get("expected_compensation"),
+    )
+    candidate.risk_indicators = [r.to_dict() for r in risks]
+    candidate.genome_profile = build_genome(
+        profile,
+        text,
+        intel,
+        dna,
+        signals,
+        {d.key: d.score for d in dims},
+        np.frombuffer(vector, dtype=np.float32).tolist() if vector is not None else None,
+    )
+    return risks
+
+
+def _breakdown(
+    run: _Run,
+    batch: _Batch,
+    i: int,
+    role: Role,
+    extracted: tuple[dict[str, float], dict[str, str]],
+) -> dict[str, Any]:
+    """The stored explanation of candidate ``i`` of the batch (``candidates.fit_breakdown``)."""
+    signals, evidence = extracted
+    success = batch.success_members[i]
+    return {
+        "model": FIT_MODEL,
+        "version": run.models.version,
+        "scope": run.scope,
+        "trained_on": run.models.trained_on,
+        "scored_at": run.now.isoformat(),
+        "trigger": run.trigger,
+        "role_id": str(role.id),
+        "logit": round(float(batch.explanation.output[i]), 6),
+        "base_value": round(batch.explanation.base_value, 6),
+        # Stored unrounded so the explanation still adds up to the stored logit.
+        "contributions": {
+            f: float(v) for f, v in zip(MODEL_FEATURES, batch.explanation.values[i], strict=True)
+        },
+        "groups": {g: round(float(v), 6) for g, v in batch.groups.iloc[i].items()},
+        # Unrounded, like the contributions: the models read them back (what-if, own models).
+        "features": {k: float(v) for k, v in batch.features.iloc[i].items()},
+        "signals": {k: round(v, 4) for k, v in signals.items()},
+        "evidence": evidence,
+        "members": {
+            "xgboost": round(float(batch.fit_members[i, 0]), 4),
+            "mlp": round(float(batch.fit_members[i, 1]), 4),
+        },
+        "success": {
+            "probability": round(float(success.mean()), 4),
+            "low": round(float(success.min()), 4),
+            "high": round(float(success.max()), 4),
+            "model": SUCCESS_MODEL,
+            "version": run.models.version,
+        },
+    }
+
+
+def _dimension_rows(
+    run: _Run, candidate_id: uuid.UUID, dims: list[DimensionScore]
+) -> list[FitScoreDimension]:
+    return [
+        FitScoreDimension(
+            company_id=run.company_id,
+            candidate_id=candidate_id,
+            dimension_type=d.key,
+            score=max(0, min(100, d.score)),
+            reasoning=d.reasoning[:1000],
+            created_at=run.now,
+        )
+        for d in dims
+    ]
+
+
+def _predictions(
+    run: _Run, candidate_id: uuid.UUID, batch: _Batch, i: int, features: dict[str, float]
+) -> list[Prediction]:
+    """The fit and success predictions of candidate ``i``, each with its CONFIDENCE."""
+    stored = {"features": features, "trigger": run.trigger}
+    success = batch.success_members[i]
+    return [
+        Prediction(
+            company_id=run.company_id,
+            entity_type="candidate",
+            entity_id=candidate_id,
+            prediction_type=kind,
+            predicted_value=value,
+            confidence=round(float(confidence(members)[0]), 6),
+            model_version=f"{model}:{run.models.version}",
+            features=stored,
+            created_at=run.now,
+        )
+        for kind, model, value, members in (
+            (
+                "fit_score",
+                FIT_MODEL,
+                round(fit_score(batch.explanation.output[i]) / 100, 6),
+                batch.fit_members[i],
+            ),
+            ("success_prob", SUCCESS_MODEL, round(float(success.mean()), 4), success),
+        )
+    ]
+
+
+def score_in_session(
+    session: Session,
+    company: Company,
+    candidates: list[Candidate],
+    models: TrainedModels,
+    *,
+    now: datetime,
+    trigger: str,
+    encoder: Any | None = None,
+    roles: dict[uuid.UUID, Role] | None = None,
+) -> list[ScoreResult]:
+    """Score ``candidates`` of ``company`` inside the caller's transaction (no commit).
+
+    Steps: read each candidate's signals, run the models on the batch, then per candidate
+    set its dimensions, risks, genome, score and explanation and add its predictions.
+    """
+    if trigger not in TRIGGERS:
+        raise ValueError(f"unknown scoring trigger {trigger!r}")
+    repo = ScoringRepository(session)
+    roles = roles if roles is not None else repo.roles(company.id, [c.role_id for c in candidates])
+    scorable = [c for c in candidates if c.resume_profile and c.role_id in roles]
+    if not scorable:
+        return []
+    models, scope = _models_for(repo, company.id, models)
+    run = _Run(company.id, models, scope, now, trigger)
+    dna = _dna(company)
+    profiles, extracted = _read_candidates(
+        scorable, roles, dna, now.date(), CachedEncoder(encoder) if encoder is not None else None
+    )
+    batch = _run_models(models, [signals for signals, _ in extracted])
+    vectors = repo.embeddings(company.id, [c.id for c in scorable])
     results: list[ScoreResult] = []
     dimension_rows: list[FitScoreDimension] = []
     predictions: list[Prediction] = []
     for i, candidate in enumerate(scorable):
-        signals, evidence = extracted[i]
         role = roles[candidate.role_id]
-        intel = role.role_intelligence or {}
-        dims = dimension_scores(signals, evidence)
-        logit = float(explanation.output[i])
-        fit_probability = _sigmoid(logit)
-        fit_score = round(100 * fit_probability)
-        feature_values = {k: round(float(v), 4) for k, v in features.iloc[i].items()}
-        risks = assess_risks(
-            profiles[i],
-            candidate.resume_text or "",
-            intel,
-            dna,
-            signals,
-            expected_compensation=(candidate.resume_profile or {}).get("expected_compensation"),
+        dims = dimension_scores(*extracted[i])
+        risks = _describe(
+            candidate, profiles[i], role, dna, extracted[i][0], dims, vectors.get(candidate.id)
         )
-        vector = vectors.get(candidate.id)
-        candidate.genome_profile = build_genome(
-            profiles[i],
-            candidate.resume_text or "",
-            intel,
-            dna,
-            signals,
-            {d.key: d.score for d in dims},
-            np.frombuffer(vector, dtype=np.float32).tolist() if vector is not None else None,
+        candidate.fit_breakdown = _breakdown(run, batch, i, role, extracted[i])
+        candidate.fit_score = round(fit_score(batch.explanation.output[i]))
+        candidate.success_probability = round(100 * float(batch.success_members[i].mean()))
+        dimension_rows += _dimension_rows(run, candidate.id, dims)
+        predictions += _predictions(
+            run, candidate.id, batch, i, candidate.fit_breakdown["features"]
         )
-        success = {
-            "probability": round(float(p[i]), 4),
-            "low": round(float(low[i]), 4),
-            "high": round(float(high[i]), 4),
-            "model": SUCCESS_MODEL,
-            "version": models.version,
-        }
-        candidate.fit_score = fit_score
-        candidate.success_probability = round(100 * float(p[i]))
-        candidate.risk_indicators = [r.to_dict() for r in risks]
-        candidate.fit_breakdown = {
-            "model": FIT_MODEL,
-            "version": models.version,
-            "scope": scope,
-            "trained_on": models.trained_on,
-            "scored_at": now.isoformat(),
-            "trigger": trigger,
-            "role_id": str(role.id),
-            "logit": round(logit, 6),
-            "base_value": round(explanation.base_value, 6),
-            # Stored unrounded so the explanation still adds up to the stored logit.
-            "contributions": {
-                f: float(v) for f, v in zip(MODEL_FEATURES, explanation.values[i], strict=True)
-            },
-            "groups": {g: round(float(v), 6) for g, v in groups.iloc[i].items()},
-            "features": feature_values,
-            "signals": {k: round(v, 4) for k, v in signals.items()},
-            "evidence": evidence,
-            "members": {
-                "xgboost": round(float(members[i, 0]), 4),
-                "mlp": round(float(members[i, 1]), 4),
-            },
-            "success": success,
-        }
-        dimension_rows += [
-            FitScoreDimension(
-                company_id=company.id,
-                candidate_id=candidate.id,
-                dimension_type=d.key,
-                score=max(0, min(100, d.score)),
-                reasoning=d.reasoning[:1000],
-                created_at=now,
-            )
-            for d in dims
-        ]
-        agreement = 1.0 - abs(float(members[i, 0]) - float(members[i, 1]))
-        model_features = {"features": feature_values, "trigger": trigger}
-        predictions += [
-            Prediction(
-                company_id=company.id,
-                entity_type="candidate",
-                entity_id=candidate.id,
-                prediction_type="fit_score",
-                predicted_value=round(fit_probability, 6),
-                confidence=round(agreement, 6),
-                model_version=f"{FIT_MODEL}:{models.version}",
-                features=model_features,
-                created_at=now,
-            ),
-            Prediction(
-                company_id=company.id,
-                entity_type="candidate",
-                entity_id=candidate.id,
-                prediction_type="success_prob",
-                predicted_value=success["probability"],
-                confidence=round(1.0 - (success["high"] - success["low"]), 6),
-                model_version=f"{SUCCESS_MODEL}:{models.version}",
-                features=model_features,
-                created_at=now,
-            ),
-        ]
+        high_risk = is_high_risk(risks)
         results.append(
-            ScoreResult(candidate.id, fit_score, candidate.success_probability, is_high_risk(risks))
+            ScoreResult(candidate.id, candidate.fit_score, candidate.success_probability, high_risk)
         )
     repo.replace_dimensions(company.id, [c.id for c in scorable], dimension_rows)
     repo.add_predictions(predictions)
@@ -597,15 +803,16 @@ def alert_if_high_risk(
 
 
 def candidate_insight(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) -> Insight:
-    """The stored fit of one candidate with its dimensions and score history."""
-    actor.require(Permission.VIEW_CANDIDATES)
+    """The stored fit of one candidate with its dimensions, their story and score history."""
+    # Interviewers never see scores: the model must not bias the interview they run.
+    actor.require(Permission.VIEW_SCORES)
     with uow:
         repo = ScoringRepository(uow.session)
         found = repo.candidates(actor.company_id, [candidate_id])
         if not found:
             raise NotFoundError("Candidate not found.")
         candidate = found[0]
-        dims = {d.dimension_type: d for d in repo.dimensions(actor.company_id, candidate_id)}
+        stored = repo.dimensions(actor.company_id, candidate_id)
         history = [
             {
                 "scored_at": p.created_at,
@@ -624,33 +831,73 @@ def candidate_insight(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) ->
             if breakdown
             else None
         )
+        dimensions = _shown_dimensions(stored, breakdown)
+        story = None
+        if breakdown and breakdown.get("contributions"):
+            story = fit_story(
+                breakdown["contributions"],
+                float(breakdown["base_value"]),
+                float(breakdown["logit"]),
+                {d["key"]: d["score"] for d in dimensions},
+            )
+            for d in dimensions:
+                d["points"] = story.points.get(d["key"])
         return Insight(
             candidate_id=candidate.id,
             fit_score=candidate.fit_score,
             success_probability=candidate.success_probability,
             breakdown=breakdown,
-            dimensions=[
-                {
-                    "key": key,
-                    "name": name,
-                    "score": dims[key].score,
-                    "reasoning": dims[key].reasoning,
-                }
-                for key, name in DIMENSIONS.items()
-                if key in dims
-            ],
+            dimensions=dimensions,
             risks=list(candidate.risk_indicators or []),
             genome=candidate.genome_profile,
             history=history,
             model_label=label,
+            story=story,
+            confidence=_latest_confidence(history),
         )
+
+
+def _shown_dimensions(
+    stored: list[FitScoreDimension], breakdown: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The shown dimensions in order, from the stored rows.
+
+    A candidate scored before Track record was a shown dimension has no row for it; it is
+    computed from the stored signals and evidence by the same function scoring uses.
+    """
+    rows = {d.dimension_type: {"score": d.score, "reasoning": d.reasoning} for d in stored}
+    missing = [key for key in SHOWN_DIMENSIONS if key not in rows]
+    if missing and rows and breakdown and breakdown.get("signals"):
+        computed = dimension_scores(breakdown["signals"], breakdown.get("evidence") or {})
+        rows.update(
+            {
+                d.key: {"score": d.score, "reasoning": d.reasoning}
+                for d in computed
+                if d.key in missing
+            }
+        )
+    return [
+        {"key": key, "name": name, **rows[key]}
+        for key, name in SHOWN_DIMENSIONS.items()
+        if key in rows
+    ]
+
+
+def _latest_confidence(history: list[dict[str, Any]]) -> dict[str, float]:
+    """The stored CONFIDENCE of the newest fit and success prediction (history is newest
+    first), so the profile shows the number the predictions table holds."""
+    latest: dict[str, float] = {}
+    for row in history:
+        if row["confidence"] is not None:
+            latest.setdefault(row["type"], float(row["confidence"]))
+    return latest
 
 
 def models_that_scored(
     uow: UnitOfWork, actor: Actor, prior: TrainedModels, version: str
 ) -> TrainedModels:
     """The models of ``version`` (the prior or one of the company's own), for a what-if."""
-    actor.require(Permission.VIEW_CANDIDATES)
+    actor.require(Permission.VIEW_SCORES)
     if version == prior.version:
         return prior
     with uow:
@@ -674,13 +921,15 @@ def what_if(models: TrainedModels, features: dict[str, float], changes: dict[str
             raise ValidationError(f"{FEATURE_LABELS[name]} must be a number.")
     explanation = models.fit.explain(pd.DataFrame([values])[list(MODEL_FEATURES)])
     logit = float(explanation.output[0])
+    contributions = dict(zip(MODEL_FEATURES, map(float, explanation.values[0]), strict=True))
     return WhatIf(
         features=values,
-        fit_score=round(100 * _sigmoid(logit)),
+        fit_score=round(fit_score(logit)),
         logit=logit,
         base_value=explanation.base_value,
-        contributions=dict(zip(MODEL_FEATURES, map(float, explanation.values[0]), strict=True)),
+        contributions=contributions,
         groups={g: float(v) for g, v in explanation.grouped(GROUPS).iloc[0].items()},
+        story=fit_story(contributions, explanation.base_value, logit),
     )
 
 
@@ -690,6 +939,11 @@ def group_names() -> dict[str, str]:
 
 def feature_labels() -> dict[str, str]:
     return dict(FEATURE_LABELS)
+
+
+def feature_groups() -> dict[str, str]:
+    """The shown dimension each model feature belongs to."""
+    return dict(GROUPS)
 
 
 @dataclass(frozen=True)
@@ -703,6 +957,21 @@ class ModelRow:
     metrics: dict[str, Any]
     feature_names: list[str]
     trained_at: datetime | None
+
+    @property
+    def held_out(self) -> str:
+        """Which hires the held-out figures were measured on, in plain words."""
+        n = self.metrics.get("n_test")
+        count = f"{n:,}" if isinstance(n, int) else "an unknown number of"
+        if self.metrics.get("bayes_auc") is not None:
+            return (
+                f"Measured on {count} synthetic held-out hires, drawn from the synthetic hiring "
+                "history whose true success function is known; not on the company's own hires."
+            )
+        return (
+            f"Measured on {count} of the company's own held-out hires; the best possible "
+            "(Bayes) AUC is known only for synthetic data, so no share of it is shown."
+        )
 
 
 @dataclass(frozen=True)
