@@ -17,7 +17,7 @@ import streamlit as st
 from core.config import get_settings
 from core.db import Database, UnitOfWork
 from core.permissions import Permission
-from core.services import candidates
+from core.services import candidates, worker_jobs
 from core.services.auth import Actor
 from core.services.errors import PeopleOSError
 
@@ -159,3 +159,48 @@ def stage_move_form(actor: Actor, rows: Mapping[uuid.UUID, str], key: str) -> No
             return
     st.session_state[f"{key}_moved"] = f"Moved {moved} candidate(s) to {target}."
     st.rerun()
+
+
+WORKER_DOWN = (
+    "The worker is not running, so this will wait until it starts: run `make run` or `make worker`."
+)
+# Request kind (core.models.worker.JOB_REQUEST_KINDS) -> what waits, for worker_notice.
+WAITING_REQUESTS = {
+    "sync": "a StartupOS sync",
+    "full_sync": "a full StartupOS sync",
+    "dna_scan": "a DNA scan",
+    "rescore": "rescoring candidates after a role or DNA change",
+}
+
+
+def worker_notice(actor: Actor, *, requests: Sequence[str] = (), unscored: bool = False) -> None:
+    """Say what of this page's work waits for the worker, and when it will happen.
+
+    ``requests``: the request kinds this page queues; ``unscored``: candidates waiting for
+    their first score. The timing is promised only while a worker holds a live lease;
+    otherwise the notice says that nothing happens until one starts. Silent when nothing
+    waits.
+    """
+    work = worker_jobs.waiting_work(uow(), actor, datetime.now(UTC))
+    down = WORKER_DOWN
+    if work.worker.last_heartbeat is not None:
+        down += f" Its last heartbeat: {when(work.worker.last_heartbeat)}."
+    waiting = [WAITING_REQUESTS[kind] for kind in requests if work.requests.get(kind)]
+    if waiting:
+        what = "Waiting for the worker: " + ", ".join(waiting) + "."
+        if work.worker.running:
+            every = work.requests_every.total_seconds()
+            st.info(f"{what} The worker picks up requests every {every:g} seconds.")
+        else:
+            st.warning(f"{what} {down}")
+    if unscored and work.unscored:
+        capped = work.unscored >= worker_jobs.UNSCORED_COUNT_CAP
+        what = f"{work.unscored:,}{'+' if capped else ''} candidate(s) wait for a first fit score."
+        if work.worker.running:
+            minutes = work.scoring_every.total_seconds() / 60
+            st.info(
+                f"{what} The worker scores waiting candidates every {minutes:g} minutes, "
+                f"up to {worker_jobs.SCORE_UNSCORED_LIMIT:,} at a time."
+            )
+        else:
+            st.warning(f"{what} {down}")

@@ -8,7 +8,7 @@ import streamlit as st
 from core.permissions import Permission
 from core.services import company_dna, sync, worker_jobs
 from core.services.errors import PeopleOSError
-from pages._components import embedder, require, table, uow, when
+from pages._components import embedder, require, table, uow, when, worker_notice
 
 actor = require(Permission.VIEW_COMPANY_DNA)
 st.title("Company DNA")
@@ -29,13 +29,13 @@ if actor.can(Permission.RUN_COMPANY_SYNC):
                     st.write(change)
                 status.update(label="Scan complete", state="complete")
                 st.rerun()
-    if b.button("Sync now", help="The worker syncs from StartupOS within seconds."):
+    if b.button("Sync now", help="Asks the worker to sync from StartupOS."):
         try:
             request = worker_jobs.request_job(uow(), actor, "sync")
         except PeopleOSError as exc:
             st.error(str(exc))
         else:
-            st.toast(f"Sync requested ({request.status}); the worker picks it up shortly.")
+            st.toast(f"Sync requested ({request.status}).")
     upload = c.file_uploader("Import a StartupOS export (JSON)", type=["json"])
     if upload is not None and c.button("Import"):
         try:
@@ -46,6 +46,10 @@ if actor.can(Permission.RUN_COMPANY_SYNC):
             st.error(str(exc))
         else:
             st.success(f"Imported: {report.counts}")
+
+# Says when requested syncs and scans, and rescoring after a scan, will run, or that the
+# worker is down and they wait.
+worker_notice(actor, requests=("sync", "full_sync", "dna_scan", "rescore"))
 
 if profile is None:
     st.info("No scan yet. Sync or import StartupOS data, then press Scan now.")
