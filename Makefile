@@ -15,12 +15,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
+# Set up, then one supervisor (honcho) runs the Procfile: the web app on $(PORT) and the
+# worker. Ctrl-C stops both; when either exits, honcho stops the other.
 run: setup
 	$(PY) -m core.cli db upgrade
 	$(PY) -m core.cli models train --if-missing
 	$(PY) -m core.cli demo seed --if-empty
-	$(PY) app.py --server.port $(PORT)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --procfile Procfile --port $(PORT)
 
+# The worker alone (when the web app runs elsewhere).
 worker: setup
 	$(PY) -m core.cli db upgrade
 	$(PY) -m core.cli models train --if-missing

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -92,7 +93,7 @@ def job_requests() -> str:
 def job_score_unscored() -> str:
     return _run(
         "score_unscored",
-        timedelta(minutes=5),
+        worker_jobs.SCORE_UNSCORED_EVERY,
         lambda now: worker_jobs.score_unscored(_db(), _models(), _encoder(), now),
     )
 
@@ -157,14 +158,20 @@ def build_scheduler(db: Database) -> BlockingScheduler:
     add(job_sync_incremental, "interval", hours=1, id="sync_incremental", replace_existing=True)
     add(job_sync_full, "cron", hour=3, minute=0, id="sync_full", replace_existing=True)
     add(job_dna_rescan, "interval", minutes=15, id="dna_rescan", replace_existing=True)
-    add(job_score_unscored, "interval", minutes=5, id="score_unscored", replace_existing=True)
+    add(
+        job_score_unscored,
+        "interval",
+        seconds=worker_jobs.SCORE_UNSCORED_EVERY.total_seconds(),
+        id="score_unscored",
+        replace_existing=True,
+    )
     return scheduler
 
 
 def serve(name: str, stop: threading.Event) -> int:
     """Wait for the lease, then run the schedule until stopped or the lease is lost."""
     db = _db()
-    ttl = timedelta(seconds=worker_intervals()["lease"])
+    ttl = worker_jobs.lease_ttl()
     while not stop.is_set():
         if worker_jobs.acquire_lease(db, name, datetime.now(UTC), ttl):
             break
@@ -183,14 +190,22 @@ def serve(name: str, stop: threading.Event) -> int:
     scheduler.add_job(
         renew, "interval", seconds=ttl.total_seconds() / 3, id="lease", jobstore="internal"
     )
-    watcher = threading.Thread(
-        target=lambda: (stop.wait(), scheduler.shutdown(wait=True)), daemon=True
-    )
+    # shutdown() before start() raises and is lost, and start() would then block for good:
+    # a stop signal that arrives while the schedule is being set up waits for the start.
+    started = threading.Event()
+    scheduler.add_listener(lambda _: started.set(), EVENT_SCHEDULER_STARTED)
+
+    def watch() -> None:
+        stop.wait()
+        started.wait()
+        scheduler.shutdown(wait=True)
+
+    watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
         scheduler.start()
     finally:
-        worker_jobs.release_lease(db, name, datetime.now(UTC))
+        worker_jobs.release_lease(db, name)
         log.info("worker %s stopped", name)
     return 0
 

@@ -8,7 +8,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from core.permissions import Permission
 from core.services import imports
 from core.services.errors import PeopleOSError
-from pages._components import require, table, uow, when
+from pages._components import require, table, uow, when, worker_notice
 
 NOT_IN_FILE = "— not in file —"
 
@@ -25,6 +25,8 @@ if done is not None:
         f"Imported {done.rows_total} rows: {done.created} new, {done.updated} updated, "
         f"{done.unchanged} unchanged."
     )
+# Imported candidates with a resume and a role are scored by the worker, not here.
+worker_notice(actor, unscored=True)
 
 
 def _import_step(upload: UploadedFile) -> None:

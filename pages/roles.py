@@ -7,12 +7,22 @@ import streamlit as st
 from core.permissions import Permission
 from core.services import roles
 from core.services.errors import PeopleOSError
-from pages._components import embedder, require, role_references, table, uow, when
+from pages._components import (
+    embedder,
+    require,
+    role_references,
+    table,
+    uow,
+    when,
+    worker_notice,
+)
 
 actor = require(Permission.MANAGE_ROLES)
 st.title("Roles")
 if flash := st.session_state.pop("roles_flash", None):
     st.success(flash)
+# A changed title, skills or regenerated role queues its candidates' rescoring.
+worker_notice(actor, requests=("rescore",))
 
 with st.expander("New role"), st.form("new_role", clear_on_submit=True):
     title = st.text_input("Title", max_chars=120, placeholder="e.g. Senior Backend Engineer")

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core import worker
 from core.config import load_settings
 from core.db import Database
 from core.integrations.startupos_fake import FakeStartupOS
@@ -106,6 +108,38 @@ def test_a_standby_worker_takes_over_when_the_holder_dies(
         assert len(slots) == len(set(slots))
     finally:
         db.dispose()
+
+
+def test_a_stop_signal_while_the_schedule_starts_still_stops_the_worker(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C right after `make run` starts: the signal lands between lease and schedule."""
+    monkeypatch.setitem(worker._state, "db", db)
+    stop = threading.Event()
+    build = worker.build_scheduler
+
+    def build_then_signal(database: Database):  # noqa: ANN202 - a BlockingScheduler
+        scheduler = build(database)
+        start = scheduler.start
+
+        def late_start() -> None:
+            time.sleep(0.3)  # the watcher sees the signal before the schedule runs
+            start()
+
+        scheduler.start = late_start
+        stop.set()
+        return scheduler
+
+    monkeypatch.setattr(worker, "build_scheduler", build_then_signal)
+    returned: list[int] = []
+    thread = threading.Thread(target=lambda: returned.append(worker.serve("early", stop)))
+    thread.daemon = True  # on failure it would block for good
+    thread.start()
+    thread.join(timeout=15)
+    assert returned == [0]
+    # It stopped cleanly: the lease is given up for the next worker.
+    status = worker_jobs.worker_status(db.uow(), datetime.now(UTC))
+    assert (status.running, status.holder) == (False, None)
 
 
 def test_run_once_skips_a_slot_that_already_ran(db: Database) -> None:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.models import JobRequest, JobRun, WorkerLease
@@ -35,12 +35,15 @@ class WorkerRepository(Repository):
             return False  # another worker inserted it first
         return True
 
-    def release_lease(self, name: str, holder: str, now: datetime) -> None:
+    def release_lease(self, name: str, holder: str) -> None:
+        """Give the lease up at a clean stop: no row means no worker, not a lapsed one."""
         self.session.execute(
-            update(WorkerLease)
-            .where(WorkerLease.name == name, WorkerLease.holder == holder)
-            .values(expires_at=now)
+            delete(WorkerLease).where(WorkerLease.name == name, WorkerLease.holder == holder)
         )
+
+    def get_lease(self, name: str) -> WorkerLease | None:
+        """The lease row (global: one worker runs the schedule for every company)."""
+        return self.session.get(WorkerLease, name)
 
     def start_run(
         self, job_id: str, scheduled_for: datetime, worker: str, now: datetime
@@ -88,6 +91,18 @@ class WorkerRepository(Repository):
                 .limit(limit)
             )
         )
+
+    def count_open_requests(self, company_id: uuid.UUID) -> dict[str, int]:
+        """A company's requests not yet finished (pending or running), by kind."""
+        rows = self.session.execute(
+            select(JobRequest.kind, func.count())
+            .where(
+                JobRequest.company_id == company_id,
+                JobRequest.status.in_(("pending", "running")),
+            )
+            .group_by(JobRequest.kind)
+        )
+        return {kind: count for kind, count in rows}
 
     def pending_request(self, company_id: uuid.UUID, kind: str) -> JobRequest | None:
         return self.session.scalars(

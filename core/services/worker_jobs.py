@@ -1,4 +1,5 @@
-"""The worker's jobs as use cases, and the bookkeeping that makes each slot run once."""
+"""The worker's jobs as use cases, the bookkeeping that makes each slot run once, and
+what the pages need to say truthfully when queued work will happen (:func:`waiting_work`)."""
 
 from __future__ import annotations
 
@@ -9,24 +10,59 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from core.config import Settings
-from core.db import Database
+from core.config import Settings, worker_intervals
+from core.db import Database, UnitOfWork
 from core.models import JobRequest
 from core.permissions import Permission
 from core.repositories.companies import CompanyRepository
+from core.repositories.scoring import ScoringRepository
 from core.repositories.sync import SyncRepository
 from core.repositories.worker import WorkerRepository
-from core.services import company_dna, notifications, scoring, sync
+from core.services import company_dna, notifications, scoring, search, sync
 from core.services.auth import Actor
 from core.services.errors import (
     NotFoundError,
     PeopleOSError,
+    PermissionDeniedError,
     ValidationError,
 )
 from ml.dna import TextEncoder
 
 log = logging.getLogger("peopleos.worker")
 LEASE_NAME = "scheduler"
+# The scoring pass for candidates nobody has scored yet (imports, merges): how often the
+# worker runs it and how many candidates of a company one pass scores at most.
+SCORE_UNSCORED_EVERY = timedelta(minutes=5)
+SCORE_UNSCORED_LIMIT = 1000
+# waiting_work counts unscored candidates up to this many (a page needs no exact 50,000).
+UNSCORED_COUNT_CAP = 10_000
+# Roles whose pages queue work for the worker: DNA (sync, scan), roles (rescore), imports.
+_QUEUES_WORK = (
+    Permission.VIEW_COMPANY_DNA,
+    Permission.MANAGE_ROLES,
+    Permission.IMPORT_CANDIDATES,
+)
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    """Whether a worker runs the schedule, read from the lease it renews."""
+
+    running: bool
+    holder: str | None
+    # When the holder last took or renewed the lease; None when there is no lease row.
+    last_heartbeat: datetime | None
+
+
+@dataclass(frozen=True)
+class WaitingWork:
+    """A company's work that waits for the worker, and whether a worker is running."""
+
+    worker: WorkerStatus
+    requests: dict[str, int]  # unfinished requests ("Sync now", rescores) by kind
+    unscored: int  # candidates with a resume and a role but no score, up to the cap
+    requests_every: timedelta  # how often the worker picks up requests
+    scoring_every: timedelta  # how often it scores candidates nobody has scored
 
 
 @dataclass(frozen=True)
@@ -53,10 +89,61 @@ def acquire_lease(db: Database, holder: str, now: datetime, ttl: timedelta) -> b
     return ok
 
 
-def release_lease(db: Database, holder: str, now: datetime) -> None:
+def release_lease(db: Database, holder: str) -> None:
+    """Give the lease up at a clean stop, so a standby takes over at once."""
     with db.uow() as uow:
-        WorkerRepository(uow.session).release_lease(LEASE_NAME, holder, now)
+        WorkerRepository(uow.session).release_lease(LEASE_NAME, holder)
         uow.commit()
+
+
+def lease_ttl() -> timedelta:
+    """How long the lease lasts without renewal (PEOPLEOS_WORKER_LEASE_SECONDS)."""
+    return timedelta(seconds=worker_intervals()["lease"])
+
+
+def worker_status(uow: UnitOfWork, now: datetime, *, ttl: timedelta | None = None) -> WorkerStatus:
+    """Whether a worker holds a live schedule lease at ``now``, and its last heartbeat.
+
+    The worker renews the lease to "now + TTL" every TTL/3, so its last heartbeat is the
+    expiry minus the TTL (this process's PEOPLEOS_WORKER_LEASE_SECONDS, which `make run`
+    shares with the worker). A worker killed without a clean stop still counts as running
+    until its lease lapses, at most one TTL later; a clean stop deletes the lease.
+    """
+    ttl = ttl if ttl is not None else lease_ttl()
+    with uow:
+        return _worker_status(WorkerRepository(uow.session), now, ttl)
+
+
+def _worker_status(repo: WorkerRepository, now: datetime, ttl: timedelta) -> WorkerStatus:
+    lease = repo.get_lease(LEASE_NAME)
+    if lease is None:
+        return WorkerStatus(running=False, holder=None, last_heartbeat=None)
+    return WorkerStatus(
+        running=lease.expires_at > now,
+        holder=lease.holder,
+        last_heartbeat=lease.expires_at - ttl,
+    )
+
+
+def waiting_work(uow: UnitOfWork, actor: Actor, now: datetime) -> WaitingWork:
+    """What of the actor's company's work waits for the worker, and whether one runs."""
+    if not any(actor.can(permission) for permission in _QUEUES_WORK):
+        raise PermissionDeniedError("Your role does not allow this.")
+    intervals = worker_intervals()
+    with uow:
+        repo = WorkerRepository(uow.session)
+        status = _worker_status(repo, now, timedelta(seconds=intervals["lease"]))
+        requests = repo.count_open_requests(actor.company_id)
+        unscored = len(
+            ScoringRepository(uow.session).unscored_ids(actor.company_id, UNSCORED_COUNT_CAP)
+        )
+    return WaitingWork(
+        worker=status,
+        requests=requests,
+        unscored=unscored,
+        requests_every=timedelta(seconds=intervals["requests"]),
+        scoring_every=SCORE_UNSCORED_EVERY,
+    )
 
 
 def run_once(
@@ -128,11 +215,18 @@ def rescan_changed(db: Database, encoder: TextEncoder, now: datetime) -> dict[st
 
 
 def score_unscored(
-    db: Database, models: Any, encoder: TextEncoder, now: datetime, *, limit: int = 1000
+    db: Database,
+    models: Any,
+    encoder: TextEncoder,
+    now: datetime,
+    *,
+    limit: int = SCORE_UNSCORED_LIMIT,
 ) -> dict[str, Any]:
-    """Score candidates nobody has scored yet (CSV imports, merges, intake without models)."""
+    """Embed and score candidates nobody has yet (CSV imports, merges, and applications whose
+    follow-up in the web process did not run)."""
     scored: dict[str, int] = {}
     for company_id, name, _ in _companies(db):
+        search.embed_missing(db.uow(), encoder, now, company_id)
         count = scoring.score_unscored(db, company_id, models, now, encoder=encoder, limit=limit)
         if count:
             scored[name] = count
