@@ -438,7 +438,7 @@ def _year(text: str, today: date) -> int:
     digits = re.sub(r"\D", "", text)
     if len(digits) == 4:
         return int(digits)
-    # '19 is 2019 unless that lies well in the future; then it is 1919... or rather 19xx.
+    # A two-digit year ('19) is this century unless that would lie in the future.
     year = 2000 + int(digits)
     return year if year <= today.year + 1 else year - 100
 
@@ -523,13 +523,21 @@ def parse_resume(
     skills = sorted(found)
     lines = text.splitlines()
     sections = _sections(lines)
+    # With an Education section, degree names elsewhere are mostly mentions ("taught MBA
+    # students"); only a dated degree line outside it is one more entry.
+    has_education = any(s == _EDUCATION for s, _ in sections)
     jobs: list[Job] = []
     education: list[str] = []
     for i, (section, line) in enumerate(sections):
         spans = _dated_spans(line, today)
-        if spans and not _is_job_line(section, line):
-            if _DEGREE.search(line) and section != _EDUCATION:
-                education.append(line.strip())  # a dated degree outside Education
+        is_job = bool(spans) and _is_job_line(section, line)
+        if (
+            _DEGREE.search(line)
+            and len(line.strip()) < 200
+            and (section == _EDUCATION or not has_education or (spans and not is_job))
+        ):
+            education.append(line.strip())
+        if not is_job:
             continue
         for start, end, span in spans:
             if end < start or start.year < 1960 or start > today:
@@ -547,12 +555,6 @@ def parse_resume(
         if keywords
         else total
     )
-    has_education = any(s == _EDUCATION for s, _ in sections)
-    education += [
-        ln.strip()
-        for s, ln in sections
-        if (s == _EDUCATION or not has_education) and _DEGREE.search(ln) and len(ln.strip()) < 200
-    ]
     links = sorted({u.rstrip(".") for u in _URL.findall(text)})
     return ResumeProfile(
         skills=skills,
