@@ -31,7 +31,8 @@ EXPORT = json.loads((ROOT / "data" / "startupos_demo_export.json").read_text())
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-def _worker(url: str, name: str) -> subprocess.Popen:
+def _worker(url: str, name: str, folder: Path) -> subprocess.Popen:
+    """Start a worker whose output goes to ``folder/<name>.log``, readable while it runs."""
     env = {
         **os.environ,
         "PEOPLEOS_DATABASE_URL": url,
@@ -39,14 +40,27 @@ def _worker(url: str, name: str) -> subprocess.Popen:
         "PEOPLEOS_WORKER_REQUESTS_SECONDS": "1",
         "PEOPLEOS_WORKER_LEASE_SECONDS": "3",
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "core.worker", "--name", name],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    with (folder / f"{name}.log").open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "core.worker", "--name", name],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _wait_until(done: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    # Start-up (imports of the scoring stack) takes seconds on a busy machine: wait for
+    # the state itself, not for a fixed time.
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"not within {timeout:.0f} s: {what}"
+        time.sleep(0.2)
+
+
+def _says(folder: Path, name: str, text: str) -> bool:
+    return text in (folder / f"{name}.log").read_text()
 
 
 def _runs(db: Database, job_id: str) -> list[tuple[datetime, str]]:
@@ -58,18 +72,26 @@ def _runs(db: Database, job_id: str) -> list[tuple[datetime, str]]:
 
 
 def test_two_workers_started_at_once_run_each_slot_once(
-    new_database_url: Callable[[], str],
+    new_database_url: Callable[[], str], tmp_path: Path
 ) -> None:
     url = new_database_url()
     database.upgrade(url)
-    first, second = _worker(url, "alpha"), _worker(url, "beta")
+    first, second = _worker(url, "alpha", tmp_path), _worker(url, "beta", tmp_path)
     try:
-        time.sleep(8)
+        _wait_until(
+            lambda: any(
+                _says(tmp_path, a, "runs the schedule") and _says(tmp_path, b, "standing by")
+                for a, b in (("alpha", "beta"), ("beta", "alpha"))
+            ),
+            "one worker runs the schedule, the other stands by",
+        )
+        time.sleep(5)  # several one-second outbox slots
     finally:
         for proc in (first, second):
             proc.send_signal(signal.SIGTERM)
-        outputs = [proc.communicate(timeout=30)[0] for proc in (first, second)]
-    assert [first.returncode, second.returncode] == [0, 0], outputs
+        codes = [proc.wait(timeout=30) for proc in (first, second)]
+    outputs = [(tmp_path / f"{name}.log").read_text() for name in ("alpha", "beta")]
+    assert codes == [0, 0], outputs
     db = Database(url)
     try:
         runs = _runs(db, "outbox_dispatch")
@@ -77,7 +99,6 @@ def test_two_workers_started_at_once_run_each_slot_once(
         assert len(runs) >= 3, outputs
         assert len(slots) == len(set(slots))  # every slot ran once
         assert len({w for _, w in runs}) == 1  # one worker held the schedule
-        assert any("standing by" in out for out in outputs)
         # The lease was released on SIGTERM, so a new worker can start at once.
         assert worker_jobs.acquire_lease(db, "gamma", datetime.now(UTC), timedelta(seconds=5))
     finally:
@@ -85,28 +106,33 @@ def test_two_workers_started_at_once_run_each_slot_once(
 
 
 def test_a_standby_worker_takes_over_when_the_holder_dies(
-    new_database_url: Callable[[], str],
+    new_database_url: Callable[[], str], tmp_path: Path
 ) -> None:
     url = new_database_url()
     database.upgrade(url)
-    holder = _worker(url, "holder")
-    time.sleep(3)
-    standby = _worker(url, "standby")
+    db = Database(url)
+    holder = _worker(url, "holder", tmp_path)
+    standby = None
     try:
-        time.sleep(2)
+        _wait_until(lambda: any(w == "holder" for _, w in _runs(db, "job_requests")), "holder")
+        standby = _worker(url, "standby", tmp_path)
+        _wait_until(lambda: _says(tmp_path, "standby", "standing by"), "standby waits")
         holder.kill()  # no clean shutdown: the lease must lapse
         holder.wait(timeout=10)
-        time.sleep(7)
-    finally:
-        standby.send_signal(signal.SIGTERM)
-        standby.communicate(timeout=30)
-    db = Database(url)
-    try:
+        _wait_until(
+            lambda: any(w == "standby" for _, w in _runs(db, "job_requests")), "takeover", 30
+        )
         workers = [w for _, w in sorted(_runs(db, "job_requests"))]
         assert workers[0] == "holder" and workers[-1] == "standby"
         slots = [s for s, _ in _runs(db, "job_requests")]
         assert len(slots) == len(set(slots))
     finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(timeout=10)
+        if standby is not None:
+            standby.send_signal(signal.SIGTERM)
+            standby.wait(timeout=30)
         db.dispose()
 
 
