@@ -26,7 +26,7 @@ def _serve() -> int:
 
 
 def _route() -> None:
-    from pages._components import PAGE_FILES
+    from pages._components import HIDDEN_PAGES, PAGE_FILES
     from pages._session import current_actor, login_form, logout_button
 
     st.set_page_config(page_title="PeopleOS", page_icon=":material/diversity_3:", layout="wide")
@@ -44,14 +44,32 @@ def _route() -> None:
             url_path="login",
             default=True,
         )
-        st.navigation([login, careers], position="top").run()
+        # A page's own address (a bookmark, /overview typed in) shows the login form and
+        # stays put, so once the login cookie is read or the user logs in, that page opens.
+        held = [
+            st.Page(
+                lambda: login_form(authenticator),
+                title="Log in",
+                url_path=key,
+                visibility="hidden",
+            )
+            for key in PAGE_FILES
+        ]
+        st.navigation([login, careers, *held], position="top").run()
         return
     st.session_state["actor"] = actor
     sections: dict[str, list[st.Page]] = {}
     for i, key in enumerate(pages_for(actor.role)):
         path, title, icon, section = PAGE_FILES[key]
         sections.setdefault(section, []).append(
-            st.Page(path, title=title, icon=icon, url_path=key, default=i == 0)
+            st.Page(
+                path,
+                title=title,
+                icon=icon,
+                url_path=key,
+                default=i == 0,
+                visibility="hidden" if key in HIDDEN_PAGES else "visible",
+            )
         )
     navigation = st.navigation(sections)
     st.sidebar.caption(f"{actor.full_name} · {actor.role.replace('_', ' ')} · {actor.company_name}")

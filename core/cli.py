@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import getpass
+import io
 import json
 import sys
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -123,6 +126,18 @@ def _parser() -> argparse.ArgumentParser:
     score = ca.add_parser("score", help="score (again) every candidate of a company")
     score.add_argument("--company", required=True, help="company name or id")
 
+    pi = groups.add_parser("pipeline", help="role pipelines").add_subparsers(
+        dest="cmd", required=True
+    )
+    pex = pi.add_parser(
+        "export", help="write a pipeline (one role, or every role) as CSV, with days in stage"
+    )
+    pex.add_argument("--company", required=True, help="company name or id")
+    pex.add_argument("--role", help="role id (default: every role)")
+    pex.add_argument("--stage", action="append", default=[], help="only this stage (repeatable)")
+    pex.add_argument("--min-days", type=int, default=0, help="at least this many days in stage")
+    pex.add_argument("--csv", required=True, help="the file to write ('-' for standard output)")
+
     mo = groups.add_parser("models", help="fit and success models").add_subparsers(
         dest="cmd", required=True
     )
@@ -154,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _candidates(args, settings.database_url)
         if args.group == "models":
             return _models(args, settings)
+        if args.group == "pipeline":
+            return _pipeline(args, settings.database_url)
         return _demo(args, settings.database_url, settings.demo_password)
     except (SettingsError, PeopleOSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
@@ -300,6 +317,32 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
         else:
             _out(f"{r.company_name}: {r.sync_type} sync {r.status} {json.dumps(r.counts)}")
     return 1 if failed else 0
+
+
+def _pipeline(args: argparse.Namespace, url: str) -> int:
+    """``pipeline export``: the CSV the Pipeline page exports, for scheduled exports."""
+    from core.services import pipeline
+
+    try:
+        role_id = uuid.UUID(args.role) if args.role else None
+    except ValueError:
+        raise ValidationError(f"--role takes a role id, not '{args.role}'.") from None
+    db = Database(url)
+    try:
+        actor = auth.system_actor(db.uow(), company=args.company)
+        query = pipeline.PipelineQuery(stages=tuple(args.stage), min_days=args.min_days)
+        text = pipeline.export_pipeline_csv(
+            db.uow(), actor, datetime.now(UTC), query, role_id=role_id
+        )
+    finally:
+        db.dispose()
+    if args.csv == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.csv).write_text(text, encoding="utf-8")
+        rows = len(list(csv.reader(io.StringIO(text)))) - 1
+        _out(f"{rows} candidate(s) written to {args.csv}")
+    return 0
 
 
 def _candidates(args: argparse.Namespace, url: str) -> int:

@@ -11,6 +11,10 @@ class Permission(StrEnum):
     RUN_COMPANY_SYNC = "run_company_sync"  # StartupOS sync, export import, DNA scan
     VIEW_CANDIDATES = "view_candidates"  # interviewers: only candidates they interview
     VIEW_ALL_CANDIDATES = "view_all_candidates"
+    # Fit and success scores, risks, genome and other interviewers' notes. Interviewers
+    # never hold it, so the model cannot bias the interview they run.
+    VIEW_SCORES = "view_scores"
+    EXPORT_CANDIDATES = "export_candidates"  # CSV exports of candidates and pipelines
     MOVE_CANDIDATES = "move_candidates"  # stage moves and rejections; a person decides
     MANAGE_ROLES = "manage_roles"  # create, edit, open and close roles; generate JDs
     IMPORT_CANDIDATES = "import_candidates"  # CSV import of candidates
@@ -34,6 +38,8 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.RUN_COMPANY_SYNC,
             Permission.VIEW_CANDIDATES,
             Permission.VIEW_ALL_CANDIDATES,
+            Permission.VIEW_SCORES,
+            Permission.EXPORT_CANDIDATES,
             Permission.MOVE_CANDIDATES,
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
@@ -50,6 +56,8 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.VIEW_COMPANY_DNA,
             Permission.VIEW_CANDIDATES,
             Permission.VIEW_ALL_CANDIDATES,
+            Permission.VIEW_SCORES,
+            Permission.EXPORT_CANDIDATES,
             Permission.MOVE_CANDIDATES,
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
@@ -68,6 +76,7 @@ PAGES: dict[str, Permission] = {
     "overview": Permission.VIEW_OVERVIEW,
     "candidates": Permission.VIEW_CANDIDATES,
     "pipeline": Permission.VIEW_CANDIDATES,
+    "candidate": Permission.VIEW_CANDIDATES,  # a profile, opened from a list
     "roles": Permission.MANAGE_ROLES,
     "imports": Permission.IMPORT_CANDIDATES,
     "duplicates": Permission.MERGE_CANDIDATES,

@@ -6,8 +6,12 @@ opens its own unit of work through :func:`uow`.
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,7 +40,16 @@ PAGE_FILES = {
     "users": ("pages/users.py", "Users", ":material/manage_accounts:", "Admin"),
     "audit_log": ("pages/audit_log.py", "Audit log", ":material/policy:", "Admin"),
     "account": ("pages/account.py", "My account", ":material/person:", "You"),
+    "candidate": (
+        "pages/candidate.py",
+        "Candidate profile",
+        ":material/person_search:",
+        "Hiring",
+    ),
 }
+# Pages reached from other pages (a clicked row), not from the navigation menu.
+HIDDEN_PAGES = frozenset({"candidate"})
+PROFILE_PAGE = "pages/candidate.py"
 
 
 def require(permission: Permission) -> Actor:
@@ -65,12 +78,72 @@ def uow() -> UnitOfWork:
     return _database(get_settings().database_url).uow()
 
 
-def table(rows: Sequence[Mapping[str, Any]], *, empty: str) -> None:
+def table(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    empty: str,
+    column_config: Mapping[str, Any] | None = None,
+) -> None:
     """A full-width table of ``rows``, or ``empty`` as a note when there are none."""
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(rows),
+            hide_index=True,
+            width="stretch",
+            column_config=dict(column_config or {}),
+            placeholder="—",
+        )
     else:
         st.info(empty)
+
+
+def score_column(label: str, help: str | None = None) -> Any:
+    """A 0-100 score shown and sorted as a number; missing scores show as a dash."""
+    return st.column_config.NumberColumn(label, format="%d", help=help)
+
+
+def open_profile(candidate_id: uuid.UUID) -> None:
+    """Go to a candidate's profile page."""
+    st.switch_page(PROFILE_PAGE, query_params={"id": str(candidate_id)})
+
+
+def candidate_table(
+    rows: Sequence[Mapping[str, Any]],
+    ids: Sequence[uuid.UUID],
+    *,
+    key: str,
+    empty: str,
+    column_config: Mapping[str, Any] | None = None,
+) -> None:
+    """A table of candidates; clicking a row opens that candidate's profile."""
+    if not rows:
+        st.info(empty)
+        return
+    event = st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config=dict(column_config or {}),
+        placeholder="—",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+    )
+    picked = event.selection.rows if event is not None else []
+    if picked:
+        open_profile(ids[picked[0]])
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` for a widget that reads markdown (titles, metric labels), shown literally.
+
+    Every ASCII punctuation mark gets a backslash, which CommonMark reads as that mark
+    itself, so applicant text can never become a link, emphasis or a heading.
+    """
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(text.split()))
 
 
 def when(moment: datetime | None) -> str:
@@ -88,12 +161,70 @@ STAGE_LABELS = {
 }
 
 
+def job_posting_head(posting: Mapping[str, Any]) -> None:
+    """Put a schema.org JobPosting into the page's <head> as JSON-LD, for crawlers.
+
+    The JSON is a string literal in our own script; ``<``, ``>`` and ``&`` are escaped, so
+    text from the posting can never close the script or become markup.
+    """
+    data = json.dumps(json.dumps(posting, ensure_ascii=False))
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        data = data.replace(char, escape)
+    st.html(
+        "<script>(function(){var old=document.getElementById('peopleos-jobposting');"
+        "if(old){old.remove();}var s=document.createElement('script');"
+        "s.type='application/ld+json';s.id='peopleos-jobposting';"
+        f"s.text={data};document.head.appendChild(s);}})();</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def _background_pool() -> ThreadPoolExecutor:
+    # One thread per process: slow follow-up work queues behind itself instead of
+    # competing with page runs for the two cores.
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="peopleos-background")
+
+
+def in_background(work: Callable[[], object]) -> Future[object]:
+    """Run ``work`` after the page has answered, in this process's background thread.
+
+    Only for work the worker also catches up on (it is lost if the process stops).
+    """
+
+    def run() -> object:
+        try:
+            return work()
+        except Exception as exc:
+            # The type only: a message could quote a resume.
+            logging.getLogger("peopleos.background").error(
+                "background work failed: %s", type(exc).__name__
+            )
+            raise
+
+    return _background_pool().submit(run)
+
+
 @st.cache_resource(show_spinner="Loading the language model…")
 def embedder() -> Any:
     """The MiniLM embedder, loaded once per process and shared (read-only)."""
     from ml.embeddings import Embedder
 
     return Embedder()
+
+
+@st.cache_resource(max_entries=16, show_spinner="Loading the search index…")
+def _search_index(company_id: uuid.UUID, version: tuple[int, str], _actor: Actor) -> Any:
+    from core.services import search
+
+    return search.load_index(uow(), _actor)
+
+
+def search_index(actor: Actor) -> Any:
+    """The actor's company's search index, kept per process until its embeddings change."""
+    from core.services import search
+
+    return _search_index(actor.company_id, search.index_version(uow(), actor.company_id), actor)
 
 
 @st.cache_resource(show_spinner="Loading the fit models…")
@@ -121,17 +252,20 @@ def role_references() -> Any:
 def stage_move_form(actor: Actor, rows: Mapping[uuid.UUID, str], key: str) -> None:
     """Move some or all of ``rows`` (candidate id -> label) to a stage, with a reason.
 
-    Shown only to users who may move candidates. After a move the page runs again, so
-    what it shows is current, and the result is shown here.
+    Shown only to users who may move candidates. A refused move keeps what was entered,
+    next to the message; after a move the page runs again with an empty form, so what it
+    shows is current, and the result is shown here.
     """
     done = st.session_state.pop(f"{key}_moved", None)
     if done:
         st.success(done)
     if not rows or not actor.can(Permission.MOVE_CANDIDATES):
         return
+    # A new form (a new key) after each move empties its fields; a refusal keeps them.
+    generation = st.session_state.get(f"{key}_generation", 0)
     with (
         st.expander("Move candidates to another stage"),
-        st.form(f"{key}_form", clear_on_submit=True),
+        st.form(f"{key}_form_{generation}", clear_on_submit=False),
     ):
         chosen = st.multiselect("Candidates", list(rows), format_func=rows.get)
         everyone = st.checkbox(f"All {len(rows)} listed candidates")
@@ -158,6 +292,7 @@ def stage_move_form(actor: Actor, rows: Mapping[uuid.UUID, str], key: str) -> No
             st.error(str(exc))
             return
     st.session_state[f"{key}_moved"] = f"Moved {moved} candidate(s) to {target}."
+    st.session_state[f"{key}_generation"] = generation + 1
     st.rerun()
 
 

@@ -1,6 +1,5 @@
 """Careers (public, no login): open roles, and applying with a resume."""
 
-import json
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -8,8 +7,12 @@ import streamlit as st
 from core.config import get_settings
 from core.services import intake
 from core.services.errors import NotFoundError
-from pages._components import embedder, fit_models, uow
+from pages._components import embedder, fit_models, in_background, job_posting_head, uow
 from pages._session import client_address
+
+# The bot trap below is for bots only: hidden from sighted users and screen readers alike
+# (display:none removes it from the accessibility tree); the server still refuses it filled.
+st.html("<style>.st-key-website { display: none !important; }</style>")
 
 slug = st.query_params.get("company")
 roles = intake.list_open_roles(uow(), slug)
@@ -23,21 +26,22 @@ chosen = st.selectbox(
     "Role", list(by_id), format_func=lambda r: f"{by_id[r].title} · {by_id[r].company_name}"
 )
 role = by_id[chosen]
+# For job boards and search engines: schema.org JobPosting in the page's <head>.
+job_posting_head(intake.job_posting(role))
 with st.expander(f"About {role.title} at {role.company_name}", expanded=True):
     st.text(role.description or "")
-with st.expander("For job boards: schema.org JobPosting (JSON-LD)"):
-    posting = json.dumps(intake.job_posting(role), indent=1)
-    st.code(posting, language="json")
-    st.download_button(
-        "Download JSON-LD",
-        posting,
-        file_name=f"jobposting-{role.id}.json",
-        mime="application/ld+json",
-    )
 
-receipt = st.session_state.get("application_receipt")
+receipt: intake.Receipt | None = st.session_state.get("application_receipt")
 if receipt:
-    st.success(f"Thank you — your application is in. Your reference is {receipt}.")
+    message = f"Thank you — your application is in. Your reference is {receipt.reference}."
+    if receipt.reapplied:
+        message += " You had applied to this role before; we kept your latest application."
+    st.success(message)
+    if receipt.other_roles:
+        st.text("Your other applications here: " + ", ".join(receipt.other_roles) + ".")
+    if st.button("Apply to another role"):
+        del st.session_state["application_receipt"]
+        st.rerun()
     st.stop()
 
 # Problems from the last submission, each shown next to its field (kept across the rerun).
@@ -53,13 +57,14 @@ def _problem(*fields: str) -> None:
 with st.form("apply", clear_on_submit=False):
     st.subheader("Apply")
     _problem("form", "role")
-    full_name = st.text_input("Full name", max_chars=120)
+    full_name = st.text_input("Full name", max_chars=120, key="apply_name")
     _problem("full_name")
-    email = st.text_input("Email", max_chars=255)
+    email = st.text_input("Email", max_chars=255, key="apply_email")
     _problem("email")
-    linkedin = st.text_input("LinkedIn profile (optional)", max_chars=300)
+    linkedin = st.text_input("LinkedIn profile (optional)", max_chars=300, key="apply_linkedin")
     _problem("linkedin_url")
-    resume = st.file_uploader("Resume (PDF, DOCX or TXT, up to 5 MB)", type=["pdf", "docx", "txt"])
+    # The widget states the size limit (the server's maxUploadSize, 5 MB).
+    resume = st.file_uploader("Resume (PDF, DOCX or TXT)", type=["pdf", "docx", "txt"])
     _problem("resume")
     salary = st.number_input(
         "Expected annual salary in USD (optional)",
@@ -92,7 +97,7 @@ with st.form("apply", clear_on_submit=False):
             for q, answers in intake.SELF_ID_QUESTIONS.items()
         }
         _problem("self_id")
-    honeypot = st.text_input("Leave this field empty", key="website")
+    honeypot = st.text_input("Website", key="website", label_visibility="collapsed")
     _problem(*list(problems))  # anything without a field of its own
     submitted = st.form_submit_button("Submit application", type="primary")
 
@@ -111,14 +116,12 @@ if submitted:
         expected_compensation=int(salary) if salary else None,
     )
     try:
-        with st.spinner("Reading your resume…"):
+        with st.spinner("Sending your application…"):
             result = intake.submit_application(
                 uow(),
                 application,
                 client=client_address(),
                 now=datetime.now(UTC),
-                encoder=embedder(),
-                models=fit_models(),
                 send_confirmation=bool(get_settings().smtp_url),
             )
     except intake.ApplicationError as exc:
@@ -127,5 +130,18 @@ if submitted:
     except NotFoundError as exc:
         st.error(str(exc))
     else:
-        st.session_state["application_receipt"] = result.reference
+        # Skills matching, the embedding and the explained score follow the answer; the
+        # worker scores anyone this misses (a stopped process), so nothing waits forever.
+        unit = uow()
+        in_background(
+            lambda: intake.complete_application(
+                unit,
+                result.company_id,
+                result.candidate_id,
+                now=datetime.now(UTC),
+                encoder=embedder(),
+                models=fit_models(),
+            )
+        )
+        st.session_state["application_receipt"] = result
         st.rerun()

@@ -1,107 +1,141 @@
 """Pipeline: one role's candidates as a board and as a filterable table, with conversion,
-time in stage, CSV export and bulk stage moves."""
+time in stage, CSV export and bulk stage moves. Click a row to open the profile."""
 
+import math
 from datetime import UTC, datetime
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from core.permissions import Permission
-from core.services import candidates
-from pages._components import require, stage_move_form, table, uow
+from core.services import candidates, pipeline
+from core.services.errors import PeopleOSError
+from pages._components import (
+    candidate_table,
+    require,
+    score_column,
+    stage_move_form,
+    uow,
+)
+
+PAGE_SIZE = 50
+CARDS = 30
 
 actor = require(Permission.VIEW_CANDIDATES)
 now = datetime.now(UTC)
 st.title("Pipeline")
 if not actor.can(Permission.VIEW_ALL_CANDIDATES):
     st.caption("You see the candidates you interview.")
-roles = candidates.list_candidates(uow(), actor, limit=1).roles
+roles = candidates.list_roles(uow(), actor)
 if not roles:
     st.info("No roles yet.")
     st.stop()
 role_id = st.selectbox("Role", list(roles), format_func=roles.get)
-board = candidates.pipeline_board(uow(), actor, role_id, now)
+summary = pipeline.pipeline_summary(uow(), actor, role_id, now, card_limit=CARDS)
 
 columns = st.columns(len(candidates.STAGES))
 for column, stage in zip(columns, candidates.STAGES, strict=True):
-    cards = board.columns[stage]
-    column.markdown(f"**{stage.capitalize()}** · {len(cards)}")
-    for card in cards[:30]:
+    count = summary.counts[stage]
+    column.markdown(f"**{stage.capitalize()}** · {count}")
+    for card in summary.longest.get(stage, []):
         # Names are applicant text: shown as plain text, never as markup.
         column.text(f"{card.full_name or 'Unnamed'}\n{card.days_in_stage} d in stage")
-    if len(cards) > 30:
-        column.caption(f"and {len(cards) - 30} more")
+    if count > CARDS:
+        column.caption(f"and {count - CARDS} more")
 
-steps = [
-    ("screening", "applied"),
-    ("interview", "screening"),
-    ("offer", "interview"),
-    ("hired", "offer"),
-]
 st.subheader("Conversion")
-cols = st.columns(len(steps))
-for col, (stage, previous) in zip(cols, steps, strict=True):
-    rate = board.conversion(stage, previous)
-    col.metric(f"{previous} → {stage}", "—" if rate is None else f"{100 * rate:.0f}%")
+cols = st.columns(len(summary.conversions))
+for col, step in zip(cols, summary.conversions, strict=True):
+    col.metric(f"{step.previous} → {step.stage}", step.label())
+    col.caption(f"of {step.base} who reached {step.previous}")
 st.caption(
     "Conversion counts how far each candidate got, including those later rejected "
-    "where the rejection was recorded with its stage."
+    "where the rejection was recorded with its stage. Below "
+    f"{pipeline.MIN_RATE_BASE} candidates it shows the counts, not a percentage."
 )
 
 st.subheader("Time in stage")
-medians = board.median_days_in_stage()
-if medians:
+if summary.stage_times:
     chart = go.Figure(
         go.Bar(
-            x=[s.capitalize() for s in medians],
-            y=list(medians.values()),
+            x=[t.stage.capitalize() for t in summary.stage_times],
+            y=[t.median_days for t in summary.stage_times],
             marker_color="#4F46E5",
-            text=[f"{d:g} d" for d in medians.values()],
+            text=[f"{t.median_days:g} d · {t.candidates} people" for t in summary.stage_times],
             textposition="auto",
         )
     )
     chart.update_layout(
-        height=240, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="Median days"
+        height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_title="Median days"
     )
     st.plotly_chart(chart, width="stretch")
     st.caption(
-        "Median days in stage of the candidates now in each open stage; "
-        "stages nobody is in are left out."
+        "Median days since the stage move that put each candidate now in an open stage "
+        "there (from recorded stage events); stages nobody is in are left out."
     )
 else:
     st.info("No candidates in an open stage.")
 
 st.subheader("Candidates")
-f1, f2, f3 = st.columns([2, 2, 1])
+f1, f2, f3, f4 = st.columns([2, 2, 1, 2])
 stages = f1.multiselect("Stage", candidates.STAGES, placeholder="All stages")
 sources = f2.multiselect(
-    "Source", board.sources(), format_func=lambda s: s or "none", placeholder="All sources"
+    "Source", summary.sources, format_func=lambda s: s or "none", placeholder="All sources"
 )
 min_days = int(f3.number_input("At least days in stage", min_value=0, value=0, step=1))
-rows = board.cards(stages=stages, sources=sources, min_days=min_days)
-table(
+sorts = [
+    s
+    for s in candidates.SORT_LABELS
+    if actor.can(Permission.VIEW_SCORES) or s not in ("fit", "success")
+]
+sort = f4.selectbox(
+    "Sort", sorts, index=sorts.index("days_in_stage"), format_func=candidates.SORT_LABELS.get
+)
+query = pipeline.PipelineQuery(tuple(stages), tuple(sources), min_days, sort)
+page_no = st.session_state.get("pipeline_page", 1)
+try:
+    result = pipeline.pipeline_page(
+        uow(), actor, role_id, now, query, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
+    )
+except PeopleOSError as exc:
+    st.error(str(exc))
+    st.stop()
+scores = result.scores_visible
+candidate_table(
     [
         {
-            "Name": card.full_name or "Unnamed",
-            "Stage": card.status,
-            "Source": card.source or "none",
-            # A text column, so unscored candidates read as such and never as a number.
-            "Fit": "not scored yet" if card.fit_score is None else str(card.fit_score),
-            "Applied": card.applied_at.date(),
-            "Days in stage": card.days_in_stage,
+            "Name": r.full_name or "Unnamed",
+            "Stage": r.status,
+            **({"Fit": r.fit_score, "Success": r.success_probability} if scores else {}),
+            "Days in stage": r.days_in_stage(now),
+            "Applied": r.applied_at.date(),
+            "Source": (r.source or "none").replace("_", " "),
         }
-        for card in rows
+        for r in result.rows
     ],
+    [r.id for r in result.rows],
+    key=f"pipeline_table_{page_no}",
     empty="No candidates match these filters.",
+    column_config={"Fit": score_column("Fit"), "Success": score_column("Success %")}
+    if scores
+    else {},
 )
-if rows:
-    st.caption(f"{len(rows)} candidate{'' if len(rows) == 1 else 's'} · click a header to sort")
-    st.download_button(
+pages = max(1, math.ceil(result.total / PAGE_SIZE))
+st.caption(
+    f"{result.total} candidate{'' if result.total == 1 else 's'} · sorted "
+    f"{candidates.SORT_LABELS[sort].lower()} across all of them · page "
+    f"{min(page_no, pages)} of {pages} · click a row to open the profile"
+    + (" · — not scored yet" if scores else "")
+)
+left, right = st.columns([1, 5])
+left.number_input("Page", 1, pages, value=min(page_no, pages), key="pipeline_page")
+if result.total and actor.can(Permission.EXPORT_CANDIDATES):
+    right.download_button(
         "Export CSV",
-        lambda: candidates.export_pipeline_csv(
-            uow(), actor, role_id, now, stages=stages, sources=sources, min_days=min_days
-        ),
+        lambda: pipeline.export_pipeline_csv(uow(), actor, now, query, role_id=role_id),
         file_name="pipeline.csv",
         mime="text/csv",
     )
-stage_move_form(actor, {c.id: f"{c.full_name or 'Unnamed'} ({c.status})" for c in rows}, "pipeline")
+stage_move_form(
+    actor, {r.id: f"{r.full_name or 'Unnamed'} ({r.status})" for r in result.rows}, "pipeline"
+)

@@ -13,7 +13,17 @@ from streamlit.testing.v1 import AppTest
 from core.db import Database
 from core.models import AuditLog, Candidate, Company, Interview, Role, User
 from core.permissions import MATRIX, PAGES, ROLES, Permission, can, pages_for
-from core.services import analytics, audit, auth, candidates, imports, roles, scoring, users
+from core.services import (
+    analytics,
+    audit,
+    auth,
+    candidates,
+    imports,
+    pipeline,
+    roles,
+    scoring,
+    users,
+)
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 
 pytestmark = pytest.mark.db
@@ -100,8 +110,12 @@ def _actions(db: Database, actor: auth.Actor, target_company: uuid.UUID) -> dict
             lambda: candidates.get_candidate_profile(db.uow(), actor, candidate),
         ),
         "candidate_insight": (
-            Permission.VIEW_CANDIDATES,
+            Permission.VIEW_SCORES,
             lambda: scoring.candidate_insight(db.uow(), actor, candidate),
+        ),
+        "export_candidates": (
+            Permission.EXPORT_CANDIDATES,
+            lambda: candidates.export_csv(db.uow(), actor, NOW),
         ),
         "rescore_candidate": (
             Permission.SCORE_CANDIDATES,
@@ -176,7 +190,10 @@ def test_matrix_covers_every_role_and_page() -> None:
     assert set(MATRIX) == set(ROLES)
     assert pages_for("admin") == list(PAGES)
     assert pages_for("employee") == ["account"]
-    assert pages_for("interviewer") == ["candidates", "pipeline", "account"]
+    assert pages_for("interviewer") == ["candidates", "pipeline", "candidate", "account"]
+    # Interviewers are not shown the model's view of a candidate, nor export candidates.
+    assert not can("interviewer", Permission.VIEW_SCORES)
+    assert not can("interviewer", Permission.EXPORT_CANDIDATES)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -246,6 +263,53 @@ def test_interviewers_see_only_their_candidates(world: Database) -> None:
     stranger = next(r.id for r in everyone.rows if r.id not in interviewed)
     with pytest.raises(NotFoundError):
         candidates.get_candidate_profile(world.uow(), interviewer, stranger)
+
+
+def test_an_interviewer_is_never_shown_the_models_view_or_other_interviewers_notes(
+    world: Database,
+) -> None:
+    own, _ = _companies(world)
+    interviewer = _actor(world, own, "interviewer")
+    talent = _actor(world, own, "talent_lead")
+    mine = candidates.list_candidates(world.uow(), interviewer, limit=200)
+    assert not mine.scores_visible and all(
+        r.fit_score is None and r.success_probability is None for r in mine.rows
+    )
+    with pytest.raises(ValidationError):
+        candidates.list_candidates(world.uow(), interviewer, sort="fit")
+    # A candidate the interviewer interviews, whom another user interviews too.
+    with world.uow() as uow:
+        candidate_id = next(
+            iter(
+                uow.session.scalars(
+                    select(Interview.candidate_id).where(
+                        Interview.interviewer_id == interviewer.user_id
+                    )
+                )
+            )
+        )
+        uow.session.add(
+            Interview(
+                company_id=own,
+                candidate_id=candidate_id,
+                interviewer_id=talent.user_id,
+                interview_type="culture",
+                score=2,
+                feedback={"concerns": "A colleague's private note"},
+            )
+        )
+        uow.session.get(Candidate, candidate_id).fit_score = 91
+        uow.commit()
+    profile = candidates.get_candidate_profile(world.uow(), interviewer, candidate_id)
+    assert not profile.scores_visible and profile.fit_score is None
+    assert profile.interviews and all(
+        i.concerns != "A colleague's private note" for i in profile.interviews
+    )
+    full = candidates.get_candidate_profile(world.uow(), talent, candidate_id)
+    assert full.fit_score == 91 and len(full.interviews) > len(profile.interviews)
+    assert "A colleague's private note" in {i.concerns for i in full.interviews}
+    with pytest.raises(PermissionDeniedError):
+        scoring.candidate_insight(world.uow(), interviewer, candidate_id)
 
 
 def test_viewing_a_profile_writes_an_audit_row(world: Database) -> None:
@@ -359,19 +423,20 @@ def test_csv_export_is_scoped_escaped_and_audited(world: Database) -> None:
             )
         )
         uow.commit()
-    everyone = list(csv.DictReader(io.StringIO(candidates.export_csv(world.uow(), talent))))
+    everyone = list(csv.DictReader(io.StringIO(candidates.export_csv(world.uow(), talent, NOW))))
     total = candidates.list_candidates(world.uow(), talent).total
     assert len(everyone) == total > 20
     evil = next(r for r in everyone if r["email"] == "evil@example.com")
     assert evil["name"].startswith("'=")
-    mine = list(csv.DictReader(io.StringIO(candidates.export_csv(world.uow(), interviewer))))
-    assert 0 < len(mine) < total
+    # Interviewers cannot export candidates at all.
+    with pytest.raises(PermissionDeniedError):
+        candidates.export_csv(world.uow(), interviewer, NOW)
     with world.uow() as uow:
         exports = uow.session.scalars(
             select(AuditLog).where(AuditLog.action == "candidate.exported")
         ).all()
-    assert {e.actor for e in exports} == {talent.username, interviewer.username}
-    assert max(e.summary["rows"] for e in exports) == total
+    assert interviewer.username not in {e.actor for e in exports}
+    assert max(e.summary["rows"] for e in exports if e.actor == talent.username) == total
 
 
 def test_pipeline_board_groups_by_stage_and_counts_conversion(world: Database) -> None:
@@ -392,13 +457,19 @@ def test_pipeline_board_groups_by_stage_and_counts_conversion(world: Database) -
     move(world.uow(), talent, people[:3], "screening", reason="good", now=NOW)
     move(world.uow(), talent, people[:1], "interview", reason="great", now=NOW)
     move(world.uow(), talent, people[1:2], "rejected", reason="no", reason_code="skills", now=NOW)
-    board = candidates.pipeline_board(world.uow(), talent, role.id, NOW)
-    assert {s: len(c) for s, c in board.columns.items() if c} == {
+    summary = pipeline.pipeline_summary(world.uow(), talent, role.id, NOW)
+    assert {s: n for s, n in summary.counts.items() if n} == {
         "applied": 1,
         "screening": 1,
         "interview": 1,
         "rejected": 1,
     }
-    assert board.reached == {"applied": 4, "screening": 3, "interview": 1, "offer": 0, "hired": 0}
-    assert board.conversion("screening", "applied") == 0.75
-    assert board.conversion("hired", "offer") is None
+    steps = {(c.previous, c.stage): (c.reached, c.base) for c in summary.conversions}
+    assert steps == {
+        ("applied", "screening"): (3, 4),
+        ("screening", "interview"): (1, 3),
+        ("interview", "offer"): (0, 1),
+        ("offer", "hired"): (0, 0),
+    }
+    # Four candidates are too few for a percentage: the page shows the counts.
+    assert [c.label() for c in summary.conversions] == ["3 of 4", "1 of 3", "0 of 1", "—"]

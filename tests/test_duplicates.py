@@ -139,12 +139,12 @@ def _apply(
         intake.Application(**fields),
         client=f"198.51.100.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:6]}",
         now=now,
-        encoder=encoder,
     )
-    with db.uow() as uow:
-        return uow.session.scalars(
-            select(Candidate.id).where(Candidate.reference == receipt.reference)
-        ).one()
+    # The slow half (MiniLM skills and the embedding), as the careers page runs it next.
+    intake.complete_application(
+        db.uow(), receipt.company_id, receipt.candidate_id, now=now, encoder=encoder
+    )
+    return receipt.candidate_id
 
 
 def _counts(db: Database) -> dict[str, int]:

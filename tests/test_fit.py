@@ -335,7 +335,7 @@ def _count(db: Database, model, *where) -> int:
 
 
 @pytest.mark.db
-def test_an_application_is_scored_and_explained_in_the_same_request(world, models) -> None:
+def test_an_application_is_scored_and_explained_right_after_the_answer(world, models) -> None:
     # Northwind gets its DNA scanned first, so culture fit has something to compare with.
     company_dna.scan_company(world.uow(), _actor(world, "founder", "northwind"), Embedder(), NOW)
     receipt = intake.submit_application(
@@ -349,6 +349,13 @@ def test_an_application_is_scored_and_explained_in_the_same_request(world, model
             consent=True,
         ),
         client="198.51.100.40",
+        now=NOW,
+    )
+    # What the careers page runs in the background right after answering the applicant.
+    assert intake.complete_application(
+        world.uow(),
+        receipt.company_id,
+        receipt.candidate_id,
         now=NOW,
         encoder=Embedder(),
         models=models,
@@ -529,7 +536,7 @@ def test_pay_expectation_above_the_band_is_a_risk_and_bad_pay_is_refused(world, 
     )
 
     def apply(pay: int) -> str:
-        return intake.submit_application(
+        receipt = intake.submit_application(
             world.uow(),
             intake.Application(
                 role_id=role_id,
@@ -542,8 +549,11 @@ def test_pay_expectation_above_the_band_is_a_risk_and_bad_pay_is_refused(world, 
             ),
             client=f"198.51.100.{uuid.uuid4().int % 250}",
             now=NOW,
-            models=models,
-        ).reference
+        )
+        intake.complete_application(
+            world.uow(), receipt.company_id, receipt.candidate_id, now=NOW, models=models
+        )
+        return receipt.reference
 
     before = _count(world, Candidate)
     with pytest.raises(intake.ApplicationError) as refused:

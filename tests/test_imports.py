@@ -313,7 +313,7 @@ def test_a_changed_row_updates_its_fields_but_never_its_stage(world: Database) -
         (["Gil Ho", "not-an-email", "", "", "", "", ""], "email", "not a valid email"),
         (["Gil Ho", "", "", "", "", "", ""], "email", "email address is required"),
         (["Gil Ho", None, "No Such Role", "", "", "", ""], "role", "No role titled"),
-        (["Gil Ho", "DUP", "", "", "", "", ""], "email", "same email is on row 2"),
+        (["Gil Ho", "DUP", "", "", "", "", ""], "email", "same email and role are on row 2"),
         (["G", None, "", "", "", "", ""], "full_name", "2 to 120"),
         (["Gil Ho", None, "", "sleeping", "", "", ""], "status", "Unknown stage"),
         (["Gil Ho", None, "", "", "", "javascript:alert(1)", ""], "linkedin_url", "LinkedIn"),
@@ -434,7 +434,7 @@ def test_another_companys_candidate_with_the_same_email_is_never_touched(
 def test_the_exported_csv_imports_back_unchanged(world: Database) -> None:
     company, _ = _companies(world)
     actor = _actor(world, company.id, "founder")
-    exported = candidates.export_csv(world.uow(), actor).encode()
+    exported = candidates.export_csv(world.uow(), actor, NOW).encode()
     preview = imports.read_csv(actor, exported, "candidates.csv")
     before = _counts(world, company.id)
 
@@ -596,3 +596,30 @@ def test_the_page_uploads_previews_and_imports(world_app: Database) -> None:
     assert at.dataframe[-1].value["New"].tolist() == [2]
     # The file is still there; its preview now says nothing would change.
     assert [m.value for m in at.metric][:3] == ["0", "0", "2"]
+
+
+@pytest.mark.db
+def test_one_email_on_two_roles_imports_as_two_linked_applications(world: Database) -> None:
+    company, _ = _companies(world)
+    actor = _actor(world, company.id)
+    first_role, second_role = _role_titles(world, company.id)[:2]
+    email = _email("tworoles")
+    data = _csv(
+        [
+            ["Ivy Two", email, first_role, "", "", "", ""],
+            ["Ivy Two", email, second_role, "", "", "", ""],
+        ]
+    )
+    result = imports.commit_import(world.uow(), actor, data, "two.csv", MAPPING, NOW)
+    assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
+    first, second = sorted(_by_email(world, company.id, email), key=lambda c: str(c.role_id))
+    assert first.role_id != second.role_id and first.person_id == second.person_id
+    # A later file naming a third role for the same email adds a third linked application.
+    third_role = _role_titles(world, company.id)[2]
+    again = _csv([["Ivy Two", email, third_role, "", "", "", ""]])
+    result = imports.commit_import(world.uow(), actor, again, "three.csv", MAPPING, NOW)
+    assert result.created == 1
+    assert {c.person_id for c in _by_email(world, company.id, email)} == {first.person_id}
+    # The same file again changes nothing.
+    result = imports.commit_import(world.uow(), actor, data, "two.csv", MAPPING, NOW)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 2)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
 from core.db import Database
-from core.models import AuditLog, User
+from core.models import AuditLog, Candidate, Company, Role, User
+from core.services import intake
 from tests.helpers import login_app
 
 pytestmark = pytest.mark.db
@@ -48,16 +52,65 @@ def test_bad_input_on_the_users_page_shows_a_message_and_changes_nothing(
     assert _audit_count(world_app, "user.created") == before
 
 
+def _open_profile(username: str, candidate_id: uuid.UUID):  # noqa: ANN202 - AppTest
+    """The profile page as the app opens it when a row is clicked (?id=...)."""
+    at = login_app(username)
+    at.query_params["id"] = str(candidate_id)
+    at.switch_page("pages/candidate.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
 def test_opening_a_candidate_profile_is_audited(world_app: Database) -> None:
+    with world_app.uow() as uow:
+        candidate_id = uow.session.scalars(
+            select(Candidate.id).join(Company).where(Company.slug == "quillpay")
+        ).first()
     before = _audit_count(world_app, "candidate.viewed")
-    at = login_app("talent.quillpay", "candidates")
-    assert not at.exception, at.exception
-    assert at.title[0].value == "Candidates"
-    picker = next(s for s in at.selectbox if s.label == "Open a profile")
-    at = picker.select_index(1).run()
-    assert not at.exception, at.exception
+    at = _open_profile("talent.quillpay", candidate_id)
     assert _audit_count(world_app, "candidate.viewed") == before + 1
     assert at.text, "the resume is shown as plain text"
+    # Another company's candidate is not found (and not audited as a view).
+    with world_app.uow() as uow:
+        stranger = uow.session.scalars(
+            select(Candidate.id).join(Company).where(Company.slug != "quillpay")
+        ).first()
+    at = _open_profile("talent.quillpay", stranger)
+    assert any("not found" in e.value for e in at.error)
+    assert _audit_count(world_app, "candidate.viewed") == before + 1
+
+
+def test_the_profile_shows_what_the_candidate_wrote_their_pay_and_source(
+    world_app: Database,
+) -> None:
+    with world_app.uow() as uow:
+        role_id = uow.session.scalars(
+            select(Role.id)
+            .join(Company)
+            .where(Company.slug == "quillpay", Role.status == "active")
+            .order_by(Role.title)
+        ).first()
+    receipt = intake.submit_application(
+        world_app.uow(),
+        intake.Application(
+            role_id=role_id,
+            full_name="Noor Answers",
+            email=f"noor.{uuid.uuid4().hex[:6]}@example.com",
+            resume=b"Noor Answers\nExperience\nEngineer at Acme 2019 - Present\nSkills\nPython",
+            resume_filename="cv.txt",
+            consent=True,
+            answers={"Why this role?": "I build **payments**.", "First 90 days": ""},
+            expected_compensation=145_000,
+        ),
+        client="203.0.113.61",
+        now=datetime.now(UTC),
+    )
+    at = _open_profile("talent.quillpay", receipt.candidate_id)
+    texts = [t.value for t in at.text]
+    assert "I build **payments**." in texts  # the applicant's words, as plain text
+    assert "Expected annual salary: 145,000 USD" in texts
+    assert any(m.label == "Source" and m.value == "careers page" for m in at.metric)
+    assert any(c.value == "Why this role?" for c in at.caption)
 
 
 def test_audit_log_page_lists_entries_and_offers_csv(world_app: Database) -> None:

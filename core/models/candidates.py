@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.base import Base, CreatedAt, Timestamps, UUIDPrimaryKey
+from core.models.base import Base, CreatedAt, Timestamps, UUIDPrimaryKey, utcnow
 from core.models.enums import CANDIDATE_STATUSES, in_check, score_check
 
 
@@ -22,6 +23,10 @@ class Candidate(UUIDPrimaryKey, Timestamps, Base):
         Index("idx_candidates_fit_score", "fit_score"),
         Index("idx_candidates_company_status", "company_id", "status"),
         Index("idx_candidates_company_email", "company_id", "email"),
+        Index("idx_candidates_company_person", "company_id", "person_id"),
+        Index("idx_candidates_company_created", "company_id", "created_at"),
+        Index("idx_candidates_company_role_status", "company_id", "role_id", "status"),
+        Index("idx_candidates_company_fit", "company_id", "fit_score"),
     )
 
     company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
@@ -41,6 +46,19 @@ class Candidate(UUIDPrimaryKey, Timestamps, Base):
     # Public reference given to the applicant; parsed resume (skills, jobs, years, ...).
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     resume_profile: Mapped[dict[str, Any] | None]
+    # One person applying to several roles is one application per role, linked by person_id
+    # (the id of their first application).
+    person_id: Mapped[uuid.UUID]
+    # When the candidate entered their current stage: the time of the stage event that put
+    # them there (kept with every stage event, never touched by rescoring or edits).
+    stage_entered_at: Mapped[datetime]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.person_id is None:
+            self.person_id = self.id
+        if self.stage_entered_at is None:
+            self.stage_entered_at = self.created_at or utcnow()
 
 
 class FitScoreDimension(UUIDPrimaryKey, CreatedAt, Base):

@@ -1,13 +1,79 @@
-"""Queries on candidates."""
+"""Queries on candidates: lists filtered, sorted and paged in the database."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 
 from core.models import Candidate, CandidateStageEvent, Interview, Role
 from core.repositories.base import Repository
+
+# Sort key -> ORDER BY, unscored last for scores; ties by id so pages never overlap.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "newest": (Candidate.created_at.desc(),),
+    "fit": (Candidate.fit_score.desc().nulls_last(), Candidate.created_at.desc()),
+    "success": (Candidate.success_probability.desc().nulls_last(), Candidate.created_at.desc()),
+    "days_in_stage": (Candidate.stage_entered_at.asc(),),
+    "name": (func.lower(Candidate.full_name).asc().nulls_last(),),
+}
+
+
+@dataclass(frozen=True)
+class CandidateFilter:
+    """What narrows a list of a company's candidates (empty fields: no narrowing)."""
+
+    role_id: uuid.UUID | None = None
+    statuses: Collection[str] = ()
+    sources: Collection[str] = ()  # "" matches candidates without a source
+    search: str | None = None
+    entered_before: datetime | None = None  # in their stage since at least this time
+    interviewer_id: uuid.UUID | None = None  # only candidates this user interviews
+    person_id: uuid.UUID | None = None
+    exclude: Collection[uuid.UUID] = field(default_factory=tuple)
+
+
+def interviewed_by(company_id: uuid.UUID, interviewer_id: uuid.UUID) -> Select[Any]:
+    """Ids of the candidates ``interviewer_id`` interviews (a subquery)."""
+    return select(Interview.candidate_id).where(
+        Interview.company_id == company_id, Interview.interviewer_id == interviewer_id
+    )
+
+
+def filtered(query: Select[Any], company_id: uuid.UUID, f: CandidateFilter) -> Select[Any]:
+    """``query`` narrowed to the company's candidates matching ``f``."""
+    query = query.where(Candidate.company_id == company_id)
+    if f.interviewer_id is not None:
+        query = query.where(Candidate.id.in_(interviewed_by(company_id, f.interviewer_id)))
+    if f.role_id is not None:
+        query = query.where(Candidate.role_id == f.role_id)
+    if f.statuses:
+        query = query.where(Candidate.status.in_(list(f.statuses)))
+    if f.sources:
+        named = [s for s in f.sources if s]
+        clauses = [Candidate.application_source.in_(named)] if named else []
+        if "" in f.sources:
+            clauses.append(Candidate.application_source.is_(None))
+        query = query.where(or_(*clauses))
+    if f.search:
+        pattern = f"%{f.search.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Candidate.full_name).like(pattern),
+                func.lower(Candidate.email).like(pattern),
+            )
+        )
+    if f.entered_before is not None:
+        query = query.where(Candidate.stage_entered_at <= f.entered_before)
+    if f.person_id is not None:
+        query = query.where(Candidate.person_id == f.person_id)
+    if f.exclude:
+        query = query.where(Candidate.id.not_in(list(f.exclude)))
+    return query
 
 
 class CandidateRepository(Repository):
@@ -31,46 +97,27 @@ class CandidateRepository(Repository):
     def list(
         self,
         company_id: uuid.UUID,
+        f: CandidateFilter,
         *,
-        role_id: uuid.UUID | None = None,
-        status: str | None = None,
-        search: str | None = None,
-        interviewer_id: uuid.UUID | None = None,
+        sort: str = "newest",
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[tuple[Candidate, str | None]], int]:
-        """Candidates with their role title, newest first, and the total count."""
-        query = (
-            select(Candidate, Role.title)
-            .outerjoin(Role, Role.id == Candidate.role_id)
-            .where(Candidate.company_id == company_id)
+        """One page of matching candidates with their role title, and the total count."""
+        query = filtered(
+            select(Candidate, Role.title).outerjoin(Role, Role.id == Candidate.role_id),
+            company_id,
+            f,
         )
-        if interviewer_id is not None:
-            query = query.where(
-                Candidate.id.in_(
-                    select(Interview.candidate_id).where(
-                        Interview.company_id == company_id,
-                        Interview.interviewer_id == interviewer_id,
-                    )
-                )
-            )
-        if role_id is not None:
-            query = query.where(Candidate.role_id == role_id)
-        if status:
-            query = query.where(Candidate.status == status)
-        if search:
-            pattern = f"%{search.strip().lower()}%"
-            query = query.where(
-                or_(
-                    func.lower(Candidate.full_name).like(pattern),
-                    func.lower(Candidate.email).like(pattern),
-                )
-            )
-        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        total = self.count(company_id, f)
         rows = self.session.execute(
-            query.order_by(Candidate.created_at.desc(), Candidate.id).limit(limit).offset(offset)
+            query.order_by(*SORTS[sort], Candidate.id).limit(limit).offset(offset)
         )
         return [(c, title) for c, title in rows], total
+
+    def count(self, company_id: uuid.UUID, f: CandidateFilter) -> int:
+        query = filtered(select(func.count(Candidate.id)), company_id, f)
+        return self.session.scalar(query) or 0
 
     def get(self, company_id: uuid.UUID, candidate_id: uuid.UUID) -> Candidate | None:
         return self.session.scalars(
@@ -78,6 +125,23 @@ class CandidateRepository(Repository):
                 Candidate.company_id == company_id, Candidate.id == candidate_id
             )
         ).one_or_none()
+
+    def list_with_roles(
+        self,
+        company_id: uuid.UUID,
+        candidate_ids: Collection[uuid.UUID],
+        f: CandidateFilter | None = None,
+    ) -> dict[uuid.UUID, tuple[Candidate, str | None]]:
+        """The given candidates of the company (matching ``f``) with role titles, by id."""
+        if not candidate_ids:
+            return {}
+        query = filtered(
+            select(Candidate, Role.title).outerjoin(Role, Role.id == Candidate.role_id),
+            company_id,
+            f or CandidateFilter(),
+        )
+        rows = self.session.execute(query.where(Candidate.id.in_(list(candidate_ids))))
+        return {c.id: (c, title) for c, title in rows}
 
     def is_interviewed_by(
         self, company_id: uuid.UUID, candidate_id: uuid.UUID, interviewer_id: uuid.UUID
@@ -96,36 +160,36 @@ class CandidateRepository(Repository):
     def role_title(self, candidate: Candidate) -> str | None:
         if candidate.role_id is None:
             return None
-        return self.session.scalar(select(Role.title).where(Role.id == candidate.role_id))
-
-    def add_stage_event(self, event: CandidateStageEvent) -> None:
-        self.session.add(event)
-
-    def for_role(
-        self, company_id: uuid.UUID, role_id: uuid.UUID, interviewer_id: uuid.UUID | None = None
-    ) -> list[Candidate]:
-        query = select(Candidate).where(
-            Candidate.company_id == company_id, Candidate.role_id == role_id
-        )
-        if interviewer_id is not None:
-            query = query.where(
-                Candidate.id.in_(
-                    select(Interview.candidate_id).where(
-                        Interview.company_id == company_id,
-                        Interview.interviewer_id == interviewer_id,
-                    )
-                )
+        return self.session.scalar(
+            select(Role.title).where(
+                Role.company_id == candidate.company_id, Role.id == candidate.role_id
             )
-        return list(self.session.scalars(query.order_by(Candidate.updated_at)))
+        )
+
+    def relink_person(self, company_id: uuid.UUID, old: uuid.UUID, new: uuid.UUID) -> None:
+        """Applications filed under person ``old`` now belong to person ``new``."""
+        self.session.execute(
+            update(Candidate)
+            .where(Candidate.company_id == company_id, Candidate.person_id == old)
+            .values(person_id=new)
+        )
+
+    def add_stage_event(self, candidate: Candidate, event: CandidateStageEvent) -> None:
+        """Record a stage move; a move to another stage restarts the time in stage."""
+        self.session.add(event)
+        if event.from_status != event.to_status:
+            candidate.stage_entered_at = event.created_at
 
     def stage_events(
-        self, company_id: uuid.UUID, candidate_ids: list[uuid.UUID]
+        self, company_id: uuid.UUID, candidate_ids: Collection[uuid.UUID]
     ) -> list[CandidateStageEvent]:
         return list(
             self.session.scalars(
-                select(CandidateStageEvent).where(
+                select(CandidateStageEvent)
+                .where(
                     CandidateStageEvent.company_id == company_id,
-                    CandidateStageEvent.candidate_id.in_(candidate_ids),
+                    CandidateStageEvent.candidate_id.in_(list(candidate_ids)),
                 )
+                .order_by(CandidateStageEvent.created_at)
             )
         )

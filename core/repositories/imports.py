@@ -24,9 +24,9 @@ def _chunks(values: Collection[str]) -> Iterable[list[str]]:
 class ImportRepository(Repository):
     def candidates_by_email(
         self, company_id: uuid.UUID, emails: Collection[str]
-    ) -> dict[str, Candidate]:
-        """The company's candidates keyed by lower-cased email; the oldest wins a tie."""
-        found: dict[str, Candidate] = {}
+    ) -> dict[str, list[Candidate]]:
+        """The company's applications keyed by lower-cased email, oldest first."""
+        found: dict[str, list[Candidate]] = {}
         for chunk in _chunks(emails):
             rows = self.session.scalars(
                 select(Candidate)
@@ -34,7 +34,7 @@ class ImportRepository(Repository):
                 .order_by(Candidate.created_at, Candidate.id)
             )
             for candidate in rows:
-                found.setdefault(candidate.email.lower(), candidate)
+                found.setdefault(candidate.email.lower(), []).append(candidate)
         return found
 
     def taken_references(self, references: Collection[str]) -> set[str]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.models import Candidate, CandidateEmbedding, Company, Role
 from core.repositories.base import Repository
@@ -31,12 +32,27 @@ class IntakeRepository(Repository):
         ).first()
         return (row[0], row[1]) if row else None
 
-    def candidate_by_email(self, company_id: uuid.UUID, email: str) -> Candidate | None:
+    def applications_by_email(
+        self, company_id: uuid.UUID, email: str
+    ) -> list[tuple[Candidate, str | None]]:
+        """A person's applications in a company (one per role) with role titles, oldest first."""
+        rows = self.session.execute(
+            select(Candidate, Role.title)
+            .outerjoin(Role, Role.id == Candidate.role_id)
+            .where(Candidate.company_id == company_id, func.lower(Candidate.email) == email)
+            .order_by(Candidate.created_at, Candidate.id)
+        )
+        return [(c, title) for c, title in rows]
+
+    def candidate(self, company_id: uuid.UUID, candidate_id: uuid.UUID) -> Candidate | None:
         return self.session.scalars(
-            select(Candidate)
-            .where(Candidate.company_id == company_id, Candidate.email == email)
-            .order_by(Candidate.created_at)
-        ).first()
+            select(Candidate).where(
+                Candidate.company_id == company_id, Candidate.id == candidate_id
+            )
+        ).one_or_none()
+
+    def company(self, company_id: uuid.UUID) -> Company | None:
+        return self.session.get(Company, company_id)
 
     def add(self, *rows: object) -> None:
         self.session.add_all(rows)
@@ -44,6 +60,15 @@ class IntakeRepository(Repository):
 
 
 class EmbeddingRepository(Repository):
+    def version(self, company_id: uuid.UUID) -> tuple[int, datetime | None]:
+        """How many embeddings a company has, and when the newest was written."""
+        count, newest = self.session.execute(
+            select(func.count(), func.max(CandidateEmbedding.updated_at)).where(
+                CandidateEmbedding.company_id == company_id
+            )
+        ).one()
+        return count, newest
+
     def for_company(self, company_id: uuid.UUID) -> list[tuple[uuid.UUID, bytes]]:
         rows = self.session.execute(
             select(CandidateEmbedding.candidate_id, CandidateEmbedding.vector)

@@ -1,12 +1,14 @@
 """Candidates: the list and the profile, scoped by company and, for interviewers, by
-the interviews they hold. Opening a profile is audited."""
+the interviews they hold. Opening a profile is audited.
+
+An application is one person applying to one role; a person who applies to several roles
+has one application per role, linked by ``person_id``.
+"""
 
 from __future__ import annotations
 
-import statistics
 import uuid
-from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +17,7 @@ from core.models import CandidateStageEvent
 from core.models.enums import CANDIDATE_STATUSES
 from core.permissions import Permission
 from core.repositories.audit import AuditRepository
-from core.repositories.candidates import CandidateRepository
+from core.repositories.candidates import SORTS, CandidateFilter, CandidateRepository
 from core.repositories.interviews import InterviewRepository
 from core.repositories.roles import RoleRepository
 from core.services import scoring
@@ -25,6 +27,15 @@ from core.services.exports import csv_text
 
 MAX_PAGE_SIZE = 200
 STAGES = CANDIDATE_STATUSES
+OPEN_STAGES = ("applied", "screening", "interview", "offer")
+SORT_LABELS = {
+    "newest": "Newest first",
+    "fit": "Fit score, highest first",
+    "success": "Success probability, highest first",
+    "days_in_stage": "Longest in stage first",
+    "name": "Name A-Z",
+}
+assert set(SORT_LABELS) == set(SORTS)
 
 
 @dataclass(frozen=True)
@@ -35,9 +46,14 @@ class CandidateRow:
     role_title: str | None
     status: str
     source: str | None
-    fit_score: int | None
+    fit_score: int | None  # None: not scored yet, or hidden from interviewers
+    success_probability: int | None
     applied_at: datetime
-    updated_at: datetime
+    stage_entered_at: datetime
+
+    def days_in_stage(self, now: datetime) -> int:
+        """Whole days since the stage event that put the candidate in their stage."""
+        return max((now - self.stage_entered_at).days, 0)
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,7 @@ class CandidatePage:
     rows: list[CandidateRow]
     total: int
     roles: dict[uuid.UUID, str]
+    scores_visible: bool  # False for interviewers: the model must not bias the interview
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,14 @@ class InterviewSummary:
 
 
 @dataclass(frozen=True)
+class OtherApplication:
+    id: uuid.UUID
+    role_title: str | None
+    status: str
+    applied_at: datetime
+
+
+@dataclass(frozen=True)
 class CandidateProfile:
     id: uuid.UUID
     full_name: str | None
@@ -70,11 +95,15 @@ class CandidateProfile:
     source: str | None
     fit_score: int | None
     applied_at: datetime
-    updated_at: datetime
+    stage_entered_at: datetime
     resume_text: str | None
     interviews: list[InterviewSummary]
     skills: list[str]
     years_experience: float | None
+    answers: dict[str, str] = field(default_factory=dict)  # the applicant's own words
+    expected_compensation: int | None = None
+    other_applications: list[OtherApplication] = field(default_factory=list)
+    scores_visible: bool = True
 
 
 def _interviewer_scope(actor: Actor) -> uuid.UUID | None:
@@ -86,6 +115,52 @@ def _interviewer_scope(actor: Actor) -> uuid.UUID | None:
     return actor.user_id
 
 
+def candidate_filter(
+    actor: Actor,
+    *,
+    role_id: uuid.UUID | None = None,
+    statuses: list[str] | tuple[str, ...] = (),
+    sources: list[str] | tuple[str, ...] = (),
+    search: str | None = None,
+    entered_before: datetime | None = None,
+) -> CandidateFilter:
+    """A checked filter of the actor's candidates (bad values raise ValidationError)."""
+    unknown = set(statuses) - set(CANDIDATE_STATUSES)
+    if unknown:
+        raise ValidationError(f"Unknown stage '{sorted(unknown)[0]}'.")
+    if search is not None and len(search) > 200:
+        raise ValidationError("Search text is too long (200 characters at most).")
+    return CandidateFilter(
+        role_id=role_id,
+        statuses=tuple(statuses),
+        sources=tuple(sources),
+        search=(search or "").strip() or None,
+        entered_before=entered_before,
+        interviewer_id=_interviewer_scope(actor),
+    )
+
+
+def _check_sort(sort: str) -> None:
+    if sort not in SORTS:
+        raise ValidationError(f"Unknown sort '{sort}'.")
+
+
+def _row(actor: Actor, candidate: Any, title: str | None) -> CandidateRow:
+    scores = actor.can(Permission.VIEW_SCORES)
+    return CandidateRow(
+        candidate.id,
+        candidate.full_name,
+        candidate.email,
+        title,
+        candidate.status,
+        candidate.application_source,
+        candidate.fit_score if scores else None,
+        candidate.success_probability if scores else None,
+        candidate.created_at,
+        candidate.stage_entered_at,
+    )
+
+
 def list_candidates(
     uow: UnitOfWork,
     actor: Actor,
@@ -93,51 +168,53 @@ def list_candidates(
     role_id: uuid.UUID | None = None,
     status: str | None = None,
     search: str | None = None,
+    sort: str = "newest",
     limit: int = 50,
     offset: int = 0,
 ) -> CandidatePage:
+    """One page of the actor's candidates, filtered and sorted in the database."""
     actor.require(Permission.VIEW_CANDIDATES)
     if status is not None and status not in CANDIDATE_STATUSES:
         raise ValidationError(f"Unknown stage '{status}'.")
-    if search is not None and len(search) > 200:
-        raise ValidationError("Search text is too long (200 characters at most).")
-    interviewer = _interviewer_scope(actor)
+    scores = actor.can(Permission.VIEW_SCORES)
+    if sort in ("fit", "success") and not scores:
+        raise ValidationError("Your role does not see scores, so it cannot sort by them.")
+    _check_sort(sort)
+    f = candidate_filter(
+        actor, role_id=role_id, statuses=(status,) if status else (), search=search
+    )
     with uow:
-        repo = CandidateRepository(uow.session)
-        rows, total = repo.list(
+        rows, total = CandidateRepository(uow.session).list(
             actor.company_id,
-            role_id=role_id,
-            status=status,
-            search=search or None,
-            interviewer_id=interviewer,
+            f,
+            sort=sort,
             limit=max(1, min(limit, MAX_PAGE_SIZE)),
             offset=max(0, offset),
         )
         roles = {r.id: r.title for r in RoleRepository(uow.session).list(actor.company_id)}
         return CandidatePage(
-            rows=[
-                CandidateRow(
-                    c.id,
-                    c.full_name,
-                    c.email,
-                    title,
-                    c.status,
-                    c.application_source,
-                    c.fit_score,
-                    c.created_at,
-                    c.updated_at,
-                )
-                for c, title in rows
-            ],
+            rows=[_row(actor, c, title) for c, title in rows],
             total=total,
             roles=roles,
+            scores_visible=scores,
         )
+
+
+def list_roles(uow: UnitOfWork, actor: Actor) -> dict[uuid.UUID, str]:
+    """The company's roles by id, for choosing one (any role that may see candidates)."""
+    actor.require(Permission.VIEW_CANDIDATES)
+    with uow:
+        return {r.id: r.title for r in RoleRepository(uow.session).list(actor.company_id)}
 
 
 def get_candidate_profile(
     uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID
 ) -> CandidateProfile:
-    """A candidate's profile; the view is written to the audit log."""
+    """A candidate's profile; the view is written to the audit log.
+
+    Interviewers see the resume, the role, the applicant's answers and their own interviews,
+    never scores or other interviewers' notes.
+    """
     actor.require(Permission.VIEW_CANDIDATES)
     interviewer = _interviewer_scope(actor)
     with uow:
@@ -161,7 +238,17 @@ def get_candidate_profile(
             for i, name in InterviewRepository(uow.session).list_for_candidate(
                 actor.company_id, candidate_id
             )
+            if interviewer is None or i.interviewer_id == interviewer
         ]
+        others, _ = repo.list(
+            actor.company_id,
+            CandidateFilter(
+                person_id=candidate.person_id, exclude=(candidate.id,), interviewer_id=interviewer
+            ),
+            limit=MAX_PAGE_SIZE,
+        )
+        parsed = candidate.resume_profile or {}
+        scores = actor.can(Permission.VIEW_SCORES)
         profile = CandidateProfile(
             id=candidate.id,
             full_name=candidate.full_name,
@@ -170,13 +257,19 @@ def get_candidate_profile(
             role_title=roles.get(candidate.role_id) if candidate.role_id else None,
             status=candidate.status,
             source=candidate.application_source,
-            fit_score=candidate.fit_score,
+            fit_score=candidate.fit_score if scores else None,
             applied_at=candidate.created_at,
-            updated_at=candidate.updated_at,
+            stage_entered_at=candidate.stage_entered_at,
             resume_text=candidate.resume_text,
             interviews=interviews,
-            skills=list((candidate.resume_profile or {}).get("skills", [])),
-            years_experience=(candidate.resume_profile or {}).get("total_years"),
+            skills=list(parsed.get("skills", [])),
+            years_experience=parsed.get("total_years"),
+            answers={q: a for q, a in (parsed.get("answers") or {}).items() if a},
+            expected_compensation=parsed.get("expected_compensation"),
+            other_applications=[
+                OtherApplication(c.id, title, c.status, c.created_at) for c, title in others
+            ],
+            scores_visible=scores,
         )
         AuditRepository(uow.session).add(
             **actor.audit_fields(),
@@ -212,6 +305,23 @@ _NEXT = {
 }
 
 
+def _check_move(
+    candidate_ids: list[uuid.UUID], to_status: str, reason: str, reason_code: str | None
+) -> str:
+    if not candidate_ids:
+        raise ValidationError("Choose at least one candidate.")
+    if len(candidate_ids) > MAX_PAGE_SIZE:
+        raise ValidationError(f"Move at most {MAX_PAGE_SIZE} candidates at a time.")
+    if to_status not in CANDIDATE_STATUSES:
+        raise ValidationError(f"Unknown stage '{to_status}'.")
+    reason = reason.strip()
+    if not reason or len(reason) > 1000:
+        raise ValidationError("Give a reason for the move (up to 1,000 characters).")
+    if to_status == "rejected" and reason_code not in REJECTION_CODES:
+        raise ValidationError("Choose a rejection reason code.")
+    return reason
+
+
 def move_stage(
     uow: UnitOfWork,
     actor: Actor,
@@ -224,17 +334,7 @@ def move_stage(
 ) -> int:
     """Move candidates to ``to_status`` with a reason; all of them or none. Returns the count."""
     actor.require(Permission.MOVE_CANDIDATES)
-    if not candidate_ids:
-        raise ValidationError("Choose at least one candidate.")
-    if len(candidate_ids) > MAX_PAGE_SIZE:
-        raise ValidationError(f"Move at most {MAX_PAGE_SIZE} candidates at a time.")
-    if to_status not in CANDIDATE_STATUSES:
-        raise ValidationError(f"Unknown stage '{to_status}'.")
-    reason = reason.strip()
-    if not reason or len(reason) > 1000:
-        raise ValidationError("Give a reason for the move (up to 1,000 characters).")
-    if to_status == "rejected" and reason_code not in REJECTION_CODES:
-        raise ValidationError("Choose a rejection reason code.")
+    reason = _check_move(candidate_ids, to_status, reason, reason_code)
     with uow:
         repo = CandidateRepository(uow.session)
         for candidate_id in dict.fromkeys(candidate_ids):
@@ -250,6 +350,7 @@ def move_stage(
                     f"cannot move to {to_status}."
                 )
             repo.add_stage_event(
+                candidate,
                 CandidateStageEvent(
                     company_id=actor.company_id,
                     candidate_id=candidate.id,
@@ -259,7 +360,7 @@ def move_stage(
                     reason_code=reason_code,
                     actor=actor.username,
                     created_at=now,
-                )
+                ),
             )
             AuditRepository(uow.session).add(
                 **actor.audit_fields(),
@@ -281,13 +382,15 @@ def move_stage(
 def export_csv(
     uow: UnitOfWork,
     actor: Actor,
+    now: datetime,
     *,
     role_id: uuid.UUID | None = None,
     status: str | None = None,
     search: str | None = None,
+    sort: str = "newest",
 ) -> str:
-    """The filtered candidates as CSV (no resumes); the export is audited."""
-    actor.require(Permission.VIEW_CANDIDATES)
+    """The filtered candidates as CSV (no resumes), in the list's order; audited."""
+    actor.require(Permission.EXPORT_CANDIDATES)
     rows: list[CandidateRow] = []
     offset = 0
     while True:
@@ -297,6 +400,7 @@ def export_csv(
             role_id=role_id,
             status=status,
             search=search,
+            sort=sort,
             limit=MAX_PAGE_SIZE,
             offset=offset,
         )
@@ -305,7 +409,18 @@ def export_csv(
         if offset >= page.total:
             break
     text = csv_text(
-        ["name", "email", "role", "stage", "source", "fit_score", "applied_at", "updated_at"],
+        [
+            "name",
+            "email",
+            "role",
+            "stage",
+            "source",
+            "fit_score",
+            "success_probability",
+            "applied_at",
+            "stage_entered_at",
+            "days_in_stage",
+        ],
         (
             (
                 r.full_name,
@@ -314,8 +429,10 @@ def export_csv(
                 r.status,
                 r.source,
                 r.fit_score,
+                r.success_probability,
                 r.applied_at.isoformat(),
-                r.updated_at.isoformat(),
+                r.stage_entered_at.isoformat(),
+                r.days_in_stage(now),
             )
             for r in rows
         ),
@@ -326,145 +443,6 @@ def export_csv(
             action="candidate.exported",
             entity_type="candidate",
             summary={"rows": len(rows), "status": status, "role_id": str(role_id or "")},
-        )
-        uow.commit()
-    return text
-
-
-@dataclass(frozen=True)
-class BoardCard:
-    id: uuid.UUID
-    full_name: str | None
-    days_in_stage: int
-    status: str
-    source: str | None
-    fit_score: int | None
-    applied_at: datetime
-
-
-OPEN_STAGES = ("applied", "screening", "interview", "offer")
-
-
-@dataclass(frozen=True)
-class Board:
-    columns: dict[str, list[BoardCard]]
-    reached: dict[str, int]  # candidates who reached at least this stage (known history)
-
-    def conversion(self, stage: str, previous: str) -> float | None:
-        base = self.reached.get(previous, 0)
-        return None if base == 0 else self.reached.get(stage, 0) / base
-
-    def cards(
-        self,
-        *,
-        stages: Collection[str] = (),
-        sources: Collection[str] = (),
-        min_days: int = 0,
-    ) -> list[BoardCard]:
-        """Every card in stage order, narrowed by stage, source and days in stage (empty: all)."""
-        return [
-            card
-            for stage in CANDIDATE_STATUSES
-            if not stages or stage in stages
-            for card in self.columns[stage]
-            if (not sources or (card.source or "") in sources) and card.days_in_stage >= min_days
-        ]
-
-    def sources(self) -> list[str]:
-        """The application sources on the board, sorted; "" for candidates without one."""
-        return sorted({card.source or "" for cards in self.columns.values() for card in cards})
-
-    def median_days_in_stage(self) -> dict[str, float]:
-        """Median days in stage of the candidates now in each open stage (empty stages left out)."""
-        return {
-            stage: statistics.median(card.days_in_stage for card in self.columns[stage])
-            for stage in OPEN_STAGES
-            if self.columns[stage]
-        }
-
-
-def _board(repo: CandidateRepository, actor: Actor, role_id: uuid.UUID, now: datetime) -> Board:
-    interviewer = _interviewer_scope(actor)
-    order = (*OPEN_STAGES, "hired")
-    people = repo.for_role(actor.company_id, role_id, interviewer)
-    furthest = {c.id: c.status for c in people}
-    # A rejected candidate got as far as the stage they were rejected from.
-    for event in repo.stage_events(actor.company_id, [c.id for c in people]):
-        if event.to_status == "rejected" and event.from_status in order:
-            furthest[event.candidate_id] = event.from_status
-    columns: dict[str, list[BoardCard]] = {s: [] for s in CANDIDATE_STATUSES}
-    for c in sorted(people, key=lambda c: c.updated_at):
-        columns[c.status].append(
-            BoardCard(
-                c.id,
-                c.full_name,
-                max((now - c.updated_at).days, 0),
-                c.status,
-                c.application_source,
-                c.fit_score,
-                c.created_at,
-            )
-        )
-    reached = {
-        s: sum(1 for f in furthest.values() if f in order and order.index(f) >= order.index(s))
-        for s in order
-    }
-    return Board(columns, reached)
-
-
-def pipeline_board(uow: UnitOfWork, actor: Actor, role_id: uuid.UUID, now: datetime) -> Board:
-    """A role's candidates by stage, oldest in stage first, with stage-to-stage conversion."""
-    actor.require(Permission.VIEW_CANDIDATES)
-    with uow:
-        return _board(CandidateRepository(uow.session), actor, role_id, now)
-
-
-def export_pipeline_csv(
-    uow: UnitOfWork,
-    actor: Actor,
-    role_id: uuid.UUID,
-    now: datetime,
-    *,
-    stages: Collection[str] = (),
-    sources: Collection[str] = (),
-    min_days: int = 0,
-) -> str:
-    """A role's pipeline, filtered as on the Pipeline page, as CSV; the export is audited."""
-    actor.require(Permission.VIEW_CANDIDATES)
-    unknown = set(stages) - set(CANDIDATE_STATUSES)
-    if unknown:
-        raise ValidationError(f"Unknown stage '{sorted(unknown)[0]}'.")
-    if min_days < 0:
-        raise ValidationError("Days in stage cannot be negative.")
-    with uow:
-        cards = _board(CandidateRepository(uow.session), actor, role_id, now).cards(
-            stages=stages, sources=sources, min_days=min_days
-        )
-        text = csv_text(
-            ["name", "stage", "source", "fit_score", "applied_at", "days_in_stage"],
-            (
-                (
-                    c.full_name,
-                    c.status,
-                    c.source,
-                    c.fit_score,
-                    c.applied_at.isoformat(),
-                    c.days_in_stage,
-                )
-                for c in cards
-            ),
-        )
-        AuditRepository(uow.session).add(
-            **actor.audit_fields(),
-            action="candidate.exported",
-            entity_type="candidate",
-            summary={
-                "rows": len(cards),
-                "role_id": str(role_id),
-                "stages": sorted(stages),
-                "sources": sorted(sources),
-                "min_days": min_days,
-            },
         )
         uow.commit()
     return text

@@ -183,6 +183,7 @@ def _build_objects(
         ("candidate_stage_events", CandidateStageEvent, world.candidate_stage_events),
     ]
     world_time = datetime.combine(world.as_of, time(), UTC)
+    entered = _stage_entered(world)
     taxonomy = Taxonomy.load(PROJECT_ROOT / "data" / "skills_taxonomy.json")
     for name, model, rows in tables:
         for row in rows:
@@ -197,6 +198,7 @@ def _build_objects(
             if model is User:
                 fields["password_hash"] = password_hash
             if model is Candidate:
+                fields["stage_entered_at"] = entered.get(fields["id"], fields["created_at"])
                 parsed = parse_resume(fields["resume_text"], taxonomy, today=world.as_of)
                 fields["resume_profile"] = {
                     **parsed.to_dict(),
@@ -206,6 +208,16 @@ def _build_objects(
         counts[name] = len(rows)
     logins = [DemoLogin(u["username"], u["role"], names[u["company_id"]]) for u in world.users]
     return objects, counts, logins
+
+
+def _stage_entered(world: World) -> dict[Any, datetime]:
+    """When each candidate entered their current stage: their latest stage-changing event."""
+    entered: dict[Any, datetime] = {}
+    for event in world.candidate_stage_events:
+        if event["from_status"] != event["to_status"]:
+            moment = event["created_at"]
+            entered[event["candidate_id"]] = max(moment, entered.get(event["candidate_id"], moment))
+    return entered
 
 
 def _train_baseline(seed: int) -> tuple[BaselineSuccessModel, float]:

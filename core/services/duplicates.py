@@ -180,7 +180,7 @@ def find_duplicates(
     pairs = [
         _pair(people[a], people[b], evidence[(a, b)], similarity.get((a, b)))
         for a, b in evidence
-        if a in people and b in people
+        if a in people and b in people and not _linked(people[a][0], people[b][0])
     ]
     pairs.sort(
         key=lambda p: (
@@ -192,6 +192,11 @@ def find_duplicates(
         )
     )
     return pairs
+
+
+def _linked(a: Candidate, b: Candidate) -> bool:
+    """One person's applications to two different roles: linked on purpose, not duplicates."""
+    return a.person_id == b.person_id and a.role_id != b.role_id
 
 
 def _same_text_groups(texts: list[tuple[uuid.UUID, str]]) -> list[list[uuid.UUID]]:
@@ -303,6 +308,11 @@ def merge_candidates(
         duplicate = candidates.get(company_id, duplicate_id)
         if survivor is None or duplicate is None:
             raise NotFoundError("Candidate not found.")
+        if _linked(survivor, duplicate):
+            raise ValidationError(
+                "These are one person's applications to two different roles; they stay "
+                "separate and linked. Nothing was merged."
+            )
         match, similarity = _match(repo, company_id, survivor, duplicate, threshold)
         if match is None:
             raise ValidationError(
@@ -321,6 +331,8 @@ def merge_candidates(
                 "into it. Nothing was merged."
             )
         snapshot = _snapshot(duplicate)
+        # The duplicate's other applications now belong to the survivor's person.
+        candidates.relink_person(company_id, duplicate.person_id, survivor.person_id)
         takes_resume = not survivor.resume_text and bool(duplicate.resume_text)
         moved = repo.move_history(
             company_id,

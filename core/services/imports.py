@@ -1,7 +1,9 @@
 """CSV import of candidates: read a file, map its columns, preview, commit all or nothing.
 
-Rows are keyed by lower-cased email within the acting user's company, so importing the
-same file again creates nobody. Rules the preview and the commit share:
+Rows are keyed by lower-cased email and role within the acting user's company (one
+application per person and role; a row naming another role is that person's second
+application, linked to the first), so importing the same file again creates nobody.
+Rules the preview and the commit share:
 
 - Row numbers are those a spreadsheet shows: the header is row 1, the first candidate row 2.
 - A blank cell never erases data; it means "not given".
@@ -215,6 +217,8 @@ def commit_import(
         )
         new_rows: list[Candidate] = []
         events: list[CandidateStageEvent] = []
+        # Rows of one new person on several roles become that person's linked applications.
+        people: dict[str, uuid.UUID] = {}
         for row in evaluated.rows:
             if row.existing is None:
                 candidate = Candidate(
@@ -226,12 +230,14 @@ def commit_import(
                     application_source=row.source or DEFAULT_SOURCE,
                     status=row.status or "applied",
                     reference=references.pop(),
+                    person_id=row.person_id or people.get(row.email),
                     resume_text=row.resume_text or None,
                     resume_profile=_profile(row.resume_text, now) if row.resume_text else None,
                     created_at=now,
                     updated_at=now,
                 )
                 new_rows.append(candidate)
+                people.setdefault(row.email, candidate.person_id)
                 events.append(
                     CandidateStageEvent(
                         company_id=actor.company_id,
@@ -450,6 +456,7 @@ class _Row:
     linkedin_url: str = ""
     resume_text: str = ""
     existing: Candidate | None = None
+    person_id: uuid.UUID | None = None  # a new application of someone who applied before
     changes: tuple[str, ...] = ()
     status_differs: bool = False
     errors: list[RowError] = field(default_factory=list)
@@ -538,6 +545,23 @@ def _compare(row: _Row, existing: Candidate, role_titles: dict[uuid.UUID, str]) 
     row.status_differs = bool(row.status) and row.status != existing.status
 
 
+def _application(row: _Row, applications: list[Candidate]) -> Candidate | None:
+    """The application a row updates: the person's one for the row's role, else one without a
+    role; None when the row is a new application (linked to the person's others, if any)."""
+    if not applications:
+        return None
+    if row.role is None:
+        return applications[0]
+    for candidate in applications:
+        if candidate.role_id == row.role.id:
+            return candidate
+    for candidate in applications:
+        if candidate.role_id is None:
+            return candidate
+    row.person_id = applications[0].person_id
+    return None
+
+
 def _evaluate(
     uow: UnitOfWork, company_id: uuid.UUID, table: _Table, columns: dict[str, str]
 ) -> _Evaluation:
@@ -547,7 +571,7 @@ def _evaluate(
     roles = _roles_by_title(company_roles)
     role_titles = {r.id: r.title for r in company_roles}
     rows: list[_Row] = []
-    first_row: dict[str, int] = {}
+    first_row: dict[tuple[str, uuid.UUID | None], int] = {}
     for number, cells in table.records:
         values = _cells(cells, index)
         row = _check_row(number, cells, len(table.headers), values)
@@ -559,17 +583,21 @@ def _evaluate(
                     RowError(number, "role", f"No role titled '{title[:80]}' in your company.")
                 )
         if row.email:
-            seen = first_row.setdefault(row.email, number)
+            # One application per person and role: the same email may apply to two roles.
+            seen = first_row.setdefault((row.email, row.role.id if row.role else None), number)
             if seen != number:
-                row.errors.append(RowError(number, "email", f"The same email is on row {seen}."))
+                row.errors.append(
+                    RowError(number, "email", f"The same email and role are on row {seen}.")
+                )
         rows.append(row)
     valid = [r for r in rows if not r.errors]
     existing = ImportRepository(uow.session).candidates_by_email(
         company_id, {r.email for r in valid}
     )
     for row in valid:
-        if row.email in existing:
-            _compare(row, existing[row.email], role_titles)
+        match = _application(row, existing.get(row.email, []))
+        if match is not None:
+            _compare(row, match, role_titles)
     errors = [e for r in rows for e in r.errors]
     return _Evaluation(rows, errors, sum(1 for r in valid if r.status_differs))
 

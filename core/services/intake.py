@@ -94,8 +94,13 @@ class Application:
 
 @dataclass(frozen=True)
 class Receipt:
+    """What the applicant is told: their reference, and how the application was filed."""
+
+    company_id: uuid.UUID
+    candidate_id: uuid.UUID
     reference: str
-    merged: bool
+    reapplied: bool  # the same person had already applied to this role: the newer one counts
+    other_roles: list[str]  # roles this person applied to before (their other applications)
     skills: list[str]
 
 
@@ -175,119 +180,100 @@ def submit_application(
     *,
     client: str | None,
     now: datetime,
-    encoder: Any | None = None,
-    models: Any | None = None,
     send_confirmation: bool = False,
 ) -> Receipt:
-    """Store one application (or merge it into the same email's earlier one).
+    """Store one application: one per person and role, in one transaction.
 
-    With ``models`` (``ml.training.TrainedModels``) the candidate is scored and explained in
-    the same transaction; without them the worker scores them on its next pass.
+    A second role is a second application, linked to the first by ``person_id``; applying to
+    the same role again updates that application. The slow work (MiniLM skills matching, the
+    resume embedding, scoring and its explanation) is left to :func:`complete_application`,
+    which the web app runs right after the answer and the worker catches up on, so the
+    applicant is answered quickly and nothing is lost if the web process stops.
     """
     if app.honeypot.strip():
         # A field people never see was filled in: a bot. Say no, store nothing.
         raise ApplicationError({"form": "This submission was refused."})
     errors, name, email = _validate(app)
-    extracted = None
-    if app.resume and "resume" not in errors:
-        try:
-            extracted = extract_text(app.resume)
-        except ResumeFileError as exc:
-            errors["resume"] = str(exc)
     if errors:
         raise ApplicationError(errors)
-    assert extracted is not None
-    profile = parse_resume(extracted.text, _taxonomy(), today=now.date(), encoder=encoder)
     with uow:
         limits = RateLimitRepository(uow.session)
-        for bucket, limit in (
-            (f"intake:client:{client or 'unknown'}", CLIENT_LIMIT),
-            (f"intake:email:{email}", EMAIL_LIMIT),
-        ):
-            until = blocked_until(limits, bucket, limit, now)
-            if until is not None:
-                minutes = max(1, round((until - now).total_seconds() / 60))
-                raise ApplicationError(
-                    {
-                        "form": "Too many applications from here. Please try "
-                        f"again in {minutes} minute(s)."
-                    }
-                )
+        buckets = _buckets(client, email)
+        _check_limits(limits, buckets, now)
+        extracted = _extract(app.resume)
+        profile = parse_resume(extracted.text, _taxonomy(), today=now.date())
         repo = IntakeRepository(uow.session)
         found = repo.open_role(app.role_id)
         if found is None:
             raise ApplicationError({"role": "This role is no longer open for applications."})
         role, company = found
-        candidate = repo.candidate_by_email(company.id, email)
-        merged = candidate is not None
-        if candidate is None:
-            candidate = Candidate(
-                company_id=company.id,
-                role_id=role.id,
-                email=email,
-                status="applied",
-                application_source="careers_page",
-                reference=_reference(company.slug),
-                created_at=now,
-                updated_at=now,
-            )
-        candidate.full_name = name
-        candidate.linkedin_url = app.linkedin_url.strip() or candidate.linkedin_url
-        candidate.resume_text = extracted.text
-        candidate.resume_profile = {
-            **profile.to_dict(),
-            "answers": app.answers,
-            # Compared with the role's salary band (a risk indicator), never a model feature.
-            "expected_compensation": app.expected_compensation,
-        }
-        candidate.updated_at = now
+        candidate, reapplied, others = _file(repo, company, role, email, now)
+        _fill(candidate, app, name, extracted.text, profile.to_dict())
         repo.add(candidate)
-        repo.add(
-            CandidateStageEvent(
-                company_id=company.id,
-                candidate_id=candidate.id,
-                from_status=None if not merged else candidate.status,
-                to_status=candidate.status,
-                actor="applicant",
-                reason="applied again" if merged else "applied",
-                reason_code=f"role:{role.id}",
-                created_at=now,
-            ),
-            Consent(
-                company_id=company.id,
-                candidate_id=candidate.id,
-                purpose="recruitment",
-                notice_version=PRIVACY_NOTICE_VERSION,
-                retention_days=RETENTION_DAYS,
-                granted_at=now,
-                client_address=client,
-            ),
-            CandidateDocument(
-                company_id=company.id,
-                candidate_id=candidate.id,
-                kind=extracted.kind,
-                filename=_safe_name(app.resume_filename),
-                size_bytes=len(app.resume),
-                sha256=hashlib.sha256(app.resume).hexdigest(),
-                content=app.resume,
-            ),
+        _record_rows(repo, app, candidate, extracted, client=client, reapplied=reapplied, now=now)
+        for bucket, limit in buckets:
+            record(limits, bucket, limit, now)
+        AuditRepository(uow.session).add(
+            actor="applicant",
+            company_id=company.id,
+            client_address=client,
+            action="candidate.reapplied" if reapplied else "candidate.applied",
+            entity_type="candidate",
+            entity_id=str(candidate.id),
+            summary={
+                "role_id": str(role.id),
+                "file_kind": extracted.kind,
+                "other_applications": len(others),
+            },
         )
-        answers = {k: v for k, v in (app.self_id or {}).items() if v}
-        if answers and not merged:
-            repo.add(
-                SelfIdentification(
-                    company_id=company.id, candidate_id=candidate.id, answers=answers
-                )
+        if send_confirmation:
+            _confirm(uow, company, role, candidate, email, now)
+        receipt = Receipt(
+            company.id, candidate.id, candidate.reference or "", reapplied, others, profile.skills
+        )
+        uow.commit()
+    return receipt
+
+
+def complete_application(
+    uow: UnitOfWork,
+    company_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    *,
+    now: datetime,
+    encoder: Any | None = None,
+    models: Any | None = None,
+) -> bool:
+    """The slow half of an application, in its own transaction: skills matched by MiniLM,
+    the resume embedding, and the fit score with its explanation.
+
+    Idempotent: running it twice (the web app's background thread and the worker's catch-up)
+    gives the same rows. Returns False when the candidate no longer exists.
+    """
+    with uow:
+        repo = IntakeRepository(uow.session)
+        candidate = repo.candidate(company_id, candidate_id)
+        company = repo.company(company_id)
+        if candidate is None or company is None:
+            return False
+        if encoder is not None and candidate.resume_text:
+            profile = parse_resume(
+                candidate.resume_text, _taxonomy(), today=now.date(), encoder=encoder
             )
-        if encoder is not None:
-            vector = encoder.encode([extracted.text[:2000]])[0]
+            kept = {
+                k: v
+                for k, v in (candidate.resume_profile or {}).items()
+                if k in ("answers", "expected_compensation")
+            }
+            candidate.resume_profile = {**profile.to_dict(), **kept}
+            vector = encoder.encode([candidate.resume_text[:2000]])[0]
             EmbeddingRepository(uow.session).save(
                 CandidateEmbedding(
                     candidate_id=candidate.id,
-                    company_id=company.id,
+                    company_id=candidate.company_id,
                     model=encoder.name,
                     vector=vector.astype("float32").tobytes(),
-                    text_sha256=hashlib.sha256(extracted.text.encode()).hexdigest(),
+                    text_sha256=hashlib.sha256(candidate.resume_text.encode()).hexdigest(),
                     updated_at=now,
                 )
             )
@@ -300,39 +286,141 @@ def submit_application(
                 now=now,
                 trigger="intake",
                 encoder=encoder,
-                roles={candidate.role_id: role} if candidate.role_id == role.id else None,
             )
-        for bucket, limit in (
-            (f"intake:client:{client or 'unknown'}", CLIENT_LIMIT),
-            (f"intake:email:{email}", EMAIL_LIMIT),
-        ):
-            record(limits, bucket, limit, now)
-        AuditRepository(uow.session).add(
-            actor="applicant",
-            company_id=company.id,
-            client_address=client,
-            action="candidate.merged" if merged else "candidate.applied",
-            entity_type="candidate",
-            entity_id=str(candidate.id),
-            summary={"role_id": str(role.id), "file_kind": extracted.kind},
-        )
-        if send_confirmation:
-            notifications.enqueue(
-                NotificationRepository(uow.session),
-                company_id=company.id,
-                event_type="application_received",
-                channel="email",
-                recipient=email,
-                subject=f"We received your application to {company.name}",
-                body=(
-                    f"Thank you for applying for {role.title}. Your reference is "
-                    f"{candidate.reference}. A person reads every application."
-                ),
-                dedupe_key=f"application_received:{candidate.id}:{now.isoformat()}",
-            )
-        reference = candidate.reference or ""
         uow.commit()
-    return Receipt(reference, merged, profile.skills)
+    return True
+
+
+def _buckets(client: str | None, email: str) -> list[tuple[str, Limit]]:
+    return [
+        (f"intake:client:{client or 'unknown'}", CLIENT_LIMIT),
+        (f"intake:email:{email}", EMAIL_LIMIT),
+    ]
+
+
+def _check_limits(
+    limits: RateLimitRepository, buckets: list[tuple[str, Limit]], now: datetime
+) -> None:
+    """Refuse before any parsing when a client or an email applied too often."""
+    for bucket, limit in buckets:
+        until = blocked_until(limits, bucket, limit, now)
+        if until is not None:
+            minutes = max(1, round((until - now).total_seconds() / 60))
+            message = f"Too many applications from here. Please try again in {minutes} minute(s)."
+            raise ApplicationError({"form": message})
+
+
+def _extract(resume: bytes) -> Any:
+    try:
+        return extract_text(resume)
+    except ResumeFileError as exc:
+        raise ApplicationError({"resume": str(exc)}) from None
+
+
+def _file(
+    repo: IntakeRepository, company: Any, role: Any, email: str, now: datetime
+) -> tuple[Candidate, bool, list[str]]:
+    """This person's application to ``role``: the one they made before, or a new one linked
+    to their other applications. Returns it, whether it existed, and their other roles."""
+    applications = repo.applications_by_email(company.id, email)
+    others = [title for c, title in applications if c.role_id != role.id and title]
+    for candidate, _ in applications:
+        if candidate.role_id == role.id:
+            return candidate, True, others
+    candidate = Candidate(
+        company_id=company.id,
+        role_id=role.id,
+        email=email,
+        status="applied",
+        application_source="careers_page",
+        reference=_reference(company.slug),
+        created_at=now,
+        updated_at=now,
+        stage_entered_at=now,
+        person_id=applications[0][0].person_id if applications else None,
+    )
+    return candidate, False, others
+
+
+def _fill(candidate: Candidate, app: Application, name: str, text: str, profile: dict) -> None:
+    candidate.full_name = name
+    candidate.linkedin_url = app.linkedin_url.strip() or candidate.linkedin_url
+    candidate.resume_text = text
+    candidate.resume_profile = {
+        **profile,
+        "answers": {k: v for k, v in app.answers.items() if v.strip()},
+        # Compared with the role's salary band (a risk indicator), never a model feature.
+        "expected_compensation": app.expected_compensation,
+    }
+    # A new resume is scored again (by complete_application), never shown with an old score.
+    candidate.fit_score = None
+
+
+def _record_rows(
+    repo: IntakeRepository,
+    app: Application,
+    candidate: Candidate,
+    extracted: Any,
+    *,
+    client: str | None,
+    reapplied: bool,
+    now: datetime,
+) -> None:
+    """The stage event, consent, file and self-identification that come with an application."""
+    company_id = candidate.company_id
+    repo.add(
+        CandidateStageEvent(
+            company_id=company_id,
+            candidate_id=candidate.id,
+            from_status=candidate.status if reapplied else None,
+            to_status=candidate.status,
+            actor="applicant",
+            reason="applied again" if reapplied else "applied",
+            reason_code=f"role:{candidate.role_id}",
+            created_at=now,
+        ),
+        Consent(
+            company_id=company_id,
+            candidate_id=candidate.id,
+            purpose="recruitment",
+            notice_version=PRIVACY_NOTICE_VERSION,
+            retention_days=RETENTION_DAYS,
+            granted_at=now,
+            client_address=client,
+        ),
+        CandidateDocument(
+            company_id=company_id,
+            candidate_id=candidate.id,
+            kind=extracted.kind,
+            filename=_safe_name(app.resume_filename),
+            size_bytes=len(app.resume),
+            sha256=hashlib.sha256(app.resume).hexdigest(),
+            content=app.resume,
+        ),
+    )
+    answers = {k: v for k, v in (app.self_id or {}).items() if v}
+    if answers and not reapplied:
+        repo.add(
+            SelfIdentification(company_id=company_id, candidate_id=candidate.id, answers=answers)
+        )
+
+
+def _confirm(
+    uow: UnitOfWork, company: Any, role: Any, candidate: Candidate, email: str, now: datetime
+) -> None:
+    notifications.enqueue(
+        NotificationRepository(uow.session),
+        company_id=company.id,
+        event_type="application_received",
+        channel="email",
+        recipient=email,
+        subject=f"We received your application to {company.name}",
+        body=(
+            f"Thank you for applying for {role.title}. Your reference is "
+            f"{candidate.reference}. A person reads every application."
+        ),
+        dedupe_key=f"application_received:{candidate.id}:{now.isoformat()}",
+    )
 
 
 def _reference(slug: str | None) -> str:

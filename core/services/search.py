@@ -1,7 +1,9 @@
 """Semantic candidate search and "similar candidates" over stored MiniLM embeddings.
 
 Each company has its own FAISS index under data/local/indexes, rebuilt from the database
-whenever it is missing or its fingerprint no longer matches the stored embeddings.
+whenever it is missing or its fingerprint no longer matches the stored embeddings. Pages
+keep a loaded index per company and :func:`index_version` (a cheap count and newest change)
+tells them when to load it again, so a search reads no vectors from the database.
 """
 
 from __future__ import annotations
@@ -19,13 +21,18 @@ from core.config import get_settings
 from core.db import UnitOfWork
 from core.models import CandidateEmbedding
 from core.permissions import Permission
-from core.repositories.candidates import CandidateRepository
+from core.repositories.candidates import CandidateFilter, CandidateRepository
 from core.repositories.intake import EmbeddingRepository
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 from ml.search import IndexFileError, VectorIndex, fingerprint
 
 EMBED_CHARS = 2000  # the start of a resume says most; MiniLM reads 256 tokens anyway
+# A hit below this cosine is not shown: measured on the demo world, queries that describe no
+# one there (e.g. "pastry chef") reach about 0.25 at best, while a described profile's own
+# candidates score 0.35 and more (tests/test_semantic_search.py keeps both true).
+MIN_RELEVANCE = 0.3
+MIN_RELEVANCE_PERCENT = round(100 * MIN_RELEVANCE)
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,10 @@ class SearchHit:
     status: str
     role_title: str | None
     score: float
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score)
 
 
 def embed_missing(
@@ -60,6 +71,20 @@ def embed_missing(
                 )
         uow.commit()
     return len(pending)
+
+
+def index_version(uow: UnitOfWork, company_id: uuid.UUID) -> tuple[int, str]:
+    """How many embeddings the company has and when the newest changed (cheap to ask)."""
+    with uow:
+        count, newest = EmbeddingRepository(uow.session).version(company_id)
+    return count, newest.isoformat() if newest else ""
+
+
+def load_index(uow: UnitOfWork, actor: Actor, folder: Path | None = None) -> VectorIndex | None:
+    """The actor's company's index, to keep for searches until :func:`index_version` moves."""
+    actor.require(Permission.VIEW_CANDIDATES)
+    with uow:
+        return company_index(uow, actor.company_id, folder)
 
 
 def company_index(
@@ -95,19 +120,25 @@ def semantic_search(
     query: str,
     *,
     k: int = 10,
+    index: VectorIndex | None = None,
     index_dir: Path | None = None,
+    min_relevance: float = MIN_RELEVANCE,
 ) -> list[SearchHit]:
-    """Candidates whose resumes mean what ``query`` says, best first (visible ones only)."""
+    """Candidates whose resumes mean what ``query`` says, best first (visible ones only).
+
+    Only hits at ``min_relevance`` or above: a list of weak matches reads as an answer.
+    ``index`` is the company's index as kept by the caller (from :func:`load_index`).
+    """
     actor.require(Permission.VIEW_CANDIDATES)
     text = query.strip()
     if not 3 <= len(text) <= 300:
         raise ValidationError("Describe who you are looking for in 3 to 300 characters.")
     vector = encoder.encode([text])[0]
     with uow:
-        index = company_index(uow, actor.company_id, index_dir)
+        index = index if index is not None else company_index(uow, actor.company_id, index_dir)
         if index is None:
             return []
-        hits = index.search(vector, k=min(len(index), k * 3))
+        hits = [h for h in index.search(vector, k=min(len(index), k * 3)) if h[1] >= min_relevance]
         return _visible(uow, actor, hits, k)
 
 
@@ -117,11 +148,12 @@ def similar_candidates(
     candidate_id: uuid.UUID,
     *,
     k: int = 5,
+    index: VectorIndex | None = None,
     index_dir: Path | None = None,
 ) -> list[SearchHit]:
     actor.require(Permission.VIEW_CANDIDATES)
     with uow:
-        index = company_index(uow, actor.company_id, index_dir)
+        index = index if index is not None else company_index(uow, actor.company_id, index_dir)
         if index is None or str(candidate_id) not in index:
             return []
         if CandidateRepository(uow.session).get(actor.company_id, candidate_id) is None:
@@ -132,25 +164,20 @@ def similar_candidates(
 def _visible(
     uow: UnitOfWork, actor: Actor, hits: list[tuple[str, float]], k: int
 ) -> list[SearchHit]:
-    repo = CandidateRepository(uow.session)
-    interviewer = None if actor.can(Permission.VIEW_ALL_CANDIDATES) else actor.user_id
+    """The hits the actor may see (interviewers: the candidates they interview), in order."""
+    assert uow.session is not None
+    ids = [uuid.UUID(cid) for cid, _ in hits]
+    f = CandidateFilter(
+        interviewer_id=None if actor.can(Permission.VIEW_ALL_CANDIDATES) else actor.user_id
+    )
+    found = CandidateRepository(uow.session).list_with_roles(actor.company_id, ids, f)
     out: list[SearchHit] = []
-    for cid, score in hits:
-        candidate_id = uuid.UUID(cid)
-        candidate = repo.get(actor.company_id, candidate_id)
-        if candidate is None or (
-            interviewer is not None
-            and not repo.is_interviewed_by(actor.company_id, candidate_id, interviewer)
-        ):
+    for candidate_id, (_, score) in zip(ids, hits, strict=True):
+        if candidate_id not in found:
             continue
+        candidate, title = found[candidate_id]
         out.append(
-            SearchHit(
-                candidate_id,
-                candidate.full_name,
-                candidate.status,
-                repo.role_title(candidate),
-                round(score, 3),
-            )
+            SearchHit(candidate_id, candidate.full_name, candidate.status, title, round(score, 3))
         )
         if len(out) == k:
             break

@@ -1,0 +1,135 @@
+"""A candidate's profile (opened by clicking a candidate in a list); every view is audited.
+
+Interviewers see the resume, the role, the applicant's own answers and their own interviews;
+never scores, risks or other interviewers' notes, so the model cannot bias the interview.
+"""
+
+import uuid
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from core.permissions import Permission
+from core.services import candidates, duplicates, search
+from core.services.errors import PeopleOSError
+from pages._components import (
+    candidate_table,
+    escape_markdown,
+    require,
+    search_index,
+    stage_move_form,
+    table,
+    uow,
+    when,
+)
+from pages._fit_view import fit_section
+
+actor = require(Permission.VIEW_CANDIDATES)
+now = datetime.now(UTC)
+if st.button("All candidates", icon=":material/arrow_back:", type="tertiary"):
+    st.switch_page("pages/candidates.py")
+try:
+    candidate_id = uuid.UUID(st.query_params.get("id", ""))
+    profile = candidates.get_candidate_profile(uow(), actor, candidate_id)
+except ValueError:
+    st.title("Candidate profile")
+    st.info("Choose a candidate on the Candidates or Pipeline page to see their profile.")
+    st.stop()
+except PeopleOSError as exc:
+    st.title("Candidate profile")
+    st.error(str(exc))
+    st.stop()
+
+# Applicant text (name, answers, resume) is shown as plain text, never as markup.
+st.title(escape_markdown(profile.full_name or profile.email), anchor=False)
+st.text(" · ".join(x for x in (profile.email, profile.linkedin_url) if x))
+c1, c2, c3, c4, c5 = st.columns(5)
+c1.metric("Stage", profile.status)
+c2.metric("Days in stage", max((now - profile.stage_entered_at).days, 0))
+c3.metric("Role", profile.role_title or "—")
+c4.metric("Source", (profile.source or "—").replace("_", " "))
+c5.metric("Applied", profile.applied_at.strftime("%Y-%m-%d"))
+
+if profile.other_applications:
+    st.markdown("**Also applied to**")
+    candidate_table(
+        [
+            {"Role": o.role_title or "no role", "Stage": o.status, "Applied": o.applied_at.date()}
+            for o in profile.other_applications
+        ],
+        [o.id for o in profile.other_applications],
+        key="other_applications",
+        empty="",
+    )
+
+st.markdown("**In their own words**")
+if profile.answers:
+    for question, answer in profile.answers.items():
+        st.caption(question)
+        st.text(answer)
+else:
+    st.caption("No answers given (imported, or left empty).")
+if profile.expected_compensation is not None:
+    st.text(f"Expected annual salary: {profile.expected_compensation:,} USD")
+
+stage_move_form(actor, {profile.id: f"{profile.full_name or profile.email}"}, "profile")
+
+if profile.scores_visible:
+    fit_section(actor, profile.id)
+    st.divider()
+if profile.skills:
+    st.markdown("**Skills from the resume**")
+    st.text(", ".join(profile.skills))
+    if profile.years_experience is not None:
+        st.caption(f"About {profile.years_experience:g} years of experience on the resume")
+st.markdown("**Interviews**" if profile.scores_visible else "**Your interviews**")
+table(
+    [
+        {
+            "Type": i.interview_type,
+            "Scheduled": when(i.scheduled_at),
+            "Interviewer": i.interviewer,
+            "Score": i.score,
+            "Recommendation": i.recommendation,
+            "Strengths": i.strengths,
+            "Concerns": i.concerns,
+        }
+        for i in profile.interviews
+    ],
+    empty="No interviews yet.",
+)
+merges = duplicates.merge_history(uow(), actor, profile.id)
+if merges:
+    st.markdown("**Merged duplicates**")
+    table(
+        [
+            {
+                "Merged": m.merged_name or m.merged_email,
+                "Reference": m.merged_reference,
+                "Why": m.reason.replace("_", " "),
+                "By": m.actor,
+                "When": when(m.merged_at),
+            }
+            for m in merges
+        ],
+        empty="",
+    )
+similar = search.similar_candidates(uow(), actor, profile.id, k=5, index=search_index(actor))
+if similar:
+    st.markdown("**Similar candidates**")
+    candidate_table(
+        [
+            {
+                "Name": h.full_name,
+                "Role": h.role_title,
+                "Stage": h.status,
+                "Similarity": f"{100 * h.score:.0f}%",
+            }
+            for h in similar
+        ],
+        [h.candidate_id for h in similar],
+        key="similar",
+        empty="",
+    )
+st.markdown("**Resume**")
+st.text(profile.resume_text or "No resume text.")
