@@ -45,7 +45,7 @@ if actor.can(Permission.RUN_COMPANY_SYNC):
         except PeopleOSError as exc:
             st.error(str(exc))
         else:
-            st.success(f"Imported: {report.counts}")
+            st.success(f"Imported: {company_dna.describe_sync_counts(report.counts)}.")
 
 # Says when requested syncs and scans, and rescoring after a scan, will run, or that the
 # worker is down and they wait.
@@ -58,7 +58,13 @@ if profile is None:
 st.caption(f"Scanned {when(view.scanned_at)} with {profile['scanner_version']}")
 k1, k2, k3, k4 = st.columns(4)
 k1.metric("Stage", profile["stage_label"])
-k2.metric("Team", profile["team_size"])
+team = view.team or {}
+k2.metric(
+    "Team",
+    team.get("size", profile["team_size"]),
+    help=f"Counted now: {team.get('from_startupos', 0)} on the StartupOS team list and "
+    f"{team.get('from_peopleos', 0)} more employees in PeopleOS (hires among them).",
+)
 k3.metric("Runway (months)", profile["runway_months"] if profile["runway_months"] else "—")
 velocity = profile["velocity"]
 k4.metric(
@@ -84,21 +90,48 @@ with left:
         showlegend=False,
     )
     st.plotly_chart(radar, width="stretch")
+    st.caption(
+        "Each stated value and each sentence of the mission and values counts for the one "
+        "dimension it expresses most clearly, or for none. Score: the mean strength of a "
+        "dimension's two strongest statements; a stated value counts in full."
+    )
     table(
         [
             {
                 "Dimension": d["name"],
                 "Score": d["score"],
-                "Evidence": " · ".join(d["evidence"]) or "no clear statement",
+                "Stated values": " · ".join(d.get("stated_values", [])) or None,
+                "Sentences": " · ".join(d["evidence"]) or None,
             }
             for d in dims
         ],
         empty="No culture dimensions.",
     )
+    with st.expander("How each statement was read"):
+        table(
+            [
+                {"Statement": s["text"], "From": s["source"].replace("_", " "), "Read": s["note"]}
+                for s in profile.get("statements", [])
+            ],
+            empty="No values, mission or values text to read.",
+        )
 with right:
     st.subheader("Velocity")
-    for line in velocity["evidence"]:
-        st.write(f"- {line}")
+    table(
+        [
+            {
+                "Input": i["label"],
+                "Measured": i["shown"],
+                "Period": f"{i['period'][0]} to {i['period'][1]}",
+                "Full marks at": i["full_marks_shown"],
+                "Weight": i["weight"],
+                "Points": i["points"],
+            }
+            for i in velocity.get("inputs", [])
+        ],
+        empty=" ".join(velocity["evidence"]),
+    )
+    st.caption(velocity.get("formula", ""))
     for name, label in (
         ("mrr_usd", "MRR (USD)"),
         ("headcount", "Headcount"),
@@ -115,19 +148,41 @@ with right:
             st.plotly_chart(chart, width="stretch")
 
 st.subheader("Team gaps and hiring priorities")
+st.caption(
+    f"Counted now: {team.get('size', 0)} people on the team, {team.get('pending_hires', 0)} "
+    f"hired and yet to start, {team.get('open_roles', 0)} open roles. A function anyone "
+    "covers (on the team, hired or with an open role) is no gap."
+)
+if team.get("note"):
+    st.info(team["note"])
 table(
     [
         {
-            "Hire": p["title"],
-            "Department": p["department"],
-            "Priority": p["priority"],
-            "Why": p["reason"],
+            "Gap": g["name"],
+            "Counted": g["counted"],
+            "Hire": g["priority"]["title"],
+            "Priority": g["priority"]["priority"],
+            "Why": g["priority"]["reason"],
         }
-        for p in profile["hiring_priorities"]
+        for g in team.get("gaps", [])
     ],
     empty="No gaps found for this stage and team.",
 )
-for rec in profile["recommendations"]:
+with st.expander("Team by function"):
+    table(
+        [
+            {
+                "Function": c["label"],
+                "On the team": c["team"],
+                "Of whom hired through PeopleOS": c["hired"],
+                "Hired, yet to start": c["pending"],
+                "Open roles": c["open_roles"],
+            }
+            for c in team.get("coverage", [])
+        ],
+        empty="No team list yet.",
+    )
+for rec in view.recommendations or []:
     st.write(f"- {rec}")
 
 history, syncs, requests = st.tabs(["Scan history", "Sync history", "Requests"])
@@ -146,11 +201,12 @@ history.dataframe(
 syncs.dataframe(
     [
         {
-            "When": when(s.created_at),
-            "Type": s.sync_type,
+            "Started": when(s.started_at),
+            "Finished": when(s.finished_at),
+            "Kind": s.kind,
             "Status": s.status,
-            "Counts": str(s.counts),
-            "Error": s.error or "",
+            "Received": s.summary,
+            "Error": s.error,
         }
         for s in view.syncs
     ],
