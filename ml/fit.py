@@ -486,7 +486,7 @@ def dimension_scores(signals: dict[str, float], evidence: dict[str, str]) -> lis
         "skills": evidence.get("skills_match", ""),
         "experience": f"{evidence.get('relevant_years', '')}; {evidence.get('seniority_gap', '')}",
         "stage": f"{evidence.get('stage_experience', '').rstrip('.')}; "
-        f"{evidence.get('company_stage_index', '')}",
+        f"{evidence.get('company_stage_index', '').replace('The company', 'the company', 1)}",
         "culture": evidence.get("culture_alignment", ""),
         "velocity": evidence.get("velocity_signal", ""),
         "builder": evidence.get("builder_signal", ""),

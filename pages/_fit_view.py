@@ -155,6 +155,7 @@ def _dimensions(dimensions: list[dict[str, Any]]) -> None:
             for d in dimensions
         ],
         empty="",
+        column_config={"Moved the fit (points)": st.column_config.NumberColumn(format="%+.1f")},
     )
 
 

@@ -34,8 +34,8 @@ else:
         for col, label, key in (
             (c[0], "Held-out AUC", "auc"),
             (c[1], "Bayes AUC", "bayes_auc"),
-            (c[2], "Trees alone (AUC)", "xgboost_auc"),
-            (c[3], "Neural network alone (AUC)", "mlp_auc"),
+            (c[2], "Trees alone", "xgboost_auc"),
+            (c[3], "Neural net alone", "mlp_auc"),
         ):
             col.metric(label, "—" if m.get(key) is None else f"{m[key]:.3f}")
         ratio = m.get("auc_ratio")
