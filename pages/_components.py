@@ -126,10 +126,12 @@ def candidate_table(
         column_config=dict(column_config or {}),
         placeholder="—",
         on_select="rerun",
-        selection_mode="single-row",
+        # A click on any cell, or on the row's checkbox, opens that row's profile.
+        selection_mode=["single-row", "single-cell"],
         key=key,
     )
-    picked = event.selection.rows if event is not None else []
+    selection = event.selection if event is not None else None
+    picked = [*selection.rows, *(row for row, _ in selection.cells)] if selection else []
     if picked:
         open_profile(ids[picked[0]])
 
@@ -264,11 +266,16 @@ def stage_move_form(actor: Actor, rows: Mapping[uuid.UUID, str], key: str) -> No
     # A new form (a new key) after each move empties its fields; a refusal keeps them.
     generation = st.session_state.get(f"{key}_generation", 0)
     with (
-        st.expander("Move candidates to another stage"),
+        st.expander(
+            "Move to another stage" if len(rows) == 1 else "Move candidates to another stage"
+        ),
         st.form(f"{key}_form_{generation}", clear_on_submit=False),
     ):
-        chosen = st.multiselect("Candidates", list(rows), format_func=rows.get)
-        everyone = st.checkbox(f"All {len(rows)} listed candidates")
+        if len(rows) > 1:
+            chosen = st.multiselect("Candidates", list(rows), format_func=rows.get)
+            everyone = st.checkbox(f"All {len(rows)} listed candidates")
+        else:  # one candidate (their profile): nothing to choose
+            chosen, everyone = list(rows), True
         target = st.selectbox("New stage", candidates.STAGES)
         code = st.selectbox(
             "Rejection reason (for rejections)",

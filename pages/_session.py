@@ -31,7 +31,11 @@ def client_address() -> str | None:
     if isinstance(forwarded, str) and forwarded:
         return forwarded.split(",")[0].strip()[:64]
     address = st.context.ip_address
-    return address if isinstance(address, str) else None  # None outside a real server
+    if isinstance(address, str):
+        return address
+    # Streamlit reports a loopback connection (127.0.0.1 or ::1) as no address; a real
+    # browser session still sends headers, so say where it came from.
+    return "loopback" if st.context.headers.get("Host") else None  # None: no server (tests)
 
 
 class _Directory(dict):

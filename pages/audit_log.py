@@ -45,8 +45,8 @@ table(
             "Action": e.action,
             "Entity": e.entity_type,
             "Id": e.entity_id,
+            "Details": e.details,
             "Client": e.client_address,
-            "Details": "" if not e.summary else str(e.summary),
         }
         for e in page.entries
     ],

@@ -43,12 +43,13 @@ except PeopleOSError as exc:
 # Applicant text (name, answers, resume) is shown as plain text, never as markup.
 st.title(escape_markdown(profile.full_name or profile.email), anchor=False)
 st.text(" · ".join(x for x in (profile.email, profile.linkedin_url) if x))
-c1, c2, c3, c4, c5 = st.columns(5)
+st.text(
+    f"Role: {profile.role_title or 'none'} · Source: {(profile.source or 'none').replace('_', ' ')}"
+)
+c1, c2, c3 = st.columns(3)
 c1.metric("Stage", profile.status)
 c2.metric("Days in stage", max((now - profile.stage_entered_at).days, 0))
-c3.metric("Role", profile.role_title or "—")
-c4.metric("Source", (profile.source or "—").replace("_", " "))
-c5.metric("Applied", profile.applied_at.strftime("%Y-%m-%d"))
+c3.metric("Applied", profile.applied_at.strftime("%Y-%m-%d"))
 
 if profile.other_applications:
     st.markdown("**Also applied to**")

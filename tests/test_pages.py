@@ -109,16 +109,29 @@ def test_the_profile_shows_what_the_candidate_wrote_their_pay_and_source(
     texts = [t.value for t in at.text]
     assert "I build **payments**." in texts  # the applicant's words, as plain text
     assert "Expected annual salary: 145,000 USD" in texts
-    assert any(m.label == "Source" and m.value == "careers page" for m in at.metric)
+    assert any("Source: careers page" in t for t in texts)
     assert any(c.value == "Why this role?" for c in at.caption)
 
 
 def test_audit_log_page_lists_entries_and_offers_csv(world_app: Database) -> None:
+    from core.services import audit, auth, candidates
+
+    talent = auth.load_actor(world_app.uow(), "talent.quillpay")
+    row = candidates.list_candidates(world_app.uow(), talent, status="applied").rows[0]
+    candidates.move_stage(
+        world_app.uow(), talent, [row.id], "screening", reason="Strong", now=datetime.now(UTC)
+    )
     at = login_app("admin.quillpay", "audit_log")
     assert not at.exception, at.exception
     assert at.title[0].value == "Audit log"
     assert len(at.dataframe) == 1
     assert any(c.value.endswith(" of 1") or "entries" in c.value for c in at.caption)
+    table = at.dataframe[0].value
+    moved = table[table["Action"] == "candidate.moved"]["Details"].tolist()
+    # Readable details, not a raw dict.
+    assert "from applied · to screening" in moved and not any("{" in d for d in moved)
+    assert "Client" in table.columns
+    assert audit.describe({"rows": 3, "stages": ["a", "b"], "x": None}) == "rows 3 · stages a, b"
 
 
 def test_password_change_through_the_account_page_is_audited(world_app: Database) -> None:

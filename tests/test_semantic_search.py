@@ -117,3 +117,31 @@ def test_similar_candidates_and_interviewer_scope(embedded, encoder, tmp_path) -
 def test_queries_are_validated(embedded, encoder) -> None:
     with pytest.raises(ValidationError):
         search.semantic_search(embedded.uow(), _actor(embedded, "talent_lead"), encoder, "x")
+
+
+@pytest.mark.parametrize(
+    "query", ["pastry chef", "commercial airline pilot", "opera singer", "tractor mechanic"]
+)
+def test_a_query_that_describes_no_one_shows_no_hits(embedded, encoder, tmp_path, query) -> None:
+    talent = _actor(embedded, "talent_lead")
+    loose = search.semantic_search(
+        embedded.uow(), talent, encoder, query, index_dir=tmp_path, min_relevance=0.0
+    )
+    assert loose, "without the floor every query returns its nearest resumes"
+    assert search.semantic_search(embedded.uow(), talent, encoder, query, index_dir=tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "frontend engineer building React and TypeScript interfaces",
+        "data scientist with machine learning",
+        "backend engineer",
+    ],
+)
+def test_a_query_that_describes_people_keeps_its_best_hits(
+    embedded, encoder, tmp_path, query
+) -> None:
+    talent = _actor(embedded, "talent_lead")
+    hits = search.semantic_search(embedded.uow(), talent, encoder, query, index_dir=tmp_path)
+    assert hits and all(h.score >= search.MIN_RELEVANCE for h in hits)

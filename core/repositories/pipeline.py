@@ -18,17 +18,16 @@ class PipelineRepository(Repository):
         query = filtered(select(Candidate.status, func.count()), company_id, f)
         return {status: n for status, n in self.session.execute(query.group_by(Candidate.status))}
 
-    def longest_in_stage(
+    def board_cards(
         self, company_id: uuid.UUID, f: CandidateFilter, status: str, limit: int
     ) -> list[Candidate]:
-        """The ``limit`` candidates in ``status`` longest, oldest in stage first."""
+        """``limit`` candidates in ``status``: in an open stage those waiting longest, in a
+        closed one (hired, rejected) the most recent."""
         scoped = replace(f, statuses=(status,))
         query = filtered(select(Candidate), company_id, scoped)
-        return list(
-            self.session.scalars(
-                query.order_by(Candidate.stage_entered_at, Candidate.id).limit(limit)
-            )
-        )
+        entered = Candidate.stage_entered_at
+        order = entered.desc() if status in ("hired", "rejected") else entered.asc()
+        return list(self.session.scalars(query.order_by(order, Candidate.id).limit(limit)))
 
     def rejected_from(self, company_id: uuid.UUID, f: CandidateFilter) -> dict[str, int]:
         """Rejected candidates counted by the stage they were rejected from (recorded moves)."""

@@ -30,6 +30,11 @@ class AuditEntry:
     summary: dict[str, Any] | None
     client_address: str | None
 
+    @property
+    def details(self) -> str:
+        """The summary for people: "from applied · to screening · code skills"."""
+        return describe(self.summary)
+
 
 @dataclass(frozen=True)
 class AuditPage:
@@ -80,6 +85,26 @@ def list_audit(
             for r in rows
         ]
         return AuditPage(entries, total, repo.distinct_actions(actor.company_id))
+
+
+def describe(summary: dict[str, Any] | None) -> str:
+    """A summary dict as readable text: one "key value" per entry, nested ones flattened."""
+    if not summary:
+        return ""
+    parts = []
+    for key, value in summary.items():
+        if value is None or value == "" or value == [] or value == {}:
+            continue
+        label = key.replace("_", " ")
+        if isinstance(value, dict):
+            parts.append(f"{label}: {describe(value)}")
+        elif isinstance(value, list | tuple):
+            parts.append(f"{label} {', '.join(str(v) for v in value)}")
+        elif isinstance(value, bool):
+            parts.append(f"{label} {'yes' if value else 'no'}")
+        else:
+            parts.append(f"{label} {value}")
+    return " · ".join(parts)
 
 
 def to_csv(entries: list[AuditEntry]) -> str:

@@ -78,7 +78,8 @@ class StageTime:
 @dataclass(frozen=True)
 class PipelineSummary:
     counts: dict[str, int]
-    longest: dict[str, list[StageCard]]  # per stage, the candidates waiting longest
+    # Per stage: in open stages those waiting longest, in hired/rejected the most recent.
+    longest: dict[str, list[StageCard]]
     conversions: list[Conversion]
     stage_times: list[StageTime]  # open stages with anyone in them
     sources: list[str]
@@ -138,7 +139,7 @@ def pipeline_summary(
         longest = {
             s: [
                 StageCard(c.id, c.full_name, c.status, _days(now, c.stage_entered_at))
-                for c in repo.longest_in_stage(actor.company_id, f, s, card_limit)
+                for c in repo.board_cards(actor.company_id, f, s, card_limit)
             ]
             for s in STAGES
             if counts[s]
