@@ -117,7 +117,12 @@ _MISSION_MIN = 0.5
 # reads "Nothing ships that could hurt a person" as about shipping as much as about safety.
 _AMBIGUOUS_MARGIN = 0.03
 
-STATEMENT_SOURCES = {"value": "stated value", "mission": "mission", "values_text": "values text"}
+CULTURE_FORMULA = (
+    "Each stated value and each sentence of the mission and values counts for the one "
+    "dimension it expresses most clearly, or for none. Score = 100 × the mean strength of a "
+    "dimension's two strongest statements (a missing one counts 0): a stated value counts 1, "
+    f"a sentence its MiniLM similarity scaled from {_COS_FLOOR} (0) to {_COS_CEIL} (1)."
+)
 
 
 class TextEncoder(Protocol):
@@ -138,7 +143,7 @@ class Statement:
     """One thing the company says, and the dimension it was counted for (or why none)."""
 
     text: str
-    source: str  # a key of STATEMENT_SOURCES
+    source: str  # "value", "mission" or "values_text"
     dimension: str | None  # the dimension key it counts for
     similarity: float  # to its closest dimension
     closest: str  # that dimension's key, counted or not
@@ -229,6 +234,7 @@ class DNAProfile:
     department_mix: dict[str, int] = field(default_factory=dict)
     statements: list[Statement] = field(default_factory=list)
     team: dict[str, Any] = field(default_factory=dict)
+    culture_formula: str = CULTURE_FORMULA
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -90,48 +90,8 @@ with left:
         showlegend=False,
     )
     st.plotly_chart(radar, width="stretch")
-    st.caption(
-        "Each stated value and each sentence of the mission and values counts for the one "
-        "dimension it expresses most clearly, or for none. Score: the mean strength of a "
-        "dimension's two strongest statements; a stated value counts in full."
-    )
-    table(
-        [
-            {
-                "Dimension": d["name"],
-                "Score": d["score"],
-                "Stated values": " · ".join(d.get("stated_values", [])) or None,
-                "Sentences": " · ".join(d["evidence"]) or None,
-            }
-            for d in dims
-        ],
-        empty="No culture dimensions.",
-    )
-    with st.expander("How each statement was read"):
-        table(
-            [
-                {"Statement": s["text"], "From": s["source"].replace("_", " "), "Read": s["note"]}
-                for s in profile.get("statements", [])
-            ],
-            empty="No values, mission or values text to read.",
-        )
 with right:
     st.subheader("Velocity")
-    table(
-        [
-            {
-                "Input": i["label"],
-                "Measured": i["shown"],
-                "Period": f"{i['period'][0]} to {i['period'][1]}",
-                "Full marks at": i["full_marks_shown"],
-                "Weight": i["weight"],
-                "Points": i["points"],
-            }
-            for i in velocity.get("inputs", [])
-        ],
-        empty=" ".join(velocity["evidence"]),
-    )
-    st.caption(velocity.get("formula", ""))
     for name, label in (
         ("mrr_usd", "MRR (USD)"),
         ("headcount", "Headcount"),
@@ -146,6 +106,55 @@ with right:
                 title=label, height=200, margin={"l": 10, "r": 10, "t": 30, "b": 10}
             )
             st.plotly_chart(chart, width="stretch")
+
+st.subheader("How the culture scores were read")
+st.caption(profile.get("culture_formula", ""))
+table(
+    [
+        {
+            "Dimension": d["name"],
+            "Score": d["score"],
+            "Stated values": " · ".join(d.get("stated_values", [])) or None,
+            "Sentences": " · ".join(d["evidence"]) or None,
+        }
+        for d in dims
+    ],
+    empty="No culture dimensions.",
+    column_config={
+        "Score": st.column_config.NumberColumn(width="small"),
+        "Sentences": st.column_config.TextColumn(width="large"),
+    },
+)
+with st.expander("How each statement was read"):
+    table(
+        [
+            {"Statement": s["text"], "From": s["source"].replace("_", " "), "Read": s["note"]}
+            for s in profile.get("statements", [])
+        ],
+        empty="No values, mission or values text to read.",
+        column_config={"Read": st.column_config.TextColumn(width="large")},
+    )
+
+st.subheader("How velocity is scored")
+table(
+    [
+        {
+            "Input": i["label"],
+            "Points": i["points"],
+            "Weight": i["weight"],
+            "Full marks at": i["full_marks_shown"],
+            "Measured": i["shown"],
+            "Period": f"{i['period'][0]} to {i['period'][1]}",
+        }
+        for i in velocity.get("inputs", [])
+    ],
+    empty=" ".join(velocity["evidence"]),
+    column_config={
+        "Weight": st.column_config.NumberColumn(width="small"),
+        "Points": st.column_config.NumberColumn(width="small", format="%.1f"),
+    },
+)
+st.caption(velocity.get("formula", ""))
 
 st.subheader("Team gaps and hiring priorities")
 st.caption(
