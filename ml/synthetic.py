@@ -233,6 +233,11 @@ def _stage_plan(n_companies: int) -> list[int]:
     return [order[i % len(order)] for i in range(n_companies)]
 
 
+# Tries at a first-and-last name before adding a middle initial (60 x 26 x 50 names then).
+_PLAIN_NAME_TRIES = 25
+_INITIALS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 class _Builder:
     def __init__(self, n_companies: int, n_candidates: int, seed: int, as_of: date) -> None:
         self.rng = np.random.default_rng([seed, 0])
@@ -248,8 +253,20 @@ class _Builder:
 
     # ----- people
     def person(self) -> str:
-        for _ in range(1000):
+        """A name nobody in the world has yet: first and last name, then (once those run
+        short, as in a 50,000-candidate company) a middle initial as well.
+
+        Small worlds never reach the middle initials, so their draws (and every row after
+        them) are the same as before the initials existed.
+        """
+        for _ in range(_PLAIN_NAME_TRIES):
             name = f"{self.rng.choice(txt.FIRST_NAMES)} {self.rng.choice(txt.LAST_NAMES)}"
+            if name not in self.used_names:
+                self.used_names.add(name)
+                return name
+        for _ in range(1000):
+            first, last = self.rng.choice(txt.FIRST_NAMES), self.rng.choice(txt.LAST_NAMES)
+            name = f"{first} {_INITIALS[int(self.rng.integers(0, 26))]}. {last}"
             if name not in self.used_names:
                 self.used_names.add(name)
                 return name
@@ -428,7 +445,7 @@ class _Builder:
         return row
 
     def email(self, name: str, domain: str, taken: set[str] | None = None) -> str:
-        base = name.lower().replace(" ", ".")
+        base = name.lower().replace(". ", ".").replace(" ", ".")
         email = f"{base}@{domain}"
         k = 2
         while taken is not None and email in taken:
@@ -634,7 +651,7 @@ class _Builder:
         if self.pay_rng.random() < 0.7:  # three in ten applicants leave the field empty
             middle = (band["min"] + band["max"]) / 2
             pay = int(round(middle * self.pay_rng.lognormal(0.0, 0.2), -3))
-        slug = name.lower().replace(" ", "-")
+        slug = name.lower().replace(". ", "-").replace(" ", "-")
         self.world.candidates.append(
             {
                 "id": self.ids("candidate", len(self.world.candidates)),

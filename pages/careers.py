@@ -57,11 +57,15 @@ def _problem(*fields: str) -> None:
 with st.form("apply", clear_on_submit=False):
     st.subheader("Apply")
     _problem("form", "role")
-    full_name = st.text_input("Full name", max_chars=120, key="apply_name")
+    # After an application, the next one starts with the same person's details.
+    person: dict[str, str] = st.session_state.get("applicant", {})
+    full_name = st.text_input("Full name", person.get("name", ""), max_chars=120)
     _problem("full_name")
-    email = st.text_input("Email", max_chars=255, key="apply_email")
+    email = st.text_input("Email", person.get("email", ""), max_chars=255)
     _problem("email")
-    linkedin = st.text_input("LinkedIn profile (optional)", max_chars=300, key="apply_linkedin")
+    linkedin = st.text_input(
+        "LinkedIn profile (optional)", person.get("linkedin", ""), max_chars=300
+    )
     _problem("linkedin_url")
     # The widget states the size limit (the server's maxUploadSize, 5 MB).
     resume = st.file_uploader("Resume (PDF, DOCX or TXT)", type=["pdf", "docx", "txt"])
@@ -144,4 +148,5 @@ if submitted:
             )
         )
         st.session_state["application_receipt"] = result
+        st.session_state["applicant"] = {"name": full_name, "email": email, "linkedin": linkedin}
         st.rerun()

@@ -187,3 +187,16 @@ def test_bad_arguments_are_refused() -> None:
         generate_world(0, 400, 7, AS_OF)
     with pytest.raises(ValueError, match="10 candidates"):
         generate_world(3, 20, 7, AS_OF)
+
+
+def test_people_stay_distinct_past_the_first_and_last_name_bank() -> None:
+    """Once every first-and-last name is taken, names get a middle initial (50k worlds)."""
+    from ml import synthetic_text as txt
+    from ml.synthetic import _Builder
+
+    builder = _Builder(1, 100, seed=3, as_of=date(2026, 11, 1))
+    builder.used_names = {f"{f} {last}" for f in txt.FIRST_NAMES for last in txt.LAST_NAMES}
+    names = [builder.person() for _ in range(2000)]
+    assert len(set(names)) == 2000 and all(". " in n for n in names)
+    emails = {builder.email(n, "example.com", set()) for n in names}
+    assert len(emails) == 2000 and all(" " not in e and ".." not in e for e in emails)

@@ -40,7 +40,7 @@ from ml.resume import Taxonomy, parse_resume
 from ml.synthetic import FEATURES, World, generate_history, generate_world, startupos_export
 
 MAX_COMPANIES = 12
-MAX_CANDIDATES = 20_000
+MAX_CANDIDATES = 60_000
 BASELINE_TRAIN_SIZE = 20_000
 _OUTCOME_VALUE = {"success": 1.0, "neutral": 0.5, "failure": 0.0}
 
