@@ -474,7 +474,12 @@ def _scan_demo_companies(url: str) -> None:
     db = Database(url)
     encoder = Embedder()
     try:
-        count = search.embed_missing(db.uow(), encoder, datetime.now(UTC))
+        count = search.embed_missing(
+            db.uow(),
+            encoder,
+            datetime.now(UTC),
+            progress=lambda done: done % 5120 == 0 and _out(f"  embedded {done} resumes…"),
+        )
         _out(f"Embedded {count} resumes for semantic search.")
         count = roles.embed_missing(db.uow(), encoder, datetime.now(UTC))
         _out(f"Embedded {count} roles.")

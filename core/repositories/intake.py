@@ -77,15 +77,20 @@ class EmbeddingRepository(Repository):
         )
         return [(cid, vector) for cid, vector in rows]
 
-    def missing(self, company_id: uuid.UUID | None = None) -> list[Candidate]:
-        """Candidates with resume text but no embedding yet."""
+    def missing(
+        self, company_id: uuid.UUID | None = None, *, limit: int | None = None
+    ) -> list[Candidate]:
+        """Candidates with resume text but no embedding yet (up to ``limit``)."""
         query = (
             select(Candidate)
             .outerjoin(CandidateEmbedding, CandidateEmbedding.candidate_id == Candidate.id)
             .where(CandidateEmbedding.candidate_id.is_(None), Candidate.resume_text.is_not(None))
+            .order_by(Candidate.id)
         )
         if company_id is not None:
             query = query.where(Candidate.company_id == company_id)
+        if limit is not None:
+            query = query.limit(limit)
         return list(self.session.scalars(query))
 
     def save(self, embedding: CandidateEmbedding) -> None:

@@ -50,13 +50,26 @@ class SearchHit:
 
 
 def embed_missing(
-    uow: UnitOfWork, encoder: Any, now: datetime, company_id: uuid.UUID | None = None
+    uow: UnitOfWork,
+    encoder: Any,
+    now: datetime,
+    company_id: uuid.UUID | None = None,
+    *,
+    batch_size: int = 256,
+    progress: Any | None = None,
 ) -> int:
-    """Embed every candidate's resume that has no embedding yet; returns how many."""
-    with uow:
-        repo = EmbeddingRepository(uow.session)
-        pending = repo.missing(company_id)
-        if pending:
+    """Embed every candidate's resume that has no embedding yet; returns how many.
+
+    One transaction per batch: a stop part-way keeps the batches already embedded, and
+    running it again carries on where it stopped. ``progress(done)`` is told after each.
+    """
+    done = 0
+    while True:
+        with uow:
+            repo = EmbeddingRepository(uow.session)
+            pending = repo.missing(company_id, limit=batch_size)
+            if not pending:
+                return done
             texts = [c.resume_text[:EMBED_CHARS] for c in pending]
             vectors = encoder.encode(texts)
             for candidate, vector in zip(pending, vectors, strict=True):
@@ -70,8 +83,10 @@ def embed_missing(
                         updated_at=now,
                     )
                 )
-        uow.commit()
-    return len(pending)
+            uow.commit()
+        done += len(pending)
+        if progress is not None:
+            progress(done)
 
 
 def index_version(uow: UnitOfWork, company_id: uuid.UUID) -> tuple[int, str]:
