@@ -190,6 +190,15 @@ def test_overview_renders_in_chromium(
             page.reload()
             _wait_for_streamlit(page)
             expect(page.get_by_role("heading", name="Overview").first).to_be_visible(timeout=30_000)
+            # A page's own address, opened directly (a bookmark, a new tab), opens that page
+            # once the login cookie is read, not the first page of the menu.
+            for path, heading in (("pipeline", "Pipeline"), ("company_dna", "Company DNA")):
+                page.goto(f"{app_url}/{path}", timeout=60_000)
+                _wait_for_streamlit(page)
+                expect(page.get_by_role("heading", name=heading).first).to_be_visible(
+                    timeout=30_000
+                )
+                assert page.url.endswith(f"/{path}")
             shot = os.environ.get("PEOPLEOS_SCREENSHOT_DIR")
             if shot:
                 shutil.copy(tmp_path / "overview.png", Path(shot) / "overview.png")
@@ -342,7 +351,6 @@ def _upload_and_submit(page, resume: Path) -> None:  # noqa: ANN001
             break
         except Exception:  # noqa: BLE001 - playwright's TimeoutError
             if attempt == 2:
-                page.screenshot(path="/tmp/demo/fail.png", full_page=True)
                 raise
     _wait_for_streamlit(page)
     page.get_by_role("button", name="Submit application").click()
