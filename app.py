@@ -59,7 +59,7 @@ def _route() -> None:
         return
     st.session_state["actor"] = actor
     sections: dict[str, list[st.Page]] = {}
-    for i, key in enumerate(pages_for(actor.role)):
+    for key in pages_for(actor.role):
         path, title, icon, section = PAGE_FILES[key]
         sections.setdefault(section, []).append(
             st.Page(
@@ -67,10 +67,20 @@ def _route() -> None:
                 title=title,
                 icon=icon,
                 url_path=key,
-                default=i == 0,
                 visibility="hidden" if key in HIDDEN_PAGES else "visible",
             )
         )
+    first = next(iter(sections.values()))[0]
+    # Streamlit serves the default page at "/" only, never at its own address; a hidden home
+    # page takes "/" and opens the first page, so every page keeps its address (/overview).
+    home = st.Page(
+        lambda: st.switch_page(first),
+        title=first.title,
+        url_path="home",
+        default=True,
+        visibility="hidden",
+    )
+    sections.setdefault("", []).insert(0, home)
     navigation = st.navigation(sections)
     st.sidebar.caption(f"{actor.full_name} · {actor.role.replace('_', ' ')} · {actor.company_name}")
     logout_button(authenticator)

@@ -52,34 +52,32 @@ chart.update_layout(
 st.plotly_chart(chart, width="stretch")
 st.caption(f"{overview.total_candidates} candidates in total across every role.")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Open roles")
-    table(
-        [
-            {
-                "Role": r.title,
-                "Department": r.department,
-                "Priority": r.priority,
-                "Active candidates": r.active_candidates,
-                "Days open": r.days_open,
-            }
-            for r in overview.open_roles
-        ],
-        empty="No open roles.",
-    )
-with right:
-    st.subheader("Recent hires")
-    table(
-        [
-            {
-                "Name": h.candidate_name,
-                "Role": h.role_title,
-                "Start date": h.start_date,
-                "Days to hire": h.days_to_hire,
-                "Outcome": h.outcome or "too early",
-            }
-            for h in overview.recent_hires[:10]
-        ],
-        empty="No hires yet.",
-    )
+# One table per row: side by side they were too narrow for their headers.
+st.subheader("Open roles")
+table(
+    [
+        {
+            "Role": r.title,
+            "Department": r.department,
+            "Priority": r.priority,
+            "Active candidates": r.active_candidates,
+            "Days open": r.days_open,
+        }
+        for r in overview.open_roles
+    ],
+    empty="No open roles.",
+)
+st.subheader("Recent hires")
+table(
+    [
+        {
+            "Name": h.candidate_name,
+            "Role": h.role_title,
+            "Start date": h.start_date,
+            "Days to hire": h.days_to_hire,
+            "Outcome": h.outcome or "too early",
+        }
+        for h in overview.recent_hires[:10]
+    ],
+    empty="No hires yet.",
+)
