@@ -124,13 +124,14 @@ if similar:
                 "Name": h.full_name,
                 "Role": h.role_title,
                 "Stage": h.status,
-                "Similarity": f"{100 * h.score:.0f}%",
+                "Similarity": h.percent,
             }
             for h in similar
         ],
         [h.candidate_id for h in similar],
         key="similar",
         empty="",
+        column_config={"Similarity": st.column_config.NumberColumn(format="%d%%")},
     )
 st.markdown("**Resume**")
 st.text(profile.resume_text or "No resume text.")

@@ -39,11 +39,13 @@ table(
             "Keep (suggested)": _name(p.first),
             "Duplicate": _name(p.second),
             "Evidence": ", ".join(p.evidence),
-            "Similarity": "—" if p.similarity is None else f"{100 * p.similarity:.1f}%",
+            # A number, so it sorts as one; pairs found by email alone have none (—).
+            "Similarity": None if p.similarity is None else round(100 * p.similarity, 1),
         }
         for p in pairs
     ],
     empty="No duplicates found at this threshold.",
+    column_config={"Similarity": st.column_config.NumberColumn(format="%.1f%%")},
 )
 chosen = st.selectbox(
     "Review a pair",
