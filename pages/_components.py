@@ -215,6 +215,19 @@ def embedder() -> Any:
     return Embedder()
 
 
+@st.cache_resource(show_spinner=False)
+def _language_model_warming() -> Future[object]:
+    return in_background(embedder)
+
+
+def warm_language_model() -> None:
+    """Start loading MiniLM in the background (once per process), so a first search by
+    meaning rarely waits for it; a search that comes sooner waits with a spinner. Only for
+    a browser session (with headers): script runs in tests load it when they search."""
+    if st.context.headers.get("Host"):
+        _language_model_warming()
+
+
 @st.cache_resource(max_entries=16, show_spinner="Loading the search index…")
 def _search_index(company_id: uuid.UUID, version: tuple[int, str], _actor: Actor) -> Any:
     from core.services import search

@@ -16,6 +16,7 @@ from pages._components import (
     search_index,
     stage_move_form,
     uow,
+    warm_language_model,
 )
 
 PAGE_SIZE = 25
@@ -26,6 +27,7 @@ st.title("Candidates")
 if not actor.can(Permission.VIEW_ALL_CANDIDATES):
     st.caption("You see the candidates you interview.")
 
+warm_language_model()
 meaning = st.text_input(
     "Search by meaning",
     placeholder="e.g. payments backend engineer who mentored juniors",
