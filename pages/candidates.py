@@ -58,6 +58,10 @@ if meaning.strip():
                 f"{len(hits)} best match{'es' if len(hits) != 1 else ''} at "
                 f"{search.MIN_RELEVANCE_PERCENT}% or more · click a row to open the profile"
             )
+            # The hits are a list to act on, like any other: move them on in one go.
+            stage_move_form(
+                actor, {h.candidate_id: f"{h.full_name} ({h.status})" for h in hits}, "hits"
+            )
     st.divider()
 
 roles = candidates.list_roles(uow(), actor)

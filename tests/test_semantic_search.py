@@ -145,3 +145,47 @@ def test_a_query_that_describes_people_keeps_its_best_hits(
     talent = _actor(embedded, "talent_lead")
     hits = search.semantic_search(embedded.uow(), talent, encoder, query, index_dir=tmp_path)
     assert hits and all(h.score >= search.MIN_RELEVANCE for h in hits)
+
+
+def test_the_candidates_page_lists_hits_to_open_and_to_move(
+    embedded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search on the page shows its hits (numbers, above the floor) and moves them on."""
+    from datetime import UTC, datetime
+
+    from core.config import get_settings
+    from core.models import CandidateStageEvent
+    from tests.helpers import login_app
+
+    monkeypatch.setenv("PEOPLEOS_DATABASE_URL", embedded.url)
+    get_settings.cache_clear()
+    talent = _actor(embedded, "talent_lead")
+    try:
+        at = login_app(talent.username, "candidates")
+        next(t for t in at.text_input if t.label == "Search by meaning").input(
+            "data scientist with machine learning"
+        ).run()
+        assert not at.exception, at.exception
+        hits = at.dataframe[0].value
+        assert len(hits) and (hits["Match"] >= search.MIN_RELEVANCE_PERCENT).all()
+        applied = search.semantic_search(
+            embedded.uow(), talent, Embedder(), "data scientist with machine learning"
+        )
+        first = next(h for h in applied if h.status == "applied")
+        form = [m for m in at.multiselect if m.label == "Candidates"][0]  # the hits' form
+        form.set_value([first.candidate_id])
+        next(s for s in at.selectbox if s.label == "New stage").set_value("screening")
+        next(t for t in at.text_input if t.label == "Reason").input("Strong match")
+        at = next(b for b in at.button if b.label == "Move").click().run()
+        assert not at.exception, at.exception
+        assert any("Moved 1 candidate(s) to screening" in s.value for s in at.success)
+    finally:
+        get_settings.cache_clear()
+    with embedded.uow() as uow:
+        moved = uow.session.scalars(
+            select(CandidateStageEvent).where(
+                CandidateStageEvent.candidate_id == first.candidate_id,
+                CandidateStageEvent.created_at >= datetime(2026, 11, 28, tzinfo=UTC),
+            )
+        ).all()
+    assert [(e.from_status, e.to_status) for e in moved] == [("applied", "screening")]
