@@ -215,43 +215,11 @@ def commit_import(
             ),
             created_at=now,
         )
-        new_rows: list[Candidate] = []
-        events: list[CandidateStageEvent] = []
-        # Rows of one new person on several roles become that person's linked applications.
-        people: dict[str, uuid.UUID] = {}
+        new_rows = _new_applications(evaluated.rows, actor, references, now)
         for row in evaluated.rows:
-            if row.existing is None:
-                candidate = Candidate(
-                    company_id=actor.company_id,
-                    role_id=row.role.id if row.role else None,
-                    email=row.email,
-                    full_name=row.full_name,
-                    linkedin_url=row.linkedin_url or None,
-                    application_source=row.source or DEFAULT_SOURCE,
-                    status=row.status or "applied",
-                    reference=references.pop(),
-                    person_id=row.person_id or people.get(row.email),
-                    resume_text=row.resume_text or None,
-                    resume_profile=_profile(row.resume_text, now) if row.resume_text else None,
-                    created_at=now,
-                    updated_at=now,
-                )
-                new_rows.append(candidate)
-                people.setdefault(row.email, candidate.person_id)
-                events.append(
-                    CandidateStageEvent(
-                        company_id=actor.company_id,
-                        candidate_id=candidate.id,
-                        from_status=None,
-                        to_status=candidate.status,
-                        reason="imported from CSV",
-                        actor=actor.username,
-                        created_at=now,
-                    )
-                )
-            elif row.changes:
+            if row.existing is not None and row.changes:
                 _apply(row.existing, row, now)
-        repo.add_all([*new_rows, *events, record])
+        repo.add_all([*new_rows, record])
         AuditRepository(uow.session).add(
             **actor.audit_fields(),
             action="candidate.imported",
@@ -275,6 +243,47 @@ def commit_import(
         )
         uow.commit()
     return result
+
+
+def _new_applications(
+    rows: list[_Row], actor: Actor, references: list[str], now: datetime
+) -> list[Candidate | CandidateStageEvent]:
+    """The rows that create applications, as candidates with their first stage event."""
+    created: list[Candidate | CandidateStageEvent] = []
+    # Rows of one new person on several roles become that person's linked applications.
+    people: dict[str, uuid.UUID] = {}
+    for row in rows:
+        if row.existing is not None:
+            continue
+        candidate = Candidate(
+            company_id=actor.company_id,
+            role_id=row.role.id if row.role else None,
+            email=row.email,
+            full_name=row.full_name,
+            linkedin_url=row.linkedin_url or None,
+            application_source=row.source or DEFAULT_SOURCE,
+            status=row.status or "applied",
+            reference=references.pop(),
+            person_id=row.person_id or people.get(row.email),
+            resume_text=row.resume_text or None,
+            resume_profile=_profile(row.resume_text, now) if row.resume_text else None,
+            created_at=now,
+            updated_at=now,
+        )
+        people.setdefault(row.email, candidate.person_id)
+        created.append(candidate)
+        created.append(
+            CandidateStageEvent(
+                company_id=actor.company_id,
+                candidate_id=candidate.id,
+                from_status=None,
+                to_status=candidate.status,
+                reason="imported from CSV",
+                actor=actor.username,
+                created_at=now,
+            )
+        )
+    return created
 
 
 def list_imports(uow: UnitOfWork, actor: Actor, limit: int = 50) -> list[ImportSummary]:
