@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -262,6 +263,66 @@ def role_references() -> Any:
     from core.services import roles
 
     return roles.reference_index(embedder())
+
+
+def candidate_list(
+    page: candidates.CandidatePage,
+    now: datetime,
+    *,
+    key: str,
+    page_no: int,
+    page_size: int,
+    sort: str,
+    contact: bool,
+) -> Any:
+    """One page of a candidate list as a clickable table, its caption and the page picker.
+
+    ``contact`` adds email and role. Returns the column beside the page picker, for the
+    caller's export button.
+    """
+    scores = page.scores_visible
+    candidate_table(
+        [
+            {
+                "Name": r.full_name or "Unnamed",
+                **({"Email": r.email, "Role": r.role_title} if contact else {}),
+                "Stage": r.status,
+                **({"Fit": r.fit_score, "Success": r.success_probability} if scores else {}),
+                "Days in stage": r.days_in_stage(now),
+                "Applied": r.applied_at.date(),
+                "Source": (r.source or "none").replace("_", " "),
+            }
+            for r in page.rows
+        ],
+        [r.id for r in page.rows],
+        key=f"{key}_table_{page_no}",
+        empty="No candidates match these filters.",
+        column_config={
+            "Fit": score_column("Fit", "Fit score 0-100; — not scored yet"),
+            "Success": score_column("Success %", "Success probability; — not scored yet"),
+        }
+        if scores
+        else {},
+    )
+    pages = max(1, math.ceil(page.total / page_size))
+    st.caption(
+        f"{page.total} candidate{'' if page.total == 1 else 's'} · sorted "
+        f"{candidates.SORT_LABELS[sort].lower()} across all of them · page "
+        f"{min(page_no, pages)} of {pages} · click a row to open the profile"
+        + (" · — not scored yet" if scores else "")
+    )
+    left, right = st.columns([1, 5])
+    left.number_input("Page", 1, pages, value=min(page_no, pages), key=f"{key}_page")
+    return right
+
+
+def sort_options(actor: Actor) -> list[str]:
+    """The list orders the actor may use (scores only for those who see them)."""
+    return [
+        s
+        for s in candidates.SORT_LABELS
+        if actor.can(Permission.VIEW_SCORES) or s not in ("fit", "success")
+    ]
 
 
 def stage_move_form(actor: Actor, rows: Mapping[uuid.UUID, str], key: str) -> None:

@@ -1,6 +1,5 @@
 """Candidates: search by meaning, filter, sort and page through; click a row for the profile."""
 
-import math
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -9,11 +8,12 @@ from core.permissions import Permission
 from core.services import candidates, search
 from core.services.errors import PeopleOSError
 from pages._components import (
+    candidate_list,
     candidate_table,
     embedder,
     require,
-    score_column,
     search_index,
+    sort_options,
     stage_move_form,
     uow,
     warm_language_model,
@@ -65,18 +65,13 @@ if meaning.strip():
     st.divider()
 
 roles = candidates.list_roles(uow(), actor)
-sorts = [
-    s
-    for s in candidates.SORT_LABELS
-    if actor.can(Permission.VIEW_SCORES) or s not in ("fit", "success")
-]
 f1, f2, f3, f4 = st.columns([2, 1, 2, 2])
 role_id = f1.selectbox(
     "Role", [None, *roles], format_func=lambda r: "All roles" if r is None else roles[r]
 )
 status = f2.selectbox("Stage", [None, *candidates.STAGES], format_func=lambda s: s or "All")
 name_filter = f3.text_input("Search name or email", max_chars=200)
-sort = f4.selectbox("Sort", sorts, format_func=candidates.SORT_LABELS.get)
+sort = f4.selectbox("Sort", sort_options(actor), format_func=candidates.SORT_LABELS.get)
 page_no = st.session_state.get("candidates_page", 1)
 try:
     result = candidates.list_candidates(
@@ -93,44 +88,9 @@ except PeopleOSError as exc:
     st.error(str(exc))
     st.stop()
 
-pages = max(1, math.ceil(result.total / PAGE_SIZE))
-columns: dict[str, object] = {}
-if result.scores_visible:
-    columns = {
-        "Fit": score_column("Fit", "Fit score 0-100; — not scored yet"),
-        "Success": score_column("Success %", "Success probability; — not scored yet"),
-    }
-candidate_table(
-    [
-        {
-            "Name": r.full_name,
-            "Email": r.email,
-            "Role": r.role_title,
-            "Stage": r.status,
-            **(
-                {"Fit": r.fit_score, "Success": r.success_probability}
-                if result.scores_visible
-                else {}
-            ),
-            "Days in stage": r.days_in_stage(now),
-            "Applied": r.applied_at.date(),
-            "Source": (r.source or "none").replace("_", " "),
-        }
-        for r in result.rows
-    ],
-    [r.id for r in result.rows],
-    key=f"candidates_table_{page_no}",
-    empty="No candidates match these filters.",
-    column_config=columns,
+right = candidate_list(
+    result, now, key="candidates", page_no=page_no, page_size=PAGE_SIZE, sort=sort, contact=True
 )
-st.caption(
-    f"{result.total} candidate{'' if result.total == 1 else 's'} · sorted "
-    f"{candidates.SORT_LABELS[sort].lower()} across all of them · page "
-    f"{min(page_no, pages)} of {pages} · click a row to open the profile"
-    + (" · — not scored yet" if result.scores_visible else "")
-)
-left, right = st.columns([1, 5])
-left.number_input("Page", 1, pages, value=min(page_no, pages), key="candidates_page")
 if result.total and actor.can(Permission.EXPORT_CANDIDATES):
     right.download_button(
         "Export CSV",

@@ -1,7 +1,6 @@
 """Pipeline: one role's candidates as a board and as a filterable table, with conversion,
 time in stage, CSV export and bulk stage moves. Click a row to open the profile."""
 
-import math
 from datetime import UTC, datetime
 
 import plotly.graph_objects as go
@@ -11,9 +10,9 @@ from core.permissions import Permission
 from core.services import candidates, pipeline
 from core.services.errors import PeopleOSError
 from pages._components import (
-    candidate_table,
+    candidate_list,
     require,
-    score_column,
+    sort_options,
     stage_move_form,
     uow,
 )
@@ -83,11 +82,7 @@ sources = f2.multiselect(
     "Source", summary.sources, format_func=lambda s: s or "none", placeholder="All sources"
 )
 min_days = int(f3.number_input("At least days in stage", min_value=0, value=0, step=1))
-sorts = [
-    s
-    for s in candidates.SORT_LABELS
-    if actor.can(Permission.VIEW_SCORES) or s not in ("fit", "success")
-]
+sorts = sort_options(actor)
 sort = f4.selectbox(
     "Sort", sorts, index=sorts.index("days_in_stage"), format_func=candidates.SORT_LABELS.get
 )
@@ -100,35 +95,9 @@ try:
 except PeopleOSError as exc:
     st.error(str(exc))
     st.stop()
-scores = result.scores_visible
-candidate_table(
-    [
-        {
-            "Name": r.full_name or "Unnamed",
-            "Stage": r.status,
-            **({"Fit": r.fit_score, "Success": r.success_probability} if scores else {}),
-            "Days in stage": r.days_in_stage(now),
-            "Applied": r.applied_at.date(),
-            "Source": (r.source or "none").replace("_", " "),
-        }
-        for r in result.rows
-    ],
-    [r.id for r in result.rows],
-    key=f"pipeline_table_{page_no}",
-    empty="No candidates match these filters.",
-    column_config={"Fit": score_column("Fit"), "Success": score_column("Success %")}
-    if scores
-    else {},
+right = candidate_list(
+    result, now, key="pipeline", page_no=page_no, page_size=PAGE_SIZE, sort=sort, contact=False
 )
-pages = max(1, math.ceil(result.total / PAGE_SIZE))
-st.caption(
-    f"{result.total} candidate{'' if result.total == 1 else 's'} · sorted "
-    f"{candidates.SORT_LABELS[sort].lower()} across all of them · page "
-    f"{min(page_no, pages)} of {pages} · click a row to open the profile"
-    + (" · — not scored yet" if scores else "")
-)
-left, right = st.columns([1, 5])
-left.number_input("Page", 1, pages, value=min(page_no, pages), key="pipeline_page")
 if result.total and actor.can(Permission.EXPORT_CANDIDATES):
     right.download_button(
         "Export CSV",

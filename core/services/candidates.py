@@ -41,6 +41,7 @@ assert set(SORT_LABELS) == set(SORTS)
 @dataclass(frozen=True)
 class CandidateRow:
     id: uuid.UUID
+    reference: str | None
     full_name: str | None
     email: str
     role_title: str | None
@@ -149,6 +150,7 @@ def _row(actor: Actor, candidate: Any, title: str | None) -> CandidateRow:
     scores = actor.can(Permission.VIEW_SCORES)
     return CandidateRow(
         candidate.id,
+        candidate.reference,
         candidate.full_name,
         candidate.email,
         title,
@@ -379,6 +381,44 @@ def move_stage(
     return len(set(candidate_ids))
 
 
+EXPORT_HEADER = (
+    "reference",
+    "name",
+    "email",
+    "role",
+    "stage",
+    "source",
+    "fit_score",
+    "success_probability",
+    "applied_at",
+    "stage_entered_at",
+    "days_in_stage",
+)
+
+
+def rows_csv(rows: list[CandidateRow], now: datetime) -> str:
+    """Candidate rows as the CSV both exports hand out (safe cells, days in stage at now)."""
+    return csv_text(
+        EXPORT_HEADER,
+        (
+            (
+                r.reference,
+                r.full_name,
+                r.email,
+                r.role_title,
+                r.status,
+                r.source,
+                r.fit_score,
+                r.success_probability,
+                r.applied_at.isoformat(),
+                r.stage_entered_at.isoformat(),
+                r.days_in_stage(now),
+            )
+            for r in rows
+        ),
+    )
+
+
 def export_csv(
     uow: UnitOfWork,
     actor: Actor,
@@ -408,35 +448,7 @@ def export_csv(
         offset += MAX_PAGE_SIZE
         if offset >= page.total:
             break
-    text = csv_text(
-        [
-            "name",
-            "email",
-            "role",
-            "stage",
-            "source",
-            "fit_score",
-            "success_probability",
-            "applied_at",
-            "stage_entered_at",
-            "days_in_stage",
-        ],
-        (
-            (
-                r.full_name,
-                r.email,
-                r.role_title,
-                r.status,
-                r.source,
-                r.fit_score,
-                r.success_probability,
-                r.applied_at.isoformat(),
-                r.stage_entered_at.isoformat(),
-                r.days_in_stage(now),
-            )
-            for r in rows
-        ),
-    )
+    text = rows_csv(rows, now)
     with uow:
         AuditRepository(uow.session).add(
             **actor.audit_fields(),

@@ -29,9 +29,9 @@ from core.services.candidates import (
     _check_sort,
     _row,
     candidate_filter,
+    rows_csv,
 )
 from core.services.errors import NotFoundError, ValidationError
-from core.services.exports import csv_text
 
 # Below this many candidates a conversion is shown as "k of n", never as a percentage.
 MIN_RATE_BASE = 10
@@ -195,20 +195,6 @@ def pipeline_page(
         )
 
 
-EXPORT_HEADER = [
-    "reference",
-    "name",
-    "role",
-    "stage",
-    "source",
-    "fit_score",
-    "success_probability",
-    "applied_at",
-    "stage_entered_at",
-    "days_in_stage",
-]
-
-
 def export_pipeline_csv(
     uow: UnitOfWork,
     actor: Actor,
@@ -219,21 +205,21 @@ def export_pipeline_csv(
 ) -> str:
     """A role's pipeline (or every role's), filtered as on the Pipeline page, as CSV.
 
-    Read page by page, so a large pipeline never sits in memory as ORM rows; audited.
+    Read from the database a page at a time; the export is audited.
     """
     actor.require(Permission.EXPORT_CANDIDATES)
     f = _filter(actor, role_id, now, query)
-    lines: list[tuple[object, ...]] = []
+    listed: list[CandidateRow] = []
     with uow:
         if role_id is not None:
             _require_role(uow, actor, role_id)
         repo = CandidateRepository(uow.session)
         offset = 0
         while True:
-            rows, total = repo.list(
+            page, total = repo.list(
                 actor.company_id, f, sort=query.sort, limit=MAX_PAGE_SIZE, offset=offset
             )
-            lines.extend(_export_line(_row(actor, c, title), c.reference, now) for c, title in rows)
+            listed.extend(_row(actor, c, title) for c, title in page)
             offset += MAX_PAGE_SIZE
             if offset >= total:
                 break
@@ -242,7 +228,7 @@ def export_pipeline_csv(
             action="candidate.exported",
             entity_type="candidate",
             summary={
-                "rows": len(lines),
+                "rows": len(listed),
                 "role_id": str(role_id or ""),
                 "stages": sorted(query.stages),
                 "sources": sorted(query.sources),
@@ -250,19 +236,4 @@ def export_pipeline_csv(
             },
         )
         uow.commit()
-    return csv_text(EXPORT_HEADER, lines)
-
-
-def _export_line(row: CandidateRow, reference: str | None, now: datetime) -> tuple[object, ...]:
-    return (
-        reference,
-        row.full_name,
-        row.role_title,
-        row.status,
-        row.source,
-        row.fit_score,
-        row.success_probability,
-        row.applied_at.isoformat(),
-        row.stage_entered_at.isoformat(),
-        row.days_in_stage(now),
-    )
+    return rows_csv(listed, now)
