@@ -1,16 +1,25 @@
-"""Shared fixtures: a fresh database per test run on SQLite or PostgreSQL.
+"""Shared fixtures: databases on SQLite or PostgreSQL, and demo worlds copied from templates.
 
 ``PEOPLEOS_TEST_BACKEND=postgresql`` runs the database tests on PostgreSQL at
 ``PEOPLEOS_TEST_DATABASE_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
-Every run creates its own databases and drops them at the end. With ``CI`` set an
-unreachable PostgreSQL fails the run instead of skipping.
+Every run creates its own databases (``peopleos_test_<run>_*``) and drops them at the end.
+With ``CI`` set an unreachable PostgreSQL fails the run instead of skipping.
+
+The demo worlds are seeded once per run into template databases and copied for each user
+(a SQLite file copy, or ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL): one process builds
+each template under a lock, and the pytest-xdist workers of the run share it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +36,14 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEMO_AS_OF = date(2026, 11, 1)
 DEMO_PASSWORD = "peopleos-demo-2026"
+RUN_ENV = "PEOPLEOS_TEST_RUN"  # set by the controlling process, inherited by its workers
+RUN_DIR_ENV = "PEOPLEOS_TEST_RUN_DIR"
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # One worker per core already keeps the cores busy; torch, OpenMP and BLAS would each
+    # start a thread per core in every worker, and those threads spin against each other.
+    for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_variable, "1")
 
 
 def require_shared(path: Path) -> None:
@@ -47,6 +64,45 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"PeopleOS database backend: {BACKEND}"
 
 
+def _is_controller(config: pytest.Config) -> bool:
+    """The process that runs the session: the only one, or the one steering xdist workers."""
+    return not hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _is_controller(config):
+        # Workers are started later and inherit the environment: they share the run's name
+        # (in its database names) and its folder (templates and their locks).
+        token = uuid.uuid4().hex[:8]
+        os.environ[RUN_ENV] = token
+        os.environ[RUN_DIR_ENV] = tempfile.mkdtemp(prefix=f"peopleos-tests-{token}-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After every worker has finished: drop what the run left (templates) and its folder."""
+    if not _is_controller(config) or RUN_DIR_ENV not in os.environ:
+        return
+    if BACKEND == "postgresql":
+        _PostgresDatabases(_pg_server_url()).drop_run_leftovers()
+    shutil.rmtree(os.environ[RUN_DIR_ENV], ignore_errors=True)
+
+
+def _run_dir() -> Path:
+    return Path(os.environ[RUN_DIR_ENV])
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing), across processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _pg_server_url() -> str:
     return os.environ.get("PEOPLEOS_TEST_DATABASE_URL", DEFAULT_PG_URL)
 
@@ -58,17 +114,24 @@ class _PostgresDatabases:
         self.server_url = make_url(server_url).set(drivername="postgresql+psycopg")
         self.admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
         self.created: list[str] = []
+        self.prefix = f"peopleos_test_{os.environ[RUN_ENV]}_"
 
     def check(self) -> None:
         with self.admin.connect() as conn:
             conn.execute(text("SELECT 1"))
 
-    def create(self) -> str:
-        name = f"peopleos_test_{uuid.uuid4().hex[:12]}"
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        self.created.append(name)
+    def url(self, name: str) -> str:
         return self.server_url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, template: str | None = None, name: str | None = None) -> str:
+        """A new database (a copy of ``template`` when given); returns its URL."""
+        name = name or f"{self.prefix}{uuid.uuid4().hex[:12]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+        if not name.startswith(f"{self.prefix}tpl_"):  # templates outlive this process
+            self.created.append(name)
+        return self.url(name)
 
     def drop_all(self) -> None:
         with self.admin.connect() as conn:
@@ -76,15 +139,68 @@ class _PostgresDatabases:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         self.admin.dispose()
 
+    def drop_run_leftovers(self) -> None:
+        """Drop every database of this run (its templates, and any a crashed worker left)."""
+        try:
+            with self.admin.connect() as conn:
+                names = conn.scalars(
+                    text("SELECT datname FROM pg_database WHERE starts_with(datname, :prefix)"),
+                    {"prefix": self.prefix},
+                ).all()
+                for name in names:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        except Exception:  # noqa: BLE001 - no server, nothing was created on it
+            pass
+        finally:
+            self.admin.dispose()
+
+
+class _Backend:
+    """New databases on the test backend: empty ones, and copies of the run's templates."""
+
+    def __init__(self, folder: Path, pg: _PostgresDatabases | None) -> None:
+        self.folder = folder
+        self.pg = pg
+
+    def new(self, name: str | None = None) -> str:
+        if self.pg is None:
+            return f"sqlite:///{self.folder / (name or uuid.uuid4().hex)}.db"
+        return self.pg.create(name=name and f"{self.pg.prefix}{name}")
+
+    def copy(self, template_url: str, name: str | None = None) -> str:
+        """A new database holding what the (idle) template holds."""
+        if self.pg is None:
+            url = self.new(name)
+            source = sqlite3.connect(make_url(template_url).database)
+            target = sqlite3.connect(make_url(url).database)
+            try:
+                source.backup(target)  # a consistent copy, write-ahead log included
+            finally:
+                target.close()
+                source.close()
+            return url
+        return self.pg.create(
+            template=make_url(template_url).database, name=name and f"{self.pg.prefix}{name}"
+        )
+
+    def template(self, name: str, build: Callable[[str], None], base: str | None = None) -> str:
+        """The URL of the run's template ``name``, built once by ``build(url)`` on an empty
+        database (or on a copy of the template ``base``) by whichever process asks first."""
+        built = _run_dir() / f"{name}.built"
+        with _locked(_run_dir() / f"{name}.lock"):
+            if not built.exists():
+                home = self if self.pg else _Backend(_run_dir(), None)
+                attempt = f"tpl_{name}_{uuid.uuid4().hex[:6]}"  # a failed one is swept at the end
+                url = home.copy(base, attempt) if base else home.new(attempt)
+                build(url)  # leaves no connection open: a template is copied only when idle
+                built.write_text(url)
+            return built.read_text()
+
 
 @pytest.fixture(scope="session")
-def new_database_url(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Callable[[], str]]:
-    """A factory of URLs of new, empty databases on the test backend."""
+def _backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Backend]:
     if BACKEND == "sqlite":
-        folder = tmp_path_factory.mktemp("db")
-        yield lambda: f"sqlite:///{folder / uuid.uuid4().hex}.db"
+        yield _Backend(tmp_path_factory.mktemp("db"), None)
         return
     if BACKEND != "postgresql":
         raise pytest.UsageError(f"PEOPLEOS_TEST_BACKEND must be sqlite or postgresql: {BACKEND}")
@@ -97,29 +213,33 @@ def new_database_url(
             pytest.exit(message, returncode=1)
         pytest.skip(message)
     try:
-        yield pg.create
+        yield _Backend(tmp_path_factory.mktemp("db"), pg)
     finally:
         pg.drop_all()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _prior_models() -> None:
+    """Train the prior models before any test needs them, once per checkout.
+
+    They live in data/local, shared by every process of the run (and by a SQLite and a
+    PostgreSQL run side by side): the lock keeps two of them from training at once.
+    """
+    from core.services import scoring
+    from ml import training
+
+    path = scoring.artifact_path(training.PRIOR_VERSION)
+    if path.exists():
+        return
+    with _locked(path.parent / ".train.lock"):
+        if not path.exists():
+            training.dump(training.train_prior(), path)
+
+
 @pytest.fixture(scope="session")
-def migrated_url(new_database_url: Callable[[], str]) -> str:
-    url = new_database_url()
-    database_service.upgrade(url)
-    return url
-
-
-@pytest.fixture
-def db(migrated_url: str) -> Iterator[Database]:
-    """The migrated test database, emptied after each test."""
-    database = Database(migrated_url)
-    try:
-        yield database
-    finally:
-        with database.engine.begin() as conn:
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(delete(table))
-        database.dispose()
+def new_database_url(_backend: _Backend) -> Callable[[], str]:
+    """A factory of URLs of new, empty databases on the test backend."""
+    return _backend.new
 
 
 def score_world(database: Database) -> None:
@@ -135,27 +255,82 @@ def score_world(database: Database) -> None:
         scoring.rescore_company(database, company.id, models, now, trigger="demo")
 
 
-@pytest.fixture(scope="session")
-def seeded_url(new_database_url: Callable[[], str]) -> str:
-    """A database holding the standard demo world (3 companies, 400 candidates, seed 7)."""
+def _seed_demo(url: str, companies: int, candidates: int, seed: int) -> None:
     from core.services import demo  # the generator is heavy; load it only when needed
 
-    url = new_database_url()
-    database_service.upgrade(url)
     database = Database(url)
     try:
         demo.seed_demo(
             database.uow(),
-            companies=3,
-            candidates=400,
-            seed=7,
+            companies=companies,
+            candidates=candidates,
+            seed=seed,
             as_of=DEMO_AS_OF,
             password=DEMO_PASSWORD,
         )
+    finally:
+        database.dispose()
+
+
+def _scored(url: str) -> None:
+    database = Database(url)
+    try:
         score_world(database)
     finally:
         database.dispose()
-    return url
+
+
+def _schema_template(backend: _Backend) -> str:
+    """An empty database migrated to the newest revision."""
+    return backend.template("schema", database_service.upgrade)
+
+
+def _demo_template(backend: _Backend) -> str:
+    """The standard demo world (3 companies, 400 candidates, seed 7), not scored yet."""
+    return backend.template(
+        "demo",
+        lambda url: _seed_demo(url, companies=3, candidates=400, seed=7),
+        base=_schema_template(backend),
+    )
+
+
+def _seeded_template(backend: _Backend) -> str:
+    """The standard demo world, every candidate scored."""
+    return backend.template("seeded", _scored, base=_demo_template(backend))
+
+
+def _world_template(backend: _Backend) -> str:
+    """The small demo world (2 companies, 80 candidates, seed 5), every candidate scored."""
+
+    def build(url: str) -> None:
+        _seed_demo(url, companies=2, candidates=80, seed=5)
+        _scored(url)
+
+    return backend.template("world", build, base=_schema_template(backend))
+
+
+@pytest.fixture(scope="session")
+def migrated_url(_backend: _Backend) -> str:
+    return _backend.copy(_schema_template(_backend))
+
+
+@pytest.fixture
+def db(migrated_url: str) -> Iterator[Database]:
+    """The migrated test database, emptied after each test."""
+    database = Database(migrated_url)
+    try:
+        yield database
+    finally:
+        with database.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(delete(table))
+        database.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_url(_backend: _Backend) -> str:
+    """A database holding the standard demo world (3 companies, 400 candidates, seed 7)."""
+    return _backend.copy(_seeded_template(_backend))
 
 
 @pytest.fixture
@@ -178,18 +353,17 @@ def app_env(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
 
 
-@pytest.fixture(scope="module")
-def world(new_database_url: Callable[[], str]) -> Iterator[Database]:
-    """A small demo world (two companies, every role) per test module, for tests that write."""
-    from core.services import demo
+@pytest.fixture(scope="session")
+def new_demo_world_url(_backend: _Backend) -> Callable[[], str]:
+    """A factory of private copies of the standard demo world, not scored (as `demo seed`
+    leaves it before the worker scores), for tests that must not share one."""
+    return lambda: _backend.copy(_demo_template(_backend))
 
-    url = new_database_url()
-    database_service.upgrade(url)
-    db = Database(url)
-    demo.seed_demo(
-        db.uow(), companies=2, candidates=80, seed=5, as_of=DEMO_AS_OF, password=DEMO_PASSWORD
-    )
-    score_world(db)
+
+@pytest.fixture(scope="module")
+def world(_backend: _Backend) -> Iterator[Database]:
+    """A small demo world (two companies, every role) per test module, for tests that write."""
+    db = Database(_backend.copy(_world_template(_backend)))
     yield db
     db.dispose()
 

@@ -1,4 +1,5 @@
-"""The CLI as a user runs it: `python -m core.cli ...` in a subprocess."""
+"""The CLI: `python -m core.cli ...` once in a subprocess (the entry point itself), every
+command through the same `main()` in this process (no seconds of imports per call)."""
 
 from __future__ import annotations
 
@@ -14,22 +15,10 @@ from sqlalchemy import inspect
 from core.db import make_engine
 from core.models import SEED_TABLES
 from core.services import database
+from tests.helpers import run_cli as _cli
 
 pytestmark = pytest.mark.db
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _cli(*args: str, url: str, extra_env: dict[str, str] | None = None, stdin: str | None = None):
-    env = {**os.environ, "PEOPLEOS_DATABASE_URL": url, **(extra_env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "core.cli", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_db_upgrade_creates_the_seed_tables_and_downgrade_drops_them(
@@ -50,7 +39,15 @@ def test_db_upgrade_creates_the_seed_tables_and_downgrade_drops_them(
 
 
 def test_invalid_setting_is_reported_by_name() -> None:
-    result = _cli("db", "current", url="mysql://root@localhost/x")
+    """The one run of the real entry point: a bad setting is a message, not a traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "core.cli", "db", "current"],
+        cwd=ROOT,
+        env={**os.environ, "PEOPLEOS_DATABASE_URL": "mysql://root@localhost/x"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 2
     assert "PEOPLEOS_DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr

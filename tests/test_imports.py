@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,10 +26,9 @@ from core.models import (
 from core.services import auth, candidates, imports
 from core.services.errors import PermissionDeniedError, ValidationError
 from core.services.imports import ImportRowsError
-from tests.helpers import login_app
+from tests.helpers import login_app, run_cli
 
 NOW = datetime(2026, 11, 4, 9, 0, tzinfo=UTC)
-ROOT = Path(__file__).resolve().parents[1]
 RESUME = (
     "Experience\nSenior Backend Engineer - Ledgerly | Jan 2020 - Present\n"
     "Skills\nPython, PostgreSQL, Kafka\n"
@@ -499,14 +496,7 @@ def test_interviewers_and_employees_may_not_import(world: Database, role: str) -
 
 
 def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "core.cli", "candidates", "import", *args],
-        cwd=ROOT,
-        env={**os.environ, "PEOPLEOS_DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_cli("candidates", "import", *args, url=url)
 
 
 @pytest.mark.db

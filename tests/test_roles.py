@@ -18,6 +18,7 @@ from core.services.errors import NotFoundError, PermissionDeniedError, Validatio
 from core.services.reference import read_postings_csv, role_library, taxonomy
 from ml.dna import CULTURE_DIMENSIONS
 from ml.embeddings import Embedder
+from ml.fit import CachedEncoder
 from ml.jd import _CULTURE_VOICE, CompanyVoice, JDBrief, generate_job_description
 from ml.roles import classify_family, define_role, fit_posting_index, seniority_of
 from tests.conftest import SHARED_DATA, require_shared
@@ -28,8 +29,10 @@ GOOGLE = SHARED_DATA / "job_descriptions_google_job_skills.csv"
 
 
 @pytest.fixture(scope="module")
-def encoder() -> Embedder:
-    return Embedder()
+def encoder() -> CachedEncoder:
+    """MiniLM, each distinct text embedded once per module: every test here reads the same
+    role library, and two index the same 1,250 public postings."""
+    return CachedEncoder(Embedder())
 
 
 def _define(title: str, encoder: Embedder, **kwargs) -> dict:  # noqa: ANN003 - passthrough

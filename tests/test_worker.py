@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from core import worker
-from core.config import load_settings
+from core.config import get_settings, load_settings
 from core.db import Database
 from core.integrations.startupos_fake import FakeStartupOS
 from core.models import Company, JobRun
@@ -206,16 +206,24 @@ def test_requests_from_the_app_are_carried_out_by_the_worker(db: Database) -> No
         server.stop()
 
 
-def test_once_runs_one_job_and_reports_it(new_database_url: Callable[[], str]) -> None:
+def test_once_runs_one_job_and_reports_it(
+    new_database_url: Callable[[], str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`python -m core.worker --once`, through its `main()` in this process (the worker
+    processes above start the real entry point)."""
     url = new_database_url()
     database.upgrade(url)
-    result = subprocess.run(
-        [sys.executable, "-m", "core.worker", "--once", "sync_incremental"],
-        cwd=ROOT,
-        env={**os.environ, "PEOPLEOS_DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "sync_incremental: succeeded" in result.stdout
+    monkeypatch.setenv("PEOPLEOS_DATABASE_URL", url)
+    monkeypatch.setattr(worker, "_state", {})  # the job opens its own database here
+    get_settings.cache_clear()
+    try:
+        code = worker.main(["--once", "sync_incremental"])
+    finally:
+        get_settings.cache_clear()
+        if "db" in worker._state:
+            worker._state["db"].dispose()
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "sync_incremental: succeeded" in printed.out
