@@ -184,7 +184,7 @@ def test_filters_narrow_the_rows(world_app: Database) -> None:
     at = _widget(at.multiselect, "Source").set_value([source]).run()
     rows = _table(at)
     assert len(rows) == sum(1 for c in applied if c.application_source == source)
-    assert set(rows["Source"]) == {source}
+    assert set(rows["Source"]) == {source.replace("_", " ")}
 
     now = datetime.now(UTC)
     entered = _entered(world_app, [c.id for c in applied])

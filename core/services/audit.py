@@ -87,12 +87,18 @@ def list_audit(
         return AuditPage(entries, total, repo.distinct_actions(actor.company_id))
 
 
+_FIRST = ("from", "to", "code", "reason")
+
+
 def describe(summary: dict[str, Any] | None) -> str:
     """A summary dict as readable text: one "key value" per entry, nested ones flattened."""
     if not summary:
         return ""
     parts = []
-    for key, value in summary.items():
+    # PostgreSQL's JSONB keeps no key order: a fixed one reads the same on every backend.
+    keys = sorted(summary, key=lambda k: (_FIRST.index(k) if k in _FIRST else len(_FIRST), k))
+    for key in keys:
+        value = summary[key]
         if value is None or value == "" or value == [] or value == {}:
             continue
         label = key.replace("_", " ")
