@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PORT ?= 8501
 
-.PHONY: setup run worker test lint test-sqlite test-postgres bench clean
+.PHONY: setup run worker test lint test-sqlite test-postgres test-fast bench clean
 
 setup: $(STAMP)
 
@@ -34,13 +34,25 @@ lint: setup
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
 
+# pytest-xdist workers (one per core); each takes whole test modules (a module shares its
+# demo world and app server), the modules with slow tests first.
+WORKERS ?= 2
+XDIST := -n $(WORKERS) --dist loadfile --no-loadscope-reorder
+
 test-sqlite: setup
-	PEOPLEOS_TEST_BACKEND=sqlite $(PY) -m pytest
+	PEOPLEOS_TEST_BACKEND=sqlite $(PY) -m pytest $(XDIST)
 
 test-postgres: setup
-	PEOPLEOS_TEST_BACKEND=postgresql $(PY) -m pytest -m db
+	PEOPLEOS_TEST_BACKEND=postgresql $(PY) -m pytest $(XDIST) -m db
 
-test: lint test-sqlite test-postgres
+# Lint, then the SQLite and the PostgreSQL runs side by side: each run's output is printed
+# in one piece when it ends, and either one failing fails `make test`.
+test: lint
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+
+# The inner loop: unit, service and page tests on SQLite, without the browser or slow ones.
+test-fast: setup
+	PEOPLEOS_TEST_BACKEND=sqlite $(PY) -m pytest $(XDIST) -m "not browser and not slow"
 
 # Scoring/explanation speed at 10k and 100k candidates; writes bench/results.json.
 bench: setup

@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -85,6 +86,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if BACKEND == "postgresql":
         _PostgresDatabases(_pg_server_url()).drop_run_leftovers()
     shutil.rmtree(os.environ[RUN_DIR_ENV], ignore_errors=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with browser or slow tests first, each in its own order: pytest-xdist hands
+    out whole modules in this order, so the long ones start early and the workers finish
+    together instead of one waiting for the other's last long module."""
+    heavy = Counter(
+        item.path
+        for item in items
+        if item.get_closest_marker("browser") or item.get_closest_marker("slow")
+    )
+    first: dict[Path, int] = {}
+    for index, item in enumerate(items):
+        first.setdefault(item.path, index)
+    items.sort(key=lambda item: (-heavy[item.path], first[item.path]))
 
 
 def _run_dir() -> Path:
@@ -285,18 +302,14 @@ def _schema_template(backend: _Backend) -> str:
     return backend.template("schema", database_service.upgrade)
 
 
-def _demo_template(backend: _Backend) -> str:
-    """The standard demo world (3 companies, 400 candidates, seed 7), not scored yet."""
-    return backend.template(
-        "demo",
-        lambda url: _seed_demo(url, companies=3, candidates=400, seed=7),
-        base=_schema_template(backend),
-    )
-
-
 def _seeded_template(backend: _Backend) -> str:
-    """The standard demo world, every candidate scored."""
-    return backend.template("seeded", _scored, base=_demo_template(backend))
+    """The standard demo world (3 companies, 400 candidates, seed 7), every candidate scored."""
+
+    def build(url: str) -> None:
+        _seed_demo(url, companies=3, candidates=400, seed=7)
+        _scored(url)
+
+    return backend.template("seeded", build, base=_schema_template(backend))
 
 
 def _world_template(backend: _Backend) -> str:
@@ -351,13 +364,6 @@ def app_env(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
     yield seeded_url
     get_settings.cache_clear()
-
-
-@pytest.fixture(scope="session")
-def new_demo_world_url(_backend: _Backend) -> Callable[[], str]:
-    """A factory of private copies of the standard demo world, not scored (as `demo seed`
-    leaves it before the worker scores), for tests that must not share one."""
-    return lambda: _backend.copy(_demo_template(_backend))
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,14 @@ import uuid
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from core.db import Database
 from core.models import Candidate, Company, Hire, Role
+from ml.embeddings import Embedder
 
 
 def company_ids_by_name(db: Database) -> dict[str, uuid.UUID]:
@@ -86,3 +88,19 @@ def run_cli(*args: str, url: str, stdin: str = "") -> subprocess.CompletedProces
             get_settings.cache_clear()
     command = [sys.executable, "-m", "core.cli", *args]
     return subprocess.CompletedProcess(command, code, out.getvalue(), err.getvalue())
+
+
+class CachingEmbedder(Embedder):
+    """The MiniLM embedder, embedding each distinct text once per instance: for test modules
+    that feed the same reference texts (role library, resumes) to many calls."""
+
+    def __init__(self) -> None:
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, super().encode(missing), strict=True))
+        if not texts:
+            return super().encode(texts)
+        return np.vstack([self._vectors[t] for t in texts])

@@ -38,6 +38,7 @@ def test_db_upgrade_creates_the_seed_tables_and_downgrade_drops_them(
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_invalid_setting_is_reported_by_name() -> None:
     """The one run of the real entry point: a bad setting is a message, not a traceback."""
     result = subprocess.run(
@@ -53,6 +54,7 @@ def test_invalid_setting_is_reported_by_name() -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_demo_seed_prints_logins_and_is_idempotent(new_database_url: Callable[[], str]) -> None:
     url = new_database_url()
     assert _cli("db", "upgrade", url=url).returncode == 0
@@ -104,6 +106,7 @@ def test_demo_seed_rejects_bad_sizes(new_database_url: Callable[[], str]) -> Non
     assert "--companies must be between" in result.stderr
 
 
+@pytest.mark.slow
 def test_users_commands_manage_accounts_with_passwords_from_stdin(
     new_database_url: Callable[[], str],
 ) -> None:

@@ -95,6 +95,7 @@ def test_seeded_world_is_complete(seeded_db: Database) -> None:
         assert s.scalar(select(func.count()).where(Candidate.fit_score.is_(None))) == 0
 
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_data(new_database_url: Callable[[], str]) -> None:
     dumps = []
     for _ in range(2):
@@ -110,6 +111,7 @@ def test_same_seed_gives_the_same_data(new_database_url: Callable[[], str]) -> N
     assert len(dumps[0]["candidates"]) == 150
 
 
+@pytest.mark.slow
 def test_seeding_twice_changes_nothing_and_other_data_needs_reset(db: Database) -> None:
     first = _seed(db)
     assert first.created
@@ -122,6 +124,7 @@ def test_seeding_twice_changes_nothing_and_other_data_needs_reset(db: Database) 
     assert _dump(db) == before
 
 
+@pytest.mark.slow
 def test_reset_wipes_and_reloads_but_keeps_the_audit_log(db: Database) -> None:
     _seed(db)
     report = _seed(db, seed=12, reset=True)

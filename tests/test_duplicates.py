@@ -34,7 +34,7 @@ from core.services import auth, duplicates, intake, search
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from ml.embeddings import Embedder
 from tests.conftest import SHARED_DATA, require_shared
-from tests.helpers import login_app
+from tests.helpers import CachingEmbedder, login_app
 
 pytestmark = pytest.mark.db
 NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
@@ -86,7 +86,9 @@ TABLES = (
 
 @pytest.fixture(scope="module")
 def encoder() -> Embedder:
-    return Embedder()
+    """MiniLM, each distinct text embedded once per module: the tests apply the same few
+    resumes again and again (scoring reads each one's sentences)."""
+    return CachingEmbedder()
 
 
 def _company(db: Database, slug: str) -> uuid.UUID:
@@ -265,6 +267,7 @@ def test_two_rows_with_one_email_are_found_within_the_company_only(
     assert not _involving(northwind_pairs, {rows[0].id, rows[1].id})
 
 
+@pytest.mark.slow
 def test_distinct_real_resumes_are_not_flagged(db: Database, encoder, tmp_path) -> None:
     """False positives at the default threshold on 166 distinct public resumes."""
     require_shared(RESUMES_CSV)

@@ -18,21 +18,20 @@ from core.services.errors import NotFoundError, PermissionDeniedError, Validatio
 from core.services.reference import read_postings_csv, role_library, taxonomy
 from ml.dna import CULTURE_DIMENSIONS
 from ml.embeddings import Embedder
-from ml.fit import CachedEncoder
 from ml.jd import _CULTURE_VOICE, CompanyVoice, JDBrief, generate_job_description
 from ml.roles import classify_family, define_role, fit_posting_index, seniority_of
 from tests.conftest import SHARED_DATA, require_shared
-from tests.helpers import login_app
+from tests.helpers import CachingEmbedder, login_app
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 GOOGLE = SHARED_DATA / "job_descriptions_google_job_skills.csv"
 
 
 @pytest.fixture(scope="module")
-def encoder() -> CachedEncoder:
+def encoder() -> Embedder:
     """MiniLM, each distinct text embedded once per module: every test here reads the same
     role library, and two index the same 1,250 public postings."""
-    return CachedEncoder(Embedder())
+    return CachingEmbedder()
 
 
 def _define(title: str, encoder: Embedder, **kwargs) -> dict:  # noqa: ANN003 - passthrough
@@ -139,6 +138,7 @@ def test_role_intelligence_follows_title_and_dna(encoder: Embedder) -> None:
     )
 
 
+@pytest.mark.slow
 def test_retrieval_finds_postings_of_the_same_kind(encoder: Embedder) -> None:
     """Leave-one-out on the Google job-skills postings: the five nearest other postings
     to a title share its category far more often than chance."""
@@ -158,6 +158,7 @@ def test_retrieval_finds_postings_of_the_same_kind(encoder: Embedder) -> None:
     assert precision >= 0.5 > 4 * chance, (precision, chance)
 
 
+@pytest.mark.slow
 def test_responsibilities_come_from_similar_postings_but_not_another_employers(
     encoder: Embedder,
 ) -> None:

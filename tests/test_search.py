@@ -344,6 +344,7 @@ def resumes(encoder: Embedder) -> tuple[list[str], list[str], np.ndarray, Vector
     return texts, [categories[text] for text in texts], vectors, index
 
 
+@pytest.mark.slow
 def test_similar_resumes_share_a_category_far_above_chance(
     resumes: tuple[list[str], list[str], np.ndarray, VectorIndex],
 ) -> None:
@@ -380,6 +381,7 @@ QUERIES = [
 ]
 
 
+@pytest.mark.slow
 def test_natural_language_queries_find_the_right_resumes(
     encoder: Embedder, resumes: tuple[list[str], list[str], np.ndarray, VectorIndex]
 ) -> None:
@@ -400,6 +402,7 @@ def test_natural_language_queries_find_the_right_resumes(
         assert matches[query] >= 4, found[query]
 
 
+@pytest.mark.slow
 def test_reformatted_resume_is_a_near_duplicate_and_distinct_resumes_are_not(
     encoder: Embedder, resumes: tuple[list[str], list[str], np.ndarray, VectorIndex]
 ) -> None:

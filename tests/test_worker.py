@@ -71,6 +71,7 @@ def _runs(db: Database, job_id: str) -> list[tuple[datetime, str]]:
         ]
 
 
+@pytest.mark.slow
 def test_two_workers_started_at_once_run_each_slot_once(
     new_database_url: Callable[[], str], tmp_path: Path
 ) -> None:
@@ -105,6 +106,7 @@ def test_two_workers_started_at_once_run_each_slot_once(
         db.dispose()
 
 
+@pytest.mark.slow
 def test_a_standby_worker_takes_over_when_the_holder_dies(
     new_database_url: Callable[[], str], tmp_path: Path
 ) -> None:

@@ -245,6 +245,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_make_run_starts_the_web_app_and_the_worker_and_ctrl_c_stops_both(
     new_database_url: Callable[[], str], tmp_path: Path
 ) -> None:
