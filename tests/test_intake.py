@@ -166,6 +166,8 @@ def test_the_slow_half_embeds_and_scores_and_can_run_twice(world: Database) -> N
     assert not intake.complete_application(
         world.uow(), uuid.uuid4(), receipt.candidate_id, now=NOW, models=models
     )
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
