@@ -77,6 +77,11 @@ def pytest_configure(config: pytest.Config) -> None:
         token = uuid.uuid4().hex[:8]
         os.environ[RUN_ENV] = token
         os.environ[RUN_DIR_ENV] = tempfile.mkdtemp(prefix=f"peopleos-tests-{token}-")
+        # Under CI a missing server fails the run here, once, before any worker starts.
+        if BACKEND == "postgresql" and os.environ.get("CI"):
+            problem = _PostgresDatabases(_pg_server_url()).unreachable()
+            if problem:
+                pytest.exit(problem, returncode=1)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -133,9 +138,15 @@ class _PostgresDatabases:
         self.created: list[str] = []
         self.prefix = f"peopleos_test_{os.environ[RUN_ENV]}_"
 
-    def check(self) -> None:
-        with self.admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
+    def unreachable(self) -> str | None:
+        """Why the server cannot be used, or None when it answers."""
+        try:
+            with self.admin.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+            self.admin.dispose()
+            return f"PostgreSQL at {self.server_url.render_as_string()} is unreachable: {exc}"
+        return None
 
     def url(self, name: str) -> str:
         return self.server_url.set(database=name).render_as_string(hide_password=False)
@@ -222,13 +233,11 @@ def _backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Backend]:
     if BACKEND != "postgresql":
         raise pytest.UsageError(f"PEOPLEOS_TEST_BACKEND must be sqlite or postgresql: {BACKEND}")
     pg = _PostgresDatabases(_pg_server_url())
-    try:
-        pg.check()
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
-        message = f"PostgreSQL at {pg.server_url.render_as_string()} is unreachable: {exc}"
+    problem = pg.unreachable()
+    if problem:
         if os.environ.get("CI"):
-            pytest.exit(message, returncode=1)
-        pytest.skip(message)
+            pytest.exit(problem, returncode=1)
+        pytest.skip(problem)
     try:
         yield _Backend(tmp_path_factory.mktemp("db"), pg)
     finally:
