@@ -289,8 +289,11 @@ def test_company_dna_page_renders_for_each_demo_company(
             _log_in(page, app_url, username)
             page.get_by_role("link", name="Company DNA").click()
             _wait_for_streamlit(page)
-            expect(page.get_by_role("heading", name="Company DNA").first).to_be_visible()
-            expect(page.get_by_text("Culture DNA").first).to_be_visible()
+            # The click may not have started the page switch yet: wait as for a page load
+            # (a busy 2-core machine takes more than the default 5 s).
+            heading = page.get_by_role("heading", name="Company DNA").first
+            expect(heading).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("Culture DNA").first).to_be_visible(timeout=30_000)
             expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
             assert page.locator('[data-testid="stMetric"]').count() == 4
             page.screenshot(path=str(tmp_path / "dna.png"), full_page=True)
