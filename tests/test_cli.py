@@ -58,13 +58,15 @@ def test_invalid_setting_is_reported_by_name() -> None:
 def test_demo_seed_prints_logins_and_is_idempotent(new_database_url: Callable[[], str]) -> None:
     url = new_database_url()
     assert _cli("db", "upgrade", url=url).returncode == 0
+    # 20 candidates a company: nothing checked here depends on the size, but the MiniLM
+    # scan after the seed takes time in proportion to it.
     args = (
         "demo",
         "seed",
         "--companies",
         "2",
         "--candidates",
-        "120",
+        "40",
         "--seed",
         "3",
         "--as-of",
@@ -84,7 +86,7 @@ def test_demo_seed_prints_logins_and_is_idempotent(new_database_url: Callable[[]
         "--companies",
         "2",
         "--candidates",
-        "120",
+        "40",
         "--seed",
         "4",
         "--as-of",
