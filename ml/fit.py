@@ -234,19 +234,41 @@ def _first_match(pattern: re.Pattern[str], text: str) -> str | None:
     return None
 
 
-def _culture_alignment(
-    text: str, dna: dict[str, Any], encoder: TextEncoder | None
-) -> tuple[float, str]:
-    culture = [d for d in dna.get("culture") or [] if d.get("score") is not None]
-    sentences = [
+def culture_sentences(text: str) -> list[str]:
+    """The resume sentences compared with the company's culture (dated job lines left out)."""
+    return [
         s.strip(" -•*\t")
         for s in re.split(r"[\n.;]", text)
         if 25 <= len(s.strip()) <= 240 and not _DATE_RANGE.search(s)
     ][:60]
-    if encoder is None or not culture or not sentences:
-        return 0.5, "No culture evidence to compare: scored as neutral (50)."
-    described = [d for d in culture if d["key"] in CULTURE_DIMENSIONS]
+
+
+def _described_culture(dna: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        d
+        for d in dna.get("culture") or []
+        if d.get("score") is not None and d.get("key") in CULTURE_DIMENSIONS
+    ]
+
+
+def culture_texts(texts: list[str], dna: dict[str, Any]) -> list[str]:
+    """Every distinct text :func:`extract_signals` encodes for these resumes, so a batch can
+    be encoded in one call (a :class:`CachedEncoder` warmed with them; one MiniLM call over
+    a batch's sentences costs about a third of one call per resume)."""
+    described = _described_culture(dna)
     if not described:
+        return []
+    sentences = (s for text in texts for s in culture_sentences(text))
+    descriptions = [CULTURE_DIMENSIONS[d["key"]][1] for d in described]
+    return list(dict.fromkeys([*sentences, *descriptions]))
+
+
+def _culture_alignment(
+    text: str, dna: dict[str, Any], encoder: TextEncoder | None
+) -> tuple[float, str]:
+    sentences = culture_sentences(text)
+    described = _described_culture(dna)
+    if encoder is None or not described or not sentences:
         return 0.5, "No culture evidence to compare: scored as neutral (50)."
     vectors = encoder.encode(sentences + [CULTURE_DIMENSIONS[d["key"]][1] for d in described])
     similarity = vectors[: len(sentences)] @ vectors[len(sentences) :].T

@@ -35,6 +35,8 @@ from ml.fit import (
     SHOWN_DIMENSIONS,
     SIGNALS,
     SUCCESS_FEATURES,
+    CachedEncoder,
+    culture_texts,
     dimension_frame,
     extract_signals,
     with_role_skills,
@@ -166,6 +168,51 @@ def test_signals_read_skills_stage_builder_velocity_and_tenure() -> None:
     )
     assert plain["stage_experience"] == 0.0
     assert plain["builder_signal"] < 0.5 and plain["velocity_signal"] < 0.5
+
+
+class _RecordingEncoder:
+    """A deterministic stand-in for MiniLM that records every batch it is asked for."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        vectors = np.array([np.random.default_rng(sum(map(ord, t))).normal(size=8) for t in texts])
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_one_warm_up_call_covers_every_text_a_batch_encodes() -> None:
+    """Scoring encodes a batch's resume sentences in one call (``culture_texts``); the
+    per-candidate culture reading must then find all of them and score as it would alone."""
+    dna = {
+        "stage": "series_a",
+        "culture": [
+            {"key": "ownership", "name": "Ownership", "score": 80},
+            {"key": "candour", "name": "Candour", "score": 60},
+        ],
+    }
+    texts = [
+        RESUME.format(name="Jordan Rivera", email="jordan@example.com"),
+        RESUME.format(name="Aisha Bello", email="aisha@example.org").replace(
+            "Maintained", "Owned the roadmap end to end and gave honest feedback to peers"
+        ),
+    ]
+    profiles = [parse_resume(t, TAXONOMY, today=date(2026, 11, 1)).to_dict() for t in texts]
+
+    def read(encoder: CachedEncoder) -> list[tuple[dict, dict]]:
+        return [
+            extract_signals(p, t, ROLE, dna, today=date(2026, 11, 1), encoder=encoder)
+            for p, t in zip(profiles, texts, strict=True)
+        ]
+
+    alone = read(CachedEncoder(_RecordingEncoder()))
+    recorder = _RecordingEncoder()
+    warmed = CachedEncoder(recorder)
+    warmed.encode(culture_texts(texts, dna))
+    assert read(warmed) == alone
+    assert len(recorder.calls) == 1  # nothing left to encode after the warm-up
+    assert alone[0][0]["culture_alignment"] != 0.5  # the culture reading really ran
 
 
 def test_signals_recover_the_synthetic_worlds_hidden_features() -> None:

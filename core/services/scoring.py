@@ -58,6 +58,7 @@ from ml.fit import (
     SHOWN_DIMENSIONS,
     CachedEncoder,
     DimensionScore,
+    culture_texts,
     dimension_frame,
     dimension_scores,
     extract_signals,
@@ -436,6 +437,9 @@ def _read_candidates(
         )
         for c in scorable
     ]
+    texts = culture_texts([c.resume_text or "" for c in scorable], dna)
+    if encoder is not None and texts:  # one MiniLM call for the batch; each candidate reads it
+        encoder.encode(texts)
     extracted = [
         extract_signals(
             profile,
