@@ -17,8 +17,20 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from core.db import Database
-from core.models import Candidate, Company, Hire, Role
+from core.models import Candidate, Company, Hire, Role, User
+from core.services import auth
 from ml.embeddings import Embedder
+
+
+def actor_of_role(db: Database, company_id: uuid.UUID, role: str = "talent_lead") -> auth.Actor:
+    """The signed-in actor of the company's first user with ``role``."""
+    with db.uow() as uow:
+        username = uow.session.scalars(
+            select(User.username).where(User.company_id == company_id, User.role == role)
+        ).first()
+    actor = auth.load_actor(db.uow(), username)
+    assert actor is not None
+    return actor
 
 
 def company_ids_by_name(db: Database) -> dict[str, uuid.UUID]:

@@ -25,6 +25,7 @@ from core.services import (
     users,
 )
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
+from tests.helpers import actor_of_role
 
 pytestmark = pytest.mark.db
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
@@ -42,12 +43,6 @@ def _user(db: Database, company_id: uuid.UUID, role: str) -> User:
         return uow.session.scalars(
             select(User).where(User.company_id == company_id, User.role == role)
         ).first()
-
-
-def _actor(db: Database, company_id: uuid.UUID, role: str) -> auth.Actor:
-    actor = auth.load_actor(db.uow(), _user(db, company_id, role).username)
-    assert actor is not None
-    return actor
 
 
 def _candidate_for(db: Database, actor: auth.Actor) -> uuid.UUID:
@@ -201,7 +196,7 @@ def test_every_service_action_is_allowed_or_refused_as_the_matrix_says(
     world: Database, role: str
 ) -> None:
     own, _ = _companies(world)
-    actor = _actor(world, own, role)
+    actor = actor_of_role(world, own, role)
     employee = _user(world, own, "employee")
     for name, (permission, call) in _actions(world, actor, own).items():
         if can(role, permission):
@@ -223,7 +218,7 @@ def test_every_service_action_is_allowed_or_refused_as_the_matrix_says(
 @pytest.mark.parametrize("role", ROLES)
 def test_other_companys_ids_are_not_found_and_nothing_changes(world: Database, role: str) -> None:
     own, other = _companies(world)
-    actor = _actor(world, own, role)
+    actor = actor_of_role(world, own, role)
     before = _snapshot(world, other)
     for name, (permission, call) in _actions(world, actor, other).items():
         if name in (
@@ -246,8 +241,8 @@ def test_other_companys_ids_are_not_found_and_nothing_changes(world: Database, r
 
 def test_interviewers_see_only_their_candidates(world: Database) -> None:
     own, _ = _companies(world)
-    interviewer = _actor(world, own, "interviewer")
-    talent = _actor(world, own, "talent_lead")
+    interviewer = actor_of_role(world, own, "interviewer")
+    talent = actor_of_role(world, own, "talent_lead")
     mine = candidates.list_candidates(world.uow(), interviewer, limit=200)
     everyone = candidates.list_candidates(world.uow(), talent, limit=200)
     assert 0 < mine.total < everyone.total
@@ -269,8 +264,8 @@ def test_an_interviewer_is_never_shown_the_models_view_or_other_interviewers_not
     world: Database,
 ) -> None:
     own, _ = _companies(world)
-    interviewer = _actor(world, own, "interviewer")
-    talent = _actor(world, own, "talent_lead")
+    interviewer = actor_of_role(world, own, "interviewer")
+    talent = actor_of_role(world, own, "talent_lead")
     mine = candidates.list_candidates(world.uow(), interviewer, limit=200)
     assert not mine.scores_visible and all(
         r.fit_score is None and r.success_probability is None for r in mine.rows
@@ -314,7 +309,7 @@ def test_an_interviewer_is_never_shown_the_models_view_or_other_interviewers_not
 
 def test_viewing_a_profile_writes_an_audit_row(world: Database) -> None:
     own, _ = _companies(world)
-    actor = _actor(world, own, "talent_lead")
+    actor = actor_of_role(world, own, "talent_lead")
     candidate = _candidate_for(world, actor)
 
     def views() -> int:
@@ -342,7 +337,7 @@ def test_every_page_opens_or_refuses_as_the_matrix_says(
     monkeypatch.setenv("PEOPLEOS_DATABASE_URL", world.url)
     get_settings.cache_clear()
     own, _ = _companies(world)
-    actor = _actor(world, own, role)
+    actor = actor_of_role(world, own, role)
     try:
         for key, path in ROOT_PAGES.items():
             at = AppTest.from_file(str(ROOT / path), default_timeout=60)
@@ -366,7 +361,7 @@ def test_stage_moves_are_checked_audited_and_all_or_nothing(world: Database) -> 
     from core.models import CandidateStageEvent
 
     own, _ = _companies(world)
-    talent = _actor(world, own, "talent_lead")
+    talent = actor_of_role(world, own, "talent_lead")
     applied = [_applied(world, own), _applied(world, own)]
     with world.uow() as uow:
         hired = uow.session.scalars(
@@ -386,7 +381,7 @@ def test_stage_moves_are_checked_audited_and_all_or_nothing(world: Database) -> 
         )
         == 2
     )
-    interviewer = _actor(world, own, "interviewer")
+    interviewer = actor_of_role(world, own, "interviewer")
     with pytest.raises(PermissionDeniedError):
         candidates.move_stage(world.uow(), interviewer, applied, "interview", reason="x", now=NOW)
     with world.uow() as uow:
@@ -409,8 +404,8 @@ def test_csv_export_is_scoped_escaped_and_audited(world: Database) -> None:
     import io
 
     own, _ = _companies(world)
-    talent = _actor(world, own, "talent_lead")
-    interviewer = _actor(world, own, "interviewer")
+    talent = actor_of_role(world, own, "talent_lead")
+    interviewer = actor_of_role(world, own, "interviewer")
     with world.uow() as uow:
         uow.session.add(
             Candidate(
@@ -443,7 +438,7 @@ def test_pipeline_board_groups_by_stage_and_counts_conversion(world: Database) -
     from core.models import Role
 
     own, _ = _companies(world)
-    talent = _actor(world, own, "talent_lead")
+    talent = actor_of_role(world, own, "talent_lead")
     with world.uow() as uow:
         role = Role(company_id=own, title="Board Test Role", status="active", priority="low")
         uow.session.add(role)

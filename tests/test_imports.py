@@ -21,12 +21,11 @@ from core.models import (
     CandidateStageEvent,
     Company,
     Role,
-    User,
 )
 from core.services import auth, candidates, imports
 from core.services.errors import PermissionDeniedError, ValidationError
 from core.services.imports import ImportRowsError
-from tests.helpers import login_app, run_cli
+from tests.helpers import actor_of_role, login_app, run_cli
 
 NOW = datetime(2026, 11, 4, 9, 0, tzinfo=UTC)
 RESUME = (
@@ -171,16 +170,6 @@ def _companies(db: Database) -> tuple[Company, Company]:
     return found[0], found[1]
 
 
-def _actor(db: Database, company_id: uuid.UUID, role: str = "talent_lead") -> auth.Actor:
-    with db.uow() as uow:
-        username = uow.session.scalars(
-            select(User.username).where(User.company_id == company_id, User.role == role)
-        ).first()
-    actor = auth.load_actor(db.uow(), username)
-    assert actor is not None
-    return actor
-
-
 def _role_titles(db: Database, company_id: uuid.UUID) -> list[str]:
     with db.uow() as uow:
         return list(
@@ -216,7 +205,7 @@ def _by_email(db: Database, company_id: uuid.UUID, email: str) -> list[Candidate
 @pytest.mark.db
 def test_a_good_file_imports_and_importing_it_again_adds_nobody(world: Database) -> None:
     company, _ = _companies(world)
-    actor = _actor(world, company.id)
+    actor = actor_of_role(world, company.id)
     title = _role_titles(world, company.id)[0]
     people = [_email("ann"), _email("bo"), _email("cy")]
     data = _csv(
@@ -274,7 +263,7 @@ def test_a_good_file_imports_and_importing_it_again_adds_nobody(world: Database)
 @pytest.mark.db
 def test_a_changed_row_updates_its_fields_but_never_its_stage(world: Database) -> None:
     company, _ = _companies(world)
-    actor = _actor(world, company.id)
+    actor = actor_of_role(world, company.id)
     email, other = _email("dee"), _email("eli")
     first = _csv([["Dee Fox", email, "", "", "", "", ""], ["Eli Gu", other, "", "", "", "", ""]])
     imports.commit_import(world.uow(), actor, first, "a.csv", MAPPING, NOW)
@@ -331,7 +320,7 @@ def test_one_bad_row_is_reported_and_nothing_is_written(
     world: Database, bad_row: list, field: str, message: str
 ) -> None:
     company, other = _companies(world)
-    actor = _actor(world, company.id)
+    actor = actor_of_role(world, company.id)
     first = _email("first")
     foreign = f"Role Only Elsewhere {uuid.uuid4().hex[:6]}"
     with world.uow() as uow:
@@ -359,7 +348,7 @@ def test_one_bad_row_is_reported_and_nothing_is_written(
 @pytest.mark.db
 def test_every_bad_row_is_listed_with_its_own_row_number(world: Database) -> None:
     company, _ = _companies(world)
-    actor = _actor(world, company.id)
+    actor = actor_of_role(world, company.id)
     data = _csv(
         [
             ["Ok Person", _email(), "", "", "", "", ""],
@@ -389,7 +378,7 @@ def test_every_bad_row_is_listed_with_its_own_row_number(world: Database) -> Non
 )
 def test_a_bad_mapping_is_refused(world: Database, mapping: dict, message: str) -> None:
     company, _ = _companies(world)
-    actor = _actor(world, company.id)
+    actor = actor_of_role(world, company.id)
     data = _csv([["Ann Lee", _email(), "", "", "", "", ""]])
     before = _counts(world)
     for call in (
@@ -411,7 +400,7 @@ def test_another_companys_candidate_with_the_same_email_is_never_touched(
         theirs = uow.session.scalars(
             select(Candidate).where(Candidate.company_id == other.id).order_by(Candidate.email)
         ).first()
-    actor = _actor(world, company.id)
+    actor = actor_of_role(world, company.id)
     data = _csv([["Someone Else", theirs.email, "", "", "", "", ""]])
     before_other = _counts(world, other.id)
 
@@ -430,7 +419,7 @@ def test_another_companys_candidate_with_the_same_email_is_never_touched(
 @pytest.mark.db
 def test_the_exported_csv_imports_back_unchanged(world: Database) -> None:
     company, _ = _companies(world)
-    actor = _actor(world, company.id, "founder")
+    actor = actor_of_role(world, company.id, "founder")
     exported = candidates.export_csv(world.uow(), actor, NOW).encode()
     preview = imports.read_csv(actor, exported, "candidates.csv")
     before = _counts(world, company.id)
@@ -447,7 +436,7 @@ def test_the_exported_csv_imports_back_unchanged(world: Database) -> None:
 @pytest.mark.db
 def test_an_import_writes_one_audit_row_without_personal_data(world: Database) -> None:
     company, _ = _companies(world)
-    actor = _actor(world, company.id, "founder")
+    actor = actor_of_role(world, company.id, "founder")
     email = _email("audit")
     data = _csv([["Hana Audit", email, "", "", "", "", ""]])
     with world.uow() as uow:
@@ -478,7 +467,7 @@ def test_an_import_writes_one_audit_row_without_personal_data(world: Database) -
 @pytest.mark.parametrize("role", ["interviewer", "employee"])
 def test_interviewers_and_employees_may_not_import(world: Database, role: str) -> None:
     company, _ = _companies(world)
-    actor = _actor(world, company.id, role)
+    actor = actor_of_role(world, company.id, role)
     data = _csv([["Ivy Jones", _email(), "", "", "", "", ""]])
     before = _counts(world)
     for call in (
@@ -549,7 +538,7 @@ def test_the_cli_previews_imports_and_refuses_bad_rows(world: Database, tmp_path
 @pytest.mark.db
 def test_the_page_uploads_previews_and_imports(world_app: Database) -> None:
     _, company = _companies(world_app)  # the other tests never import into this company
-    actor = _actor(world_app, company.id)
+    actor = actor_of_role(world_app, company.id)
     at = login_app(actor.username, "imports")
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Import candidates"]
@@ -591,7 +580,7 @@ def test_the_page_uploads_previews_and_imports(world_app: Database) -> None:
 @pytest.mark.db
 def test_one_email_on_two_roles_imports_as_two_linked_applications(world: Database) -> None:
     company, _ = _companies(world)
-    actor = _actor(world, company.id)
+    actor = actor_of_role(world, company.id)
     first_role, second_role = _role_titles(world, company.id)[:2]
     email = _email("tworoles")
     data = _csv(

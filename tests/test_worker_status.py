@@ -22,13 +22,13 @@ from sqlalchemy import select
 from core import worker
 from core.config import worker_intervals
 from core.db import Database
-from core.models import Company, Role, User
+from core.models import Company, Role
 from core.models.worker import WorkerLease
 from core.services import auth, database, imports, scoring, worker_jobs
 from core.services.errors import PermissionDeniedError
 from core.services.worker_jobs import WorkerStatus
 from pages._components import WORKER_DOWN
-from tests.helpers import login_app
+from tests.helpers import actor_of_role, login_app
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -83,16 +83,6 @@ def _companies(db: Database) -> tuple[Company, Company]:
     return found[0], found[1]
 
 
-def _actor(db: Database, company_id: uuid.UUID, role: str) -> auth.Actor:
-    with db.uow() as uow:
-        username = uow.session.scalars(
-            select(User.username).where(User.company_id == company_id, User.role == role)
-        ).first()
-    actor = auth.load_actor(db.uow(), username)
-    assert actor is not None
-    return actor
-
-
 def _queue_rescore(db: Database, company_id: uuid.UUID) -> None:
     """Queue a role's rescoring as a role edit does (roles._rescore)."""
     with db.uow() as uow:
@@ -142,7 +132,8 @@ def test_waiting_work_counts_only_the_own_companys_requests_and_unscored_candida
     world: Database, no_lease: None
 ) -> None:
     first, second = _companies(world)
-    founder, other = _actor(world, first.id, "founder"), _actor(world, second.id, "founder")
+    founder = actor_of_role(world, first.id, "founder")
+    other = actor_of_role(world, second.id, "founder")
     now = datetime.now(UTC)
     before, others_before = (
         worker_jobs.waiting_work(world.uow(), a, now) for a in (founder, other)
@@ -156,7 +147,7 @@ def test_waiting_work_counts_only_the_own_companys_requests_and_unscored_candida
     assert after.worker == NO_WORKER
     assert worker_jobs.waiting_work(world.uow(), other, now) == others_before
     with pytest.raises(PermissionDeniedError):
-        worker_jobs.waiting_work(world.uow(), _actor(world, first.id, "employee"), now)
+        worker_jobs.waiting_work(world.uow(), actor_of_role(world, first.id, "employee"), now)
 
 
 def _notices(at) -> tuple[list[str], list[str]]:  # noqa: ANN001 - an AppTest
@@ -177,13 +168,13 @@ def test_a_page_that_queued_work_says_whether_the_worker_runs(
 ) -> None:
     first, second = _companies(world_app)
     if page == "company_dna":
-        worker_jobs.request_job(world_app.uow(), _actor(world_app, first.id, role), "sync")
+        worker_jobs.request_job(world_app.uow(), actor_of_role(world_app, first.id, role), "sync")
     elif page == "roles":
         _queue_rescore(world_app, first.id)
     else:
-        _import_one(world_app, _actor(world_app, second.id, role))
+        _import_one(world_app, actor_of_role(world_app, second.id, role))
     company = second if page == "imports" else first
-    at = login_app(_actor(world_app, company.id, role).username, page)
+    at = login_app(actor_of_role(world_app, company.id, role).username, page)
     assert not at.exception, at.exception
 
     # No lease: the notice, never the promise.
