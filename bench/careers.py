@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.common import load_average, summary_of
 from core.db import Database
-from core.services import database, demo, intake, scoring
+from core.services import database, demo, intake, model_registry
 from ml.embeddings import Embedder
 
 APPLICATIONS = 40
@@ -67,8 +67,8 @@ def run(applications: int = APPLICATIONS) -> dict[str, Any]:
         as_of=date(2026, 11, 1),
         password="peopleos-bench-2026",
     )
-    scoring.ensure_prior(db.uow(), datetime.now(UTC))
-    models, encoder = scoring.load_models(), Embedder()
+    model_registry.ensure_prior(db.uow(), datetime.now(UTC))
+    models, encoder = model_registry.load_models(), Embedder()
     encoder.encode(["warm up"])  # loaded once per process, as the web app keeps it
     role = intake.list_open_roles(db.uow())[0]
     pdf = resume_pdf()

@@ -25,6 +25,7 @@ from core.services import (
     company_dna,
     database,
     imports,
+    model_registry,
     roles,
     scoring,
     search,
@@ -418,8 +419,8 @@ def _train_company(company: str, settings: Settings) -> int:
     db = Database(settings.database_url)
     try:
         actor = auth.system_actor(db.uow(), company=company)
-        report = scoring.train_company_models(
-            db, actor, scoring.load_models(settings), datetime.now(UTC)
+        report = model_registry.train_company_models(
+            db, actor, model_registry.load_models(settings), datetime.now(UTC)
         )
     finally:
         db.dispose()
@@ -438,7 +439,7 @@ def _train_company(company: str, settings: Settings) -> int:
 def _score(args: argparse.Namespace, url: str) -> int:
     from ml.embeddings import Embedder
 
-    models = scoring.load_models()
+    models = model_registry.load_models()
     db = Database(url)
     try:
         actor = auth.system_actor(db.uow(), company=args.company)
@@ -447,7 +448,8 @@ def _score(args: argparse.Namespace, url: str) -> int:
         )
     finally:
         db.dispose()
-    _out(f"Scored {count} candidates of {actor.company_name} with {scoring.model_label(models)}.")
+    label = model_registry.model_label(models)
+    _out(f"Scored {count} candidates of {actor.company_name} with {label}.")
     return 0
 
 
@@ -483,9 +485,9 @@ def _scan_demo_companies(url: str) -> None:
         _out(f"Embedded {count} resumes for semantic search.")
         count = roles.embed_missing(db.uow(), encoder, datetime.now(UTC))
         _out(f"Embedded {count} roles.")
-        if scoring.ensure_prior(db.uow(), datetime.now(UTC)) == "trained":
+        if model_registry.ensure_prior(db.uow(), datetime.now(UTC)) == "trained":
             _out("Trained the prior fit and success models on the synthetic history.")
-        models = scoring.load_models()
+        models = model_registry.load_models()
         for company in analytics.list_companies(db.uow()):
             actor = auth.Actor.system(company.id, company.name, label="demo")
             company_dna.scan_company(db.uow(), actor, encoder, datetime.now(UTC))
@@ -501,7 +503,7 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
     from ml import training
 
     if args.cmd == "evaluate":
-        models = scoring.load_models(settings)
+        models = model_registry.load_models(settings)
         report = {
             "model": training.FIT_MODEL,
             "version": models.version,
@@ -512,18 +514,18 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.company:
         return _train_company(args.company, settings)
-    path = scoring.artifact_path(training.PRIOR_VERSION, settings)
+    path = model_registry.artifact_path(training.PRIOR_VERSION, settings)
     if args.if_missing and path.exists():
         _out(f"Models {training.PRIOR_VERSION} already trained ({path}).")
     elif path.exists():
         path.unlink()  # train again from scratch (the recipe is deterministic per seed)
     db = Database(settings.database_url)
     try:
-        outcome = scoring.ensure_prior(db.uow(), datetime.now(UTC), settings=settings)
+        outcome = model_registry.ensure_prior(db.uow(), datetime.now(UTC), settings=settings)
     finally:
         db.dispose()
     if not args.if_missing or outcome == "trained":
-        models = scoring.load_models(settings)
+        models = model_registry.load_models(settings)
         _out(
             f"Models {models.version} {outcome}: fit AUC {models.metrics['auc']:.3f} "
             f"(Bayes {models.metrics['bayes_auc']:.3f}) on held-out synthetic history; {path}"

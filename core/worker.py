@@ -27,7 +27,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from core.config import SettingsError, get_settings, worker_intervals
 from core.db import Database
-from core.services import notifications, scoring, worker_jobs
+from core.services import model_registry, notifications, worker_jobs
 
 log = logging.getLogger("peopleos.worker")
 
@@ -52,7 +52,7 @@ def _encoder() -> Any:
 
 def _models() -> Any:
     if "models" not in _state:
-        _state["models"] = scoring.load_models()
+        _state["models"] = model_registry.load_models()
     return _state["models"]
 
 

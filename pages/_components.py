@@ -22,7 +22,7 @@ import streamlit as st
 from core.config import get_settings
 from core.db import Database, UnitOfWork
 from core.permissions import Permission
-from core.services import candidates, worker_jobs
+from core.services import candidates, model_registry, worker_jobs
 from core.services.auth import Actor
 from core.services.errors import PeopleOSError
 
@@ -249,11 +249,10 @@ def fit_models() -> Any:
 
     None when they have not been trained on this machine yet; the caller says so.
     """
-    from core.services import scoring
 
     try:
-        return scoring.load_models()
-    except scoring.ModelsMissingError:
+        return model_registry.load_models()
+    except model_registry.ModelsMissingError:
         return None
 
 

@@ -61,7 +61,7 @@ def fit_waterfall(
     """A waterfall from the average candidate's score to this one, one bar per dimension.
 
     ``points`` are what each dimension added or took away, in score points, and add up
-    from ``base`` to ``score`` (``scoring.FitStory``).
+    from ``base`` to ``score`` (``fit_insight.FitStory``).
     """
     keys = [k for k in names if k in points] + [k for k in points if k not in names]
     labels = ["Average candidate", *(names.get(k, k) for k in keys), end_label]

@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from core.permissions import Permission
-from core.services import scoring
+from core.services import fit_insight, model_registry, scoring
 from core.services.auth import Actor
 from core.services.errors import PeopleOSError
 from pages import _fit_charts as charts
@@ -58,7 +58,7 @@ def fit_section(actor: Actor, candidate_id: uuid.UUID) -> None:
     if done:
         st.success(done)
     try:
-        insight = scoring.candidate_insight(uow(), actor, candidate_id)
+        insight = fit_insight.candidate_insight(uow(), actor, candidate_id)
     except PeopleOSError as exc:
         st.error(str(exc))
         return
@@ -85,7 +85,7 @@ def _can_rescore(actor: Actor) -> bool:
     return actor.can(Permission.SCORE_CANDIDATES)
 
 
-def _summary(insight: scoring.Insight, breakdown: Mapping[str, Any]) -> None:
+def _summary(insight: fit_insight.Insight, breakdown: Mapping[str, Any]) -> None:
     success = breakdown.get("success") or {}
     risks = insight.risks
     confidence = insight.confidence
@@ -129,7 +129,7 @@ def _summary(insight: scoring.Insight, breakdown: Mapping[str, Any]) -> None:
         )
 
 
-def _story(story: scoring.FitStory | None) -> None:
+def _story(story: fit_insight.FitStory | None) -> None:
     """How the overall fit relates to the dimension bars (our sentences, shown as text)."""
     if story is None:
         return
@@ -159,7 +159,7 @@ def _dimensions(dimensions: list[dict[str, Any]]) -> None:
     )
 
 
-def _explanation(story: scoring.FitStory | None, breakdown: Mapping[str, Any]) -> None:
+def _explanation(story: fit_insight.FitStory | None, breakdown: Mapping[str, Any]) -> None:
     if story is None:
         st.info("No explanation stored — rescore the candidate to compute it.")
         return
@@ -172,10 +172,10 @@ def _explanation(story: scoring.FitStory | None, breakdown: Mapping[str, Any]) -
         "in score points (the model's own attribution, SHAP, all scaled by one factor), so "
         "the bars add up exactly to this candidate's score."
     )
-    labels = scoring.feature_labels()
+    labels = fit_insight.feature_labels()
     features = breakdown.get("features") or {}
     evidence = breakdown.get("evidence") or {}
-    groups = scoring.feature_groups()
+    groups = fit_insight.feature_groups()
     with st.expander("Per feature"):
         table(
             [
@@ -196,7 +196,7 @@ def _what_if(
     actor: Actor, candidate_id: uuid.UUID, current: int, breakdown: Mapping[str, Any]
 ) -> None:
     features = breakdown.get("features") or {}
-    labels = scoring.feature_labels()
+    labels = fit_insight.feature_labels()
     with st.expander("What if…"):
         models = fit_models()
         if models is None:
@@ -229,8 +229,8 @@ def _what_if(
         changes = {k: v for k, v in values.items() if v != float(features[k])}
         try:
             # The same models that produced the shown score (the prior or the company's own).
-            models = scoring.models_that_scored(uow(), actor, models, breakdown["version"])
-            result = scoring.what_if(models, features, changes)
+            models = model_registry.models_that_scored(uow(), actor, models, breakdown["version"])
+            result = fit_insight.what_if(models, features, changes)
         except PeopleOSError as exc:
             st.error(str(exc))
             return

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.permissions import Permission
-from core.services import scoring
+from core.services import model_registry, scoring
 from core.services.errors import PeopleOSError
 from pages._components import require, table, uow, when
 from pages._fit_charts import reliability_curve
@@ -12,7 +12,7 @@ from pages._fit_charts import reliability_curve
 actor = require(Permission.VIEW_MODELS)
 st.title("Models")
 try:
-    overview = scoring.list_models(uow(), actor)
+    overview = model_registry.list_models(uow(), actor)
 except PeopleOSError as exc:
     st.error(str(exc))
     st.stop()

@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from core.db import Database
 from core.models import Base
 from core.services import database as database_service
+from core.services import model_registry
 
 BACKEND = os.environ.get("PEOPLEOS_TEST_BACKEND", "sqlite")
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -251,10 +252,9 @@ def _prior_models() -> None:
     They live in data/local, shared by every process of the run (and by a SQLite and a
     PostgreSQL run side by side): the lock keeps two of them from training at once.
     """
-    from core.services import scoring
     from ml import training
 
-    path = scoring.artifact_path(training.PRIOR_VERSION)
+    path = model_registry.artifact_path(training.PRIOR_VERSION)
     if path.exists():
         return
     with _locked(path.parent / ".train.lock"):
@@ -275,8 +275,8 @@ def score_world(database: Database) -> None:
     from core.services import analytics, scoring
 
     now = datetime(2026, 11, 1, 12, tzinfo=UTC)
-    scoring.ensure_prior(database.uow(), now)
-    models = scoring.load_models()
+    model_registry.ensure_prior(database.uow(), now)
+    models = model_registry.load_models()
     for company in analytics.list_companies(database.uow()):
         scoring.rescore_company(database, company.id, models, now, trigger="demo")
 

@@ -18,7 +18,9 @@ from core.services import (
     audit,
     auth,
     candidates,
+    fit_insight,
     imports,
+    model_registry,
     pipeline,
     roles,
     scoring,
@@ -106,7 +108,7 @@ def _actions(db: Database, actor: auth.Actor, target_company: uuid.UUID) -> dict
         ),
         "candidate_insight": (
             Permission.VIEW_SCORES,
-            lambda: scoring.candidate_insight(db.uow(), actor, candidate),
+            lambda: fit_insight.candidate_insight(db.uow(), actor, candidate),
         ),
         "export_candidates": (
             Permission.EXPORT_CANDIDATES,
@@ -115,13 +117,18 @@ def _actions(db: Database, actor: auth.Actor, target_company: uuid.UUID) -> dict
         "rescore_candidate": (
             Permission.SCORE_CANDIDATES,
             lambda: scoring.rescore_candidate(
-                db.uow(), actor, candidate, scoring.load_models(), NOW
+                db.uow(), actor, candidate, model_registry.load_models(), NOW
             ),
         ),
-        "list_models": (Permission.VIEW_MODELS, lambda: scoring.list_models(db.uow(), actor)),
+        "list_models": (
+            Permission.VIEW_MODELS,
+            lambda: model_registry.list_models(db.uow(), actor),
+        ),
         "train_company_models": (
             Permission.TRAIN_MODELS,
-            lambda: scoring.train_company_models(db, actor, scoring.load_models(), NOW),
+            lambda: model_registry.train_company_models(
+                db, actor, model_registry.load_models(), NOW
+            ),
         ),
         "list_users": (Permission.MANAGE_USERS, lambda: users.list_users(db.uow(), actor)),
         "create_user": (
@@ -304,7 +311,7 @@ def test_an_interviewer_is_never_shown_the_models_view_or_other_interviewers_not
     assert full.fit_score == 91 and len(full.interviews) > len(profile.interviews)
     assert "A colleague's private note" in {i.concerns for i in full.interviews}
     with pytest.raises(PermissionDeniedError):
-        scoring.candidate_insight(world.uow(), interviewer, candidate_id)
+        fit_insight.candidate_insight(world.uow(), interviewer, candidate_id)
 
 
 def test_viewing_a_profile_writes_an_audit_row(world: Database) -> None:

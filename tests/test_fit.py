@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.cli import main as cli
+from core.config import get_settings
 from core.db import Database
 from core.models import (
     AuditLog,
@@ -20,17 +21,30 @@ from core.models import (
     FitScoreDimension,
     Hire,
     JobRequest,
+    ModelVersion,
     Notification,
     Prediction,
     Role,
     User,
 )
-from core.services import auth, candidates, company_dna, intake, roles, scoring, worker_jobs
+from core.repositories.scoring import ScoringRepository
+from core.services import (
+    auth,
+    candidates,
+    company_dna,
+    fit_insight,
+    intake,
+    model_registry,
+    roles,
+    scoring,
+    worker_jobs,
+)
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from ml import training
 from ml.embeddings import Embedder
 from ml.fit import (
     DIMENSIONS,
+    GROUPS,
     MODEL_FEATURES,
     SHOWN_DIMENSIONS,
     SIGNALS,
@@ -44,10 +58,11 @@ from ml.fit import (
 from ml.fit_model import ReluMLP
 from ml.resume import Taxonomy, parse_resume
 from ml.synthetic import FEATURES, generate_history, generate_world
+from ml.training import TrainedModels
 from tests.conftest import DEMO_AS_OF
 
 NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
-TAXONOMY = Taxonomy.load(scoring.get_settings().data_dir / "skills_taxonomy.json")
+TAXONOMY = Taxonomy.load(get_settings().data_dir / "skills_taxonomy.json")
 # Words that name a protected attribute or an obvious proxy for one.
 FORBIDDEN = {
     "name",
@@ -95,12 +110,12 @@ DNA = {"stage": "series_a", "culture": []}
 
 
 @pytest.fixture(scope="module")
-def models() -> scoring.TrainedModels:
+def models() -> TrainedModels:
     """The prior models (trained once per checkout, as `models train` would)."""
-    path = scoring.artifact_path(training.PRIOR_VERSION)
+    path = model_registry.artifact_path(training.PRIOR_VERSION)
     if not path.exists():
         training.dump(training.train_prior(), path)
-    return scoring.load_models()
+    return model_registry.load_models()
 
 
 def _signals(text: str, role: dict = ROLE, dna: dict = DNA) -> dict[str, float]:
@@ -274,7 +289,7 @@ def test_explanations_add_up_to_the_model_output(models) -> None:
         explanation.base_value + explanation.values.sum(1), output, atol=1e-4
     )
     np.testing.assert_allclose(explanation.output, output, atol=1e-4)
-    grouped = explanation.grouped(scoring.GROUPS)
+    grouped = explanation.grouped(GROUPS)
     np.testing.assert_allclose(grouped.sum(axis=1), explanation.values.sum(1), atol=1e-9)
 
 
@@ -340,11 +355,11 @@ def test_models_evaluate_prints_auc_within_5_percent_of_bayes(models, capsys) ->
 
 @pytest.mark.db
 def test_prior_is_registered_once_with_its_metrics(world: Database) -> None:
-    assert scoring.ensure_prior(world.uow(), NOW) == "loaded"
+    assert model_registry.ensure_prior(world.uow(), NOW) == "loaded"
     with world.uow() as uow:
         rows = uow.session.execute(
-            select(scoring.ModelVersion.name, scoring.ModelVersion.metrics).where(
-                scoring.ModelVersion.version == scoring.training.PRIOR_VERSION
+            select(ModelVersion.name, ModelVersion.metrics).where(
+                ModelVersion.version == training.PRIOR_VERSION
             )
         ).all()
     assert sorted(name for name, _ in rows) == ["fit_ensemble", "success_gbm"]
@@ -423,7 +438,7 @@ def test_an_application_is_scored_and_explained_right_after_the_answer(world, mo
     talent = _actor(world, "talent_lead", "northwind")
     listed = candidates.list_candidates(world.uow(), talent, search="Jordan Rivera").rows
     assert [r.fit_score for r in listed if r.id == cid] == [fit]
-    insight = scoring.candidate_insight(world.uow(), talent, cid)
+    insight = fit_insight.candidate_insight(world.uow(), talent, cid)
     assert [d["key"] for d in insight.dimensions] == list(SHOWN_DIMENSIONS)
     assert insight.model_label.startswith("fit_ensemble prior-1 (prior")
 
@@ -483,7 +498,7 @@ def test_a_role_change_queues_a_rescore_the_worker_runs(world, models) -> None:
     fits = Prediction.prediction_type == "fit_score", Prediction.company_id == talent.company_id
     before = _count(world, Prediction, *fits)
     out = worker_jobs.process_requests(
-        world, scoring.get_settings(), Embedder, NOW, models_factory=lambda: models
+        world, get_settings(), Embedder, NOW, models_factory=lambda: models
     )
     assert out["processed"] >= 1
     assert _count(world, JobRequest, *pending) == 0
@@ -535,17 +550,17 @@ def test_what_if_moves_the_score_and_its_explanation(world, models) -> None:
             )
         ).first()
         features = c.fit_breakdown["features"]
-    low = scoring.what_if(models, features, {"skills_fit": 0.0})
-    high = scoring.what_if(models, features, {"skills_fit": 100.0})
+    low = fit_insight.what_if(models, features, {"skills_fit": 0.0})
+    high = fit_insight.what_if(models, features, {"skills_fit": 100.0})
     assert high.fit_score > low.fit_score
     assert high.contributions["skills_fit"] > low.contributions["skills_fit"]
     for result in (low, high):
         total = result.base_value + sum(result.contributions.values())
         assert total == pytest.approx(result.logit, abs=1e-4)
     with pytest.raises(ValidationError):
-        scoring.what_if(models, features, {"full_name": 1.0})
+        fit_insight.what_if(models, features, {"full_name": 1.0})
     with pytest.raises(ValidationError):
-        scoring.what_if(models, features, {"skills_fit": float("nan")})
+        fit_insight.what_if(models, features, {"skills_fit": float("nan")})
 
 
 def test_no_signal_reads_the_self_identification_table() -> None:
@@ -553,9 +568,11 @@ def test_no_signal_reads_the_self_identification_table() -> None:
     import inspect
 
     import core.repositories.scoring as repo
+    import core.services.fit_insight as insight
+    import core.services.model_registry as registry
     import core.services.scoring as service
 
-    for module in (service, repo):
+    for module in (service, insight, registry, repo):
         assert "SelfIdentification" not in inspect.getsource(module)
     assert set(FEATURES) == set(SIGNALS)
 
@@ -648,20 +665,20 @@ def test_a_company_gets_its_own_model_only_with_enough_outcomes_and_when_better(
     world, models
 ) -> None:
     founder = _actor(world, "founder")
-    versions = select(func.count()).select_from(scoring.ModelVersion)
+    versions = select(func.count()).select_from(ModelVersion)
     with world.uow() as uow:
-        have = scoring.ScoringRepository(uow.session).labelled_outcomes(founder.company_id)
+        have = ScoringRepository(uow.session).labelled_outcomes(founder.company_id)
         registered = uow.session.scalar(versions)
     _labelled_hires(world, founder.company_id, 150 - have, seed=41)
     with pytest.raises(ValidationError, match="needs 200"):
-        scoring.train_company_models(world, founder, models, NOW)
+        model_registry.train_company_models(world, founder, models, NOW)
     with world.uow() as uow:
         assert uow.session.scalar(versions) == registered
     with pytest.raises(PermissionDeniedError):
-        scoring.train_company_models(world, _actor(world, "talent_lead"), models, NOW)
+        model_registry.train_company_models(world, _actor(world, "talent_lead"), models, NOW)
 
     _labelled_hires(world, founder.company_id, 150, seed=42)
-    report = scoring.train_company_models(world, founder, models, NOW)
+    report = model_registry.train_company_models(world, founder, models, NOW)
     assert report.labelled >= 290
     assert report.auc > report.prior_auc and report.status == "champion"
     # The company's candidates are now scored by its own model, and the page can say so.
@@ -674,15 +691,15 @@ def test_a_company_gets_its_own_model_only_with_enough_outcomes_and_when_better(
             )
         ).first()
     scoring.rescore_candidate(world.uow(), founder, cid, models, NOW)
-    insight = scoring.candidate_insight(world.uow(), founder, cid)
+    insight = fit_insight.candidate_insight(world.uow(), founder, cid)
     assert insight.breakdown["scope"] == "company"
     assert insight.breakdown["version"] == report.version
     assert insight.model_label.startswith(f"fit_ensemble {report.version} (company:")
     total = insight.breakdown["base_value"] + sum(insight.breakdown["contributions"].values())
     assert total == pytest.approx(insight.breakdown["logit"], abs=1e-4)
-    own = scoring.models_that_scored(world.uow(), founder, models, report.version)
+    own = model_registry.models_that_scored(world.uow(), founder, models, report.version)
     assert own.version == report.version and own is not models
     # Another company's candidates still get the prior.
     other = _actor(world, "founder", "northwind")
     with pytest.raises(NotFoundError):
-        scoring.models_that_scored(world.uow(), other, models, report.version)
+        model_registry.models_that_scored(world.uow(), other, models, report.version)

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.db import Database
 from core.models import AuditLog, Candidate, FitScoreDimension, Interview, Prediction
-from core.services import auth, scoring
+from core.services import auth, fit_insight, model_registry, scoring
 from ml.fit import SHOWN_DIMENSIONS
 from pages._fit_charts import fit_waterfall
 from tests.helpers import company_ids_by_name, login_app
@@ -114,7 +114,7 @@ def test_the_profile_shows_the_stored_fit_its_explanation_and_risks(app_env: str
     db = Database(app_env)
     try:
         candidate = _scored(db, risky=True)
-        insight = scoring.candidate_insight(db.uow(), _actor(db, TALENT), candidate.id)
+        insight = fit_insight.candidate_insight(db.uow(), _actor(db, TALENT), candidate.id)
     finally:
         db.dispose()
     at = _open_profile(TALENT, candidate.id)
@@ -170,7 +170,9 @@ def test_what_if_recomputes_the_score_without_storing_it(app_env: str) -> None:
         candidate = _scored(db)
         features = candidate.fit_breakdown["features"]
         assert features["skills_fit"] < 100
-        expected = scoring.what_if(scoring.load_models(), features, {"skills_fit": 100.0})
+        expected = fit_insight.what_if(
+            model_registry.load_models(), features, {"skills_fit": 100.0}
+        )
         at = _open_profile(TALENT, candidate.id)
         next(s for s in at.slider if s.label == "Skills fit").set_value(100.0)
         at = next(b for b in at.button if b.label == "Recompute").click().run()
@@ -215,7 +217,7 @@ def test_interviewers_see_no_fit_of_their_candidates_and_cannot_rescore(app_env:
 def test_models_page_shows_the_registered_metrics(app_env: str) -> None:
     db = Database(app_env)
     try:
-        overview = scoring.list_models(db.uow(), _actor(db, "founder.quillpay"))
+        overview = model_registry.list_models(db.uow(), _actor(db, "founder.quillpay"))
     finally:
         db.dispose()
     fit = next(v for v in overview.versions if v.name == scoring.FIT_MODEL)
@@ -256,7 +258,7 @@ def test_every_stored_group_is_shown_with_the_bars(seeded_db: Database) -> None:
                 )
             )
         for candidate_id in ids:
-            insight = scoring.candidate_insight(seeded_db.uow(), actor, candidate_id)
+            insight = fit_insight.candidate_insight(seeded_db.uow(), actor, candidate_id)
             shown = [d["key"] for d in insight.dimensions]
             assert set(insight.breakdown["groups"]) <= set(shown), candidate_id
             assert list(insight.story.points) == shown == list(SHOWN_DIMENSIONS)
@@ -264,7 +266,7 @@ def test_every_stored_group_is_shown_with_the_bars(seeded_db: Database) -> None:
     assert checked >= 400
 
 
-def _story_candidate(db: Database) -> tuple[Candidate, scoring.Insight]:
+def _story_candidate(db: Database) -> tuple[Candidate, fit_insight.Insight]:
     """A Quillpay candidate whose story has to explain a bar that pushed the other way."""
     actor = _actor(db, TALENT)
     with db.uow() as uow:
@@ -276,7 +278,7 @@ def _story_candidate(db: Database) -> tuple[Candidate, scoring.Insight]:
             )
         )
     for candidate in found:
-        insight = scoring.candidate_insight(db.uow(), actor, candidate.id)
+        insight = fit_insight.candidate_insight(db.uow(), actor, candidate.id)
         if len(insight.story.lines) > 2:
             return candidate, insight
     raise AssertionError("no Quillpay candidate has a bar that pushed against its score")
@@ -333,7 +335,7 @@ def test_no_model_jargon_on_the_profile_or_the_models_page(app_env: str) -> None
 def test_the_models_page_says_the_share_of_best_possible_is_synthetic(app_env: str) -> None:
     db = Database(app_env)
     try:
-        overview = scoring.list_models(db.uow(), _actor(db, "founder.quillpay"))
+        overview = model_registry.list_models(db.uow(), _actor(db, "founder.quillpay"))
     finally:
         db.dispose()
     fit = next(v for v in overview.versions if v.name == scoring.FIT_MODEL)
@@ -352,7 +354,7 @@ def test_confidence_means_one_thing_wherever_it_is_shown(app_env: str) -> None:
     db = Database(app_env)
     try:
         candidate = _scored(db)
-        insight = scoring.candidate_insight(db.uow(), _actor(db, TALENT), candidate.id)
+        insight = fit_insight.candidate_insight(db.uow(), _actor(db, TALENT), candidate.id)
     finally:
         db.dispose()
     at = _open_profile(TALENT, candidate.id)
@@ -442,7 +444,7 @@ def test_a_profile_scored_before_track_record_was_shown_still_reads(world_app: D
     stored signals, the same way scoring does, and the page shows the eight bars."""
     candidate = _scored(world_app)
     actor = _actor(world_app, TALENT)
-    before = scoring.candidate_insight(world_app.uow(), actor, candidate.id)
+    before = fit_insight.candidate_insight(world_app.uow(), actor, candidate.id)
     with world_app.uow() as uow:
         row = uow.session.scalars(
             select(FitScoreDimension).where(
@@ -452,7 +454,7 @@ def test_a_profile_scored_before_track_record_was_shown_still_reads(world_app: D
         ).one()
         uow.session.delete(row)
         uow.commit()
-    after = scoring.candidate_insight(world_app.uow(), actor, candidate.id)
+    after = fit_insight.candidate_insight(world_app.uow(), actor, candidate.id)
     assert after.dimensions == before.dimensions
     at = _open_profile(TALENT, candidate.id)
     dimensions = _table(at, "Reasoning")

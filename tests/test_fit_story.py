@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.db import Database
 from core.models import Candidate, Prediction
-from core.services import scoring
+from core.services import fit_insight, model_registry, scoring
 from ml.features import SIGNALS
 from ml.fit import (
     GROUPS,
@@ -77,7 +77,7 @@ def test_the_story_adds_up_and_says_why_a_high_bar_pulled_down() -> None:
         skills_fit=0.6, stage_fit=0.3, company_stage_index=-0.5, short_tenures=-0.4
     )
     output = BASE + sum(contributions.values())
-    story = scoring.fit_story(contributions, BASE, output, {"stage": 100, "skills": 90})
+    story = fit_insight.fit_story(contributions, BASE, output, {"stage": 100, "skills": 90})
     assert story.base == pytest.approx(100 * expit(BASE))
     assert story.score == pytest.approx(100 * expit(output))
     assert story.base + sum(story.points.values()) == pytest.approx(story.score, abs=1e-9)
@@ -101,7 +101,7 @@ def test_the_story_adds_up_and_says_why_a_high_bar_pulled_down() -> None:
 
 def test_a_bar_moving_alone_against_its_score_is_explained_in_words() -> None:
     contributions = _contributions(role_fit=-0.2)
-    story = scoring.fit_story(contributions, BASE, BASE - 0.2, {"role": 75, "culture": 50})
+    story = fit_insight.fit_story(contributions, BASE, BASE - 0.2, {"role": 75, "culture": 50})
     (role,) = story.lines[2:]
     assert role.startswith("Role fit scores 75 yet took off")
     assert "against the average candidate's" in role
@@ -131,7 +131,7 @@ def test_confidence_is_member_agreement_for_any_number_of_members() -> None:
 def test_every_stored_confidence_has_the_one_meaning(seeded_db: Database) -> None:
     """Fit and success rows: the agreement of the models' members recomputed from the row's
     own features; a single model (the demo's baseline hire predictions) stores none."""
-    models = scoring.load_models()
+    models = model_registry.load_models()
     with seeded_db.uow() as uow:
         rows = uow.session.execute(
             select(
@@ -180,7 +180,7 @@ def test_the_track_record_bar_moves_the_way_its_group_does(seeded_db: Database) 
 def test_a_what_if_that_changes_nothing_gives_the_stored_score(seeded_db: Database) -> None:
     """The stored features are the ones the model read, so the what-if starts where the
     profile's score is (rounded features moved 38 of 400 demo scores by up to 4 points)."""
-    models = scoring.load_models()
+    models = model_registry.load_models()
     with seeded_db.uow() as uow:
         stored = uow.session.execute(
             select(Candidate.fit_score, Candidate.fit_breakdown).where(
@@ -191,7 +191,7 @@ def test_a_what_if_that_changes_nothing_gives_the_stored_score(seeded_db: Databa
     moved = [
         (score, again)
         for score, breakdown in stored
-        if (again := scoring.what_if(models, breakdown["features"], {}).fit_score) != score
+        if (again := fit_insight.what_if(models, breakdown["features"], {}).fit_score) != score
     ]
     assert moved == []
 
@@ -211,7 +211,7 @@ def test_live_scoring_does_not_take_its_signals_from_the_synthetic_generator() -
 
 
 def test_no_module_of_the_fit_chain_keeps_a_private_sigmoid() -> None:
-    sources = [*ROOT.joinpath("ml").glob("*.py"), ROOT / "core/services/scoring.py"]
+    sources = [*ROOT.joinpath("ml").glob("*.py"), *ROOT.joinpath("core/services").glob("*.py")]
     sources.append(ROOT / "pages/_fit_charts.py")
     hand_made = re.compile(r"\(1(?:\.0)? \+ (?:np|math)\.exp\(-|def _sigmoid")
     assert [p.name for p in sources if hand_made.search(p.read_text())] == []

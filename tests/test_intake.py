@@ -24,7 +24,7 @@ from core.models import (
     Role,
     SelfIdentification,
 )
-from core.services import intake
+from core.services import intake, model_registry
 from core.services.intake import Application, ApplicationError
 
 pytestmark = pytest.mark.db
@@ -141,10 +141,9 @@ def test_an_application_stores_everything_together(world: Database) -> None:
 
 
 def test_the_slow_half_embeds_and_scores_and_can_run_twice(world: Database) -> None:
-    from core.services import scoring
 
     receipt = _submit(world, _app(world, answers={"Why?": "Payments."}), client="203.0.113.9")
-    models = scoring.load_models()
+    models = model_registry.load_models()
     for _ in range(2):  # the web app's thread and the worker's catch-up may both run it
         assert intake.complete_application(
             world.uow(),

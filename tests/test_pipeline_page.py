@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from core.db import Database
 from core.models import AuditLog, Candidate, CandidateStageEvent, Interview, Role, User
-from core.services import auth, candidates, pipeline
+from core.services import auth, candidates, model_registry, pipeline
 from core.services.errors import NotFoundError
 from tests.helpers import company_ids_by_name, login_app
 
@@ -166,7 +166,7 @@ def test_days_in_stage_come_from_stage_events_and_survive_rescoring(world: Datab
     assert len(set(days.values())) > 10  # they differ between candidates
     # Rescoring touches the row (updated_at) but is no stage move.
     target = rows[0].id
-    scoring.rescore_candidate(world.uow(), talent, target, scoring.load_models(), now)
+    scoring.rescore_candidate(world.uow(), talent, target, model_registry.load_models(), now)
     again = candidates.list_candidates(world.uow(), talent, limit=200).rows
     assert {r.id: r.days_in_stage(now) for r in again}[target] == days[target]
 

@@ -6,38 +6,28 @@ the candidate's fit columns, its ``fit_score_dimensions`` rows (the shown dimens
 ``ml.fit.SHOWN_DIMENSIONS``) and two ``predictions`` rows (fit score and success
 probability) naming the model version, each with a :data:`CONFIDENCE`.
 
-The overall fit is not an average of the dimensions: it is the ensemble's estimate of a
-successful hire, and :func:`fit_story` says how each shown dimension moved it from the
-average candidate's score, in score points, from the same SHAP values the waterfall shows.
-
-Models are trained offline (``python -m core.cli models train``, the demo seed, the
-worker's start-up) and loaded read-only here: a request never trains.
+Reading the stored fit back is ``core.services.fit_insight``; the models it scores with
+come from ``core.services.model_registry``.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from core.config import Settings, get_settings
 from core.db import Database, UnitOfWork
 from core.models import (
     Candidate,
     Company,
     FitScoreDimension,
     JobRequest,
-    ModelVersion,
     Prediction,
     Role,
 )
@@ -46,16 +36,12 @@ from core.repositories.audit import AuditRepository
 from core.repositories.notifications import NotificationRepository
 from core.repositories.scoring import ScoringRepository
 from core.repositories.worker import WorkerRepository
-from core.services import notifications
+from core.services import model_registry, notifications
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
-from ml import training
 from ml.fit import (
-    FEATURE_LABELS,
-    GROUP_NAMES,
     GROUPS,
     MODEL_FEATURES,
-    SHOWN_DIMENSIONS,
     CachedEncoder,
     DimensionScore,
     culture_texts,
@@ -63,7 +49,6 @@ from ml.fit import (
     dimension_scores,
     extract_signals,
     fit_score,
-    score_points,
     success_frame,
     with_role_skills,
 )
@@ -87,13 +72,6 @@ CONFIDENCE = (
     "score's two models, the success probability's five). It is not the chance that the "
     "estimate is right."
 )
-# A dimension whose bar is at least this high (or at most 100 minus it) but moved the
-# overall the other way by at least STORY_POINTS points gets a sentence of its own.
-HIGH_BAR, STORY_POINTS = 60, 0.5
-
-
-class ModelsMissingError(ValidationError):
-    """The fit models have not been trained on this machine yet."""
 
 
 @dataclass(frozen=True)
@@ -102,216 +80,6 @@ class ScoreResult:
     fit_score: int
     success_probability: int
     high_risk: bool
-
-
-@dataclass(frozen=True)
-class FitStory:
-    """How the overall fit follows from the shown dimensions, in fit-score points.
-
-    ``base`` is the average candidate's score (the model's average over the candidates it
-    learned from); ``points`` is what each shown dimension added or took away (the SHAP
-    values of its features, all scaled by one factor), in :data:`SHOWN_DIMENSIONS` order;
-    ``base + sum(points) == score``, the fit score unrounded. ``lines`` are the sentences
-    the profile shows.
-    """
-
-    base: float
-    score: float
-    points: dict[str, float]
-    feature_points: dict[str, float]
-    names: dict[str, str]
-    lines: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class WhatIf:
-    features: dict[str, float]
-    fit_score: int
-    logit: float
-    base_value: float
-    contributions: dict[str, float]
-    groups: dict[str, float]
-    story: FitStory | None = None
-
-
-@dataclass(frozen=True)
-class Insight:
-    """Everything the candidate page shows about one candidate's fit."""
-
-    candidate_id: uuid.UUID
-    fit_score: int | None
-    success_probability: int | None
-    breakdown: dict[str, Any] | None
-    dimensions: list[dict[str, Any]]
-    risks: list[dict[str, Any]]
-    genome: dict[str, Any] | None
-    history: list[dict[str, Any]] = field(default_factory=list)
-    model_label: str | None = None
-    # How the overall follows from the dimensions (None before the first score).
-    story: FitStory | None = None
-    # CONFIDENCE of the stored fit ("fit_score") and success ("success_prob") estimates.
-    confidence: dict[str, float] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------- models
-
-
-def models_dir(settings: Settings | None = None) -> Path:
-    """Where model artifacts live (registry rows name files in it)."""
-    return (settings or get_settings()).local_dir / "models"
-
-
-def artifact_path(version: str, settings: Settings | None = None) -> Path:
-    return models_dir(settings) / f"peopleos-{version}.pkl"
-
-
-@lru_cache(maxsize=4)
-def _load(path: str, mtime: float) -> TrainedModels:  # noqa: ARG001 - mtime keys the cache
-    return training.load(Path(path))
-
-
-def load_models(settings: Settings | None = None) -> TrainedModels:
-    """The prior models from disk (cached per process); never trains."""
-    path = artifact_path(training.PRIOR_VERSION, settings)
-    if not path.exists():
-        raise ModelsMissingError(
-            "The fit models are not trained on this machine yet: run "
-            "`python -m core.cli models train` (make run does it for you)."
-        )
-    return _load_file(path)
-
-
-def _load_file(path: Path) -> TrainedModels:
-    return _load(str(path), path.stat().st_mtime)
-
-
-def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = None) -> str:
-    """Train the prior models if their artifact is missing, and register them.
-
-    Returns what happened ("trained", "loaded"). Registration is idempotent.
-    """
-    path = artifact_path(training.PRIOR_VERSION, settings)
-    if path.exists():
-        models, outcome = load_models(settings), "loaded"
-    else:
-        models = training.train_prior()
-        training.dump(models, path)
-        models, outcome = load_models(settings), "trained"
-    with uow:
-        _register(ScoringRepository(uow.session), models, None, "champion", path, now)
-        uow.commit()
-    return outcome
-
-
-def _register(
-    repo: ScoringRepository,
-    models: TrainedModels,
-    company_id: uuid.UUID | None,
-    status: str,
-    path: Path,
-    now: datetime,
-) -> None:
-    """Registry rows of a fit and a success model trained together (once per version)."""
-    for name, features in (
-        (FIT_MODEL, list(models.fit_features)),
-        (SUCCESS_MODEL, list(models.success_features)),
-    ):
-        if repo.model_version(name, models.version) is None:
-            repo.add_model_version(
-                ModelVersion(
-                    id=uuid.uuid5(uuid.NAMESPACE_URL, f"peopleos:model:{name}:{models.version}"),
-                    company_id=company_id,
-                    name=name,
-                    version=models.version,
-                    status=status,
-                    metrics={**models.metrics, "trained_on": models.trained_on},
-                    feature_names=features,
-                    artifact_path=path.name,
-                    trained_at=now,
-                    created_at=now,
-                )
-            )
-
-
-@dataclass(frozen=True)
-class OwnModelReport:
-    version: str
-    status: str  # "champion" (now scores the company) or "challenger" (kept, not used)
-    auc: float
-    prior_auc: float
-    labelled: int
-
-
-def train_company_models(
-    db: Database, actor: Actor, prior: TrainedModels, now: datetime
-) -> OwnModelReport:
-    """Train the company's own models from its labelled hires; adopt them only if better.
-
-    The new fit model must beat the prior on the company's held-out hires to become the
-    company's champion (the previous one retires); otherwise it is kept as a challenger
-    and the prior goes on scoring. Needs ``MIN_COMPANY_OUTCOMES`` labelled hires of both
-    kinds. Trains outside any transaction, then registers in one.
-    """
-    actor.require(Permission.TRAIN_MODELS)
-    with db.uow() as uow:
-        rows = ScoringRepository(uow.session).labelled_hires(actor.company_id)
-    need = training.MIN_COMPANY_OUTCOMES
-    if len(rows) < need:
-        raise ValidationError(
-            f"{actor.company_name} has {len(rows)} labelled hiring outcomes with a stored fit; "
-            f"its own model needs {need}. Until then the prior scores its candidates."
-        )
-    features = pd.DataFrame([breakdown["features"] for breakdown, _ in rows])
-    y = np.array([1 if outcome == "success" else 0 for _, outcome in rows])
-    if y.min() == y.max():
-        raise ValidationError("Its own model needs both successful and unsuccessful hires.")
-    version = f"own-{str(actor.company_id)[:8]}-{now:%Y%m%d%H%M%S}"
-    models = training.train_own(
-        features[list(MODEL_FEATURES)],
-        y,
-        prior,
-        version=version,
-        trained_on=f"{actor.company_name}'s hiring outcomes ({len(rows)} hires)",
-        seed=training.PRIOR_SEED,
-    )
-    path = artifact_path(f"{actor.company_id}-{version}")
-    training.dump(models, path)
-    status = "champion" if models.metrics["better_than_prior"] else "challenger"
-    with db.uow() as uow:
-        repo = ScoringRepository(uow.session)
-        if status == "champion":
-            for name in (FIT_MODEL, SUCCESS_MODEL):
-                for old in repo.company_versions(actor.company_id, name, "champion"):
-                    old.status = "retired"
-        _register(repo, models, actor.company_id, status, path, now)
-        AuditRepository(uow.session).add(
-            **actor.audit_fields(),
-            action="models.trained",
-            entity_type="model_version",
-            entity_id=version,
-            summary={"status": status, **{k: models.metrics[k] for k in ("auc", "prior_auc")}},
-        )
-        uow.commit()
-    return OwnModelReport(
-        version, status, models.metrics["auc"], models.metrics["prior_auc"], len(rows)
-    )
-
-
-def _models_for(
-    repo: ScoringRepository, company_id: uuid.UUID, prior: TrainedModels
-) -> tuple[TrainedModels, str]:
-    """The company's champion models when it has them on disk, else the prior."""
-    champion = repo.company_champion(company_id, FIT_MODEL)
-    if champion is not None and champion.artifact_path:
-        path = models_dir() / champion.artifact_path
-        if path.exists():
-            return _load_file(path), "company"
-        log.warning("model artifact %s is missing; scoring with the prior", champion.artifact_path)
-    return prior, "prior"
-
-
-def model_label(models: TrainedModels) -> str:
-    return f"{FIT_MODEL} {models.version} (prior: {models.trained_on})"
 
 
 # --------------------------------------------------------------------------- scoring
@@ -326,78 +94,6 @@ def confidence(members: np.ndarray) -> np.ndarray:
     """:data:`CONFIDENCE` of each row of member probabilities: shape (n, k) -> (n,)."""
     members = np.atleast_2d(np.asarray(members, dtype=float))
     return 1.0 - (members.max(axis=1) - members.min(axis=1))
-
-
-def _plain(points: float) -> str:
-    return f"{points:+.1f}"
-
-
-def fit_story(
-    contributions: Mapping[str, float],
-    base_value: float,
-    output: float,
-    bars: Mapping[str, float] | None = None,
-) -> FitStory:
-    """How the overall fit follows from the shown dimensions (see :class:`FitStory`).
-
-    ``contributions`` are the SHAP values of the model features (they add up from
-    ``base_value`` to ``output``); ``bars`` the shown dimension scores, when known, let a
-    dimension whose bar and push disagree say why.
-    """
-    base, feature_points, score = score_points(contributions, base_value, output)
-    points = {key: 0.0 for key in SHOWN_DIMENSIONS}
-    for feature, value in feature_points.items():
-        group = GROUPS.get(feature, feature)
-        points[group] = points.get(group, 0.0) + value
-    names = {key: GROUP_NAMES.get(key, key) for key in points}
-    lines = [
-        f"The overall fit, {round(score)}/100, is the model's estimate of how likely this hire "
-        "is to succeed, out of 100. It is not an average of the dimension scores: it starts "
-        f"from the average candidate's {base:.0f} (the average of the candidates the model "
-        "learned from) and each dimension moves it up or down by the points in the waterfall.",
-        _pushes(points, names),
-    ]
-    for key, bar in (bars or {}).items():
-        moved = points.get(key, 0.0)
-        if (bar >= HIGH_BAR and moved <= -STORY_POINTS) or (
-            bar <= 100 - HIGH_BAR and moved >= STORY_POINTS
-        ):
-            lines.append(_against(key, bar, moved, feature_points, names))
-    return FitStory(base, score, points, feature_points, names, tuple(lines))
-
-
-def _pushes(points: Mapping[str, float], names: Mapping[str, str]) -> str:
-    """Which dimensions pushed the fit up and which pulled it down, biggest first."""
-    ranked = sorted(points.items(), key=lambda kv: -abs(kv[1]))
-    up = [f"{names[k]} {_plain(v)}" for k, v in ranked if v >= 0.05]
-    down = [f"{names[k]} {_plain(v)}" for k, v in ranked if v <= -0.05]
-    return (
-        f"Pushed it up: {', '.join(up) if up else 'nothing'}. "
-        f"Pulled it down: {', '.join(down) if down else 'nothing'} (score points)."
-    )
-
-
-def _against(
-    key: str,
-    bar: float,
-    moved: float,
-    feature_points: Mapping[str, float],
-    names: Mapping[str, str],
-) -> str:
-    """Why a dimension with a high (low) bar moved the fit down (up)."""
-    direction = "added" if moved > 0 else "took off"
-    head = f"{names[key]} scores {bar:.0f} yet {direction} {abs(moved):.1f} points"
-    parts = sorted(
-        ((f, v) for f, v in feature_points.items() if GROUPS.get(f) == key and abs(v) >= 0.05),
-        key=lambda fv: -abs(fv[1]),
-    )
-    if len(parts) > 1:
-        within = ", ".join(f"{FEATURE_LABELS.get(f, f)} {_plain(v)}" for f, v in parts)
-        return f"{head}: within it, {within}."
-    return (
-        f"{head}: the model weighs each dimension against the average candidate's and "
-        "together with the rest of the profile, not on its own."
-    )
 
 
 @dataclass(frozen=True)
@@ -612,7 +308,7 @@ def score_in_session(
     scorable = [c for c in candidates if c.resume_profile and c.role_id in roles]
     if not scorable:
         return []
-    models, scope = _models_for(repo, company.id, models)
+    models, scope = model_registry.models_for(repo, company.id, models)
     run = _Run(company.id, models, scope, now, trigger)
     dna = _dna(company)
     profiles, extracted = _read_candidates(
@@ -801,207 +497,3 @@ def alert_if_high_risk(
         payload={"candidate_id": str(candidate.id), "to_status": to_status},
     )
     return True
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def candidate_insight(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) -> Insight:
-    """The stored fit of one candidate with its dimensions, their story and score history."""
-    # Interviewers never see scores: the model must not bias the interview they run.
-    actor.require(Permission.VIEW_SCORES)
-    with uow:
-        repo = ScoringRepository(uow.session)
-        found = repo.candidates(actor.company_id, [candidate_id])
-        if not found:
-            raise NotFoundError("Candidate not found.")
-        candidate = found[0]
-        stored = repo.dimensions(actor.company_id, candidate_id)
-        history = [
-            {
-                "scored_at": p.created_at,
-                "type": p.prediction_type,
-                "value": p.predicted_value,
-                "confidence": p.confidence,
-                "model_version": p.model_version,
-                "trigger": (p.features or {}).get("trigger"),
-            }
-            for p in repo.predictions(actor.company_id, candidate_id)
-        ]
-        breakdown = candidate.fit_breakdown
-        label = (
-            f"{breakdown['model']} {breakdown['version']} ({breakdown['scope']}: "
-            f"{breakdown['trained_on']})"
-            if breakdown
-            else None
-        )
-        dimensions = _shown_dimensions(stored, breakdown)
-        story = None
-        if breakdown and breakdown.get("contributions"):
-            story = fit_story(
-                breakdown["contributions"],
-                float(breakdown["base_value"]),
-                float(breakdown["logit"]),
-                {d["key"]: d["score"] for d in dimensions},
-            )
-            for d in dimensions:
-                d["points"] = story.points.get(d["key"])
-        return Insight(
-            candidate_id=candidate.id,
-            fit_score=candidate.fit_score,
-            success_probability=candidate.success_probability,
-            breakdown=breakdown,
-            dimensions=dimensions,
-            risks=list(candidate.risk_indicators or []),
-            genome=candidate.genome_profile,
-            history=history,
-            model_label=label,
-            story=story,
-            confidence=_latest_confidence(history),
-        )
-
-
-def _shown_dimensions(
-    stored: list[FitScoreDimension], breakdown: Mapping[str, Any] | None
-) -> list[dict[str, Any]]:
-    """The shown dimensions in order, from the stored rows.
-
-    A candidate scored before Track record was a shown dimension has no row for it; it is
-    computed from the stored signals and evidence by the same function scoring uses.
-    """
-    rows = {d.dimension_type: {"score": d.score, "reasoning": d.reasoning} for d in stored}
-    missing = [key for key in SHOWN_DIMENSIONS if key not in rows]
-    if missing and rows and breakdown and breakdown.get("signals"):
-        computed = dimension_scores(breakdown["signals"], breakdown.get("evidence") or {})
-        rows.update(
-            {
-                d.key: {"score": d.score, "reasoning": d.reasoning}
-                for d in computed
-                if d.key in missing
-            }
-        )
-    return [
-        {"key": key, "name": name, **rows[key]}
-        for key, name in SHOWN_DIMENSIONS.items()
-        if key in rows
-    ]
-
-
-def _latest_confidence(history: list[dict[str, Any]]) -> dict[str, float]:
-    """The stored CONFIDENCE of the newest fit and success prediction (history is newest
-    first), so the profile shows the number the predictions table holds."""
-    latest: dict[str, float] = {}
-    for row in history:
-        if row["confidence"] is not None:
-            latest.setdefault(row["type"], float(row["confidence"]))
-    return latest
-
-
-def models_that_scored(
-    uow: UnitOfWork, actor: Actor, prior: TrainedModels, version: str
-) -> TrainedModels:
-    """The models of ``version`` (the prior or one of the company's own), for a what-if."""
-    actor.require(Permission.VIEW_SCORES)
-    if version == prior.version:
-        return prior
-    with uow:
-        row = ScoringRepository(uow.session).model_version(FIT_MODEL, version)
-        if row is None or row.company_id != actor.company_id or not row.artifact_path:
-            raise NotFoundError(f"Model version {version} is not registered for this company.")
-        path = models_dir() / row.artifact_path
-    if not path.exists():
-        raise ModelsMissingError(f"The artifact of model version {version} is missing.")
-    return _load_file(path)
-
-
-def what_if(models: TrainedModels, features: dict[str, float], changes: dict[str, float]) -> WhatIf:
-    """The score and explanation with some features changed (nothing is stored)."""
-    unknown = set(changes) - set(MODEL_FEATURES)
-    if unknown:
-        raise ValidationError(f"Unknown feature(s): {', '.join(sorted(unknown))}.")
-    values = {**{f: float(features[f]) for f in MODEL_FEATURES}, **changes}
-    for name, value in changes.items():
-        if not math.isfinite(value):
-            raise ValidationError(f"{FEATURE_LABELS[name]} must be a number.")
-    explanation = models.fit.explain(pd.DataFrame([values])[list(MODEL_FEATURES)])
-    logit = float(explanation.output[0])
-    contributions = dict(zip(MODEL_FEATURES, map(float, explanation.values[0]), strict=True))
-    return WhatIf(
-        features=values,
-        fit_score=round(fit_score(logit)),
-        logit=logit,
-        base_value=explanation.base_value,
-        contributions=contributions,
-        groups={g: float(v) for g, v in explanation.grouped(GROUPS).iloc[0].items()},
-        story=fit_story(contributions, explanation.base_value, logit),
-    )
-
-
-def group_names() -> dict[str, str]:
-    return dict(GROUP_NAMES)
-
-
-def feature_labels() -> dict[str, str]:
-    return dict(FEATURE_LABELS)
-
-
-def feature_groups() -> dict[str, str]:
-    """The shown dimension each model feature belongs to."""
-    return dict(GROUPS)
-
-
-@dataclass(frozen=True)
-class ModelRow:
-    """One registered model version, as the Models page lists it."""
-
-    name: str
-    version: str
-    status: str
-    scope: str  # "prior" (shared by every company) or "company" (trained on its outcomes)
-    metrics: dict[str, Any]
-    feature_names: list[str]
-    trained_at: datetime | None
-
-    @property
-    def held_out(self) -> str:
-        """Which hires the held-out figures were measured on, in plain words."""
-        n = self.metrics.get("n_test")
-        count = f"{n:,}" if isinstance(n, int) else "an unknown number of"
-        if self.metrics.get("bayes_auc") is not None:
-            return (
-                f"Measured on {count} synthetic held-out hires, drawn from the synthetic hiring "
-                "history whose true success function is known; not on the company's own hires."
-            )
-        return (
-            f"Measured on {count} of the company's own held-out hires; the best possible "
-            "(Bayes) AUC is known only for synthetic data, so no share of it is shown."
-        )
-
-
-@dataclass(frozen=True)
-class ModelsOverview:
-    versions: list[ModelRow]
-    labelled_outcomes: int
-    min_company_outcomes: int
-
-
-def list_models(uow: UnitOfWork, actor: Actor) -> ModelsOverview:
-    """The model versions the company's scores can come from, newest first."""
-    actor.require(Permission.VIEW_MODELS)
-    with uow:
-        repo = ScoringRepository(uow.session)
-        rows = [
-            ModelRow(
-                name=m.name,
-                version=m.version,
-                status=m.status,
-                scope="prior" if m.company_id is None else "company",
-                metrics=dict(m.metrics or {}),
-                feature_names=[str(f) for f in m.feature_names or []],
-                trained_at=m.trained_at,
-            )
-            for m in repo.model_versions(actor.company_id)
-        ]
-        return ModelsOverview(
-            rows, repo.labelled_outcomes(actor.company_id), training.MIN_COMPANY_OUTCOMES
-        )

@@ -18,7 +18,7 @@ from core.repositories.companies import CompanyRepository
 from core.repositories.scoring import ScoringRepository
 from core.repositories.sync import SyncRepository
 from core.repositories.worker import WorkerRepository
-from core.services import company_dna, notifications, scoring, search, sync
+from core.services import company_dna, model_registry, notifications, scoring, search, sync
 from core.services.auth import Actor
 from core.services.errors import (
     NotFoundError,
@@ -300,7 +300,7 @@ def process_requests(
                 scan = company_dna.scan_company(db.uow(), actor, encoder_factory(), now)
                 result = {"changes": scan.changes}
             elif kind == "rescore":
-                models = (models_factory or (lambda: scoring.load_models(settings)))()
+                models = (models_factory or (lambda: model_registry.load_models(settings)))()
                 role_id = payload.get("role_id")
                 count = scoring.rescore_company(
                     db,

@@ -1,0 +1,269 @@
+"""The fit and success models: artifacts on disk, their registry rows, a company's own.
+
+Models are trained offline (``python -m core.cli models train``, the demo seed, the
+worker's start-up) and loaded read-only: a request never trains. A company gets its own
+models from its labelled hires, and they score its candidates only when they beat the prior.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.config import Settings, get_settings
+from core.db import Database, UnitOfWork
+from core.models import ModelVersion
+from core.permissions import Permission
+from core.repositories.audit import AuditRepository
+from core.repositories.scoring import ScoringRepository
+from core.services.auth import Actor
+from core.services.errors import NotFoundError, ValidationError
+from ml import training
+from ml.fit import MODEL_FEATURES
+from ml.training import FIT_MODEL, SUCCESS_MODEL, TrainedModels
+
+log = logging.getLogger(__name__)
+
+
+class ModelsMissingError(ValidationError):
+    """The fit models have not been trained on this machine yet."""
+
+
+def models_dir(settings: Settings | None = None) -> Path:
+    """Where model artifacts live (registry rows name files in it)."""
+    return (settings or get_settings()).local_dir / "models"
+
+
+def artifact_path(version: str, settings: Settings | None = None) -> Path:
+    return models_dir(settings) / f"peopleos-{version}.pkl"
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, mtime: float) -> TrainedModels:  # noqa: ARG001 - mtime keys the cache
+    return training.load(Path(path))
+
+
+def load_models(settings: Settings | None = None) -> TrainedModels:
+    """The prior models from disk (cached per process); never trains."""
+    path = artifact_path(training.PRIOR_VERSION, settings)
+    if not path.exists():
+        raise ModelsMissingError(
+            "The fit models are not trained on this machine yet: run "
+            "`python -m core.cli models train` (make run does it for you)."
+        )
+    return _load_file(path)
+
+
+def _load_file(path: Path) -> TrainedModels:
+    return _load(str(path), path.stat().st_mtime)
+
+
+def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = None) -> str:
+    """Train the prior models if their artifact is missing, and register them.
+
+    Returns what happened ("trained", "loaded"). Registration is idempotent.
+    """
+    path = artifact_path(training.PRIOR_VERSION, settings)
+    if path.exists():
+        models, outcome = load_models(settings), "loaded"
+    else:
+        models = training.train_prior()
+        training.dump(models, path)
+        models, outcome = load_models(settings), "trained"
+    with uow:
+        _register(ScoringRepository(uow.session), models, None, "champion", path, now)
+        uow.commit()
+    return outcome
+
+
+def _register(
+    repo: ScoringRepository,
+    models: TrainedModels,
+    company_id: uuid.UUID | None,
+    status: str,
+    path: Path,
+    now: datetime,
+) -> None:
+    """Registry rows of a fit and a success model trained together (once per version)."""
+    for name, features in (
+        (FIT_MODEL, list(models.fit_features)),
+        (SUCCESS_MODEL, list(models.success_features)),
+    ):
+        if repo.model_version(name, models.version) is None:
+            repo.add_model_version(
+                ModelVersion(
+                    id=uuid.uuid5(uuid.NAMESPACE_URL, f"peopleos:model:{name}:{models.version}"),
+                    company_id=company_id,
+                    name=name,
+                    version=models.version,
+                    status=status,
+                    metrics={**models.metrics, "trained_on": models.trained_on},
+                    feature_names=features,
+                    artifact_path=path.name,
+                    trained_at=now,
+                    created_at=now,
+                )
+            )
+
+
+@dataclass(frozen=True)
+class OwnModelReport:
+    version: str
+    status: str  # "champion" (now scores the company) or "challenger" (kept, not used)
+    auc: float
+    prior_auc: float
+    labelled: int
+
+
+def train_company_models(
+    db: Database, actor: Actor, prior: TrainedModels, now: datetime
+) -> OwnModelReport:
+    """Train the company's own models from its labelled hires; adopt them only if better.
+
+    The new fit model must beat the prior on the company's held-out hires to become the
+    company's champion (the previous one retires); otherwise it is kept as a challenger
+    and the prior goes on scoring. Needs ``MIN_COMPANY_OUTCOMES`` labelled hires of both
+    kinds. Trains outside any transaction, then registers in one.
+    """
+    actor.require(Permission.TRAIN_MODELS)
+    with db.uow() as uow:
+        rows = ScoringRepository(uow.session).labelled_hires(actor.company_id)
+    need = training.MIN_COMPANY_OUTCOMES
+    if len(rows) < need:
+        raise ValidationError(
+            f"{actor.company_name} has {len(rows)} labelled hiring outcomes with a stored fit; "
+            f"its own model needs {need}. Until then the prior scores its candidates."
+        )
+    features = pd.DataFrame([breakdown["features"] for breakdown, _ in rows])
+    y = np.array([1 if outcome == "success" else 0 for _, outcome in rows])
+    if y.min() == y.max():
+        raise ValidationError("Its own model needs both successful and unsuccessful hires.")
+    version = f"own-{str(actor.company_id)[:8]}-{now:%Y%m%d%H%M%S}"
+    models = training.train_own(
+        features[list(MODEL_FEATURES)],
+        y,
+        prior,
+        version=version,
+        trained_on=f"{actor.company_name}'s hiring outcomes ({len(rows)} hires)",
+        seed=training.PRIOR_SEED,
+    )
+    path = artifact_path(f"{actor.company_id}-{version}")
+    training.dump(models, path)
+    status = "champion" if models.metrics["better_than_prior"] else "challenger"
+    with db.uow() as uow:
+        repo = ScoringRepository(uow.session)
+        if status == "champion":
+            for name in (FIT_MODEL, SUCCESS_MODEL):
+                for old in repo.company_versions(actor.company_id, name, "champion"):
+                    old.status = "retired"
+        _register(repo, models, actor.company_id, status, path, now)
+        AuditRepository(uow.session).add(
+            **actor.audit_fields(),
+            action="models.trained",
+            entity_type="model_version",
+            entity_id=version,
+            summary={"status": status, **{k: models.metrics[k] for k in ("auc", "prior_auc")}},
+        )
+        uow.commit()
+    return OwnModelReport(
+        version, status, models.metrics["auc"], models.metrics["prior_auc"], len(rows)
+    )
+
+
+def models_for(
+    repo: ScoringRepository, company_id: uuid.UUID, prior: TrainedModels
+) -> tuple[TrainedModels, str]:
+    """The company's champion models when it has them on disk, else the prior."""
+    champion = repo.company_champion(company_id, FIT_MODEL)
+    if champion is not None and champion.artifact_path:
+        path = models_dir() / champion.artifact_path
+        if path.exists():
+            return _load_file(path), "company"
+        log.warning("model artifact %s is missing; scoring with the prior", champion.artifact_path)
+    return prior, "prior"
+
+
+def model_label(models: TrainedModels) -> str:
+    return f"{FIT_MODEL} {models.version} (prior: {models.trained_on})"
+
+
+def models_that_scored(
+    uow: UnitOfWork, actor: Actor, prior: TrainedModels, version: str
+) -> TrainedModels:
+    """The models of ``version`` (the prior or one of the company's own), for a what-if."""
+    actor.require(Permission.VIEW_SCORES)
+    if version == prior.version:
+        return prior
+    with uow:
+        row = ScoringRepository(uow.session).model_version(FIT_MODEL, version)
+        if row is None or row.company_id != actor.company_id or not row.artifact_path:
+            raise NotFoundError(f"Model version {version} is not registered for this company.")
+        path = models_dir() / row.artifact_path
+    if not path.exists():
+        raise ModelsMissingError(f"The artifact of model version {version} is missing.")
+    return _load_file(path)
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One registered model version, as the Models page lists it."""
+
+    name: str
+    version: str
+    status: str
+    scope: str  # "prior" (shared by every company) or "company" (trained on its outcomes)
+    metrics: dict[str, Any]
+    feature_names: list[str]
+    trained_at: datetime | None
+
+    @property
+    def held_out(self) -> str:
+        """Which hires the held-out figures were measured on, in plain words."""
+        n = self.metrics.get("n_test")
+        count = f"{n:,}" if isinstance(n, int) else "an unknown number of"
+        if self.metrics.get("bayes_auc") is not None:
+            return (
+                f"Measured on {count} synthetic held-out hires, drawn from the synthetic hiring "
+                "history whose true success function is known; not on the company's own hires."
+            )
+        return (
+            f"Measured on {count} of the company's own held-out hires; the best possible "
+            "(Bayes) AUC is known only for synthetic data, so no share of it is shown."
+        )
+
+
+@dataclass(frozen=True)
+class ModelsOverview:
+    versions: list[ModelRow]
+    labelled_outcomes: int
+    min_company_outcomes: int
+
+
+def list_models(uow: UnitOfWork, actor: Actor) -> ModelsOverview:
+    """The model versions the company's scores can come from, newest first."""
+    actor.require(Permission.VIEW_MODELS)
+    with uow:
+        repo = ScoringRepository(uow.session)
+        rows = [
+            ModelRow(
+                name=m.name,
+                version=m.version,
+                status=m.status,
+                scope="prior" if m.company_id is None else "company",
+                metrics=dict(m.metrics or {}),
+                feature_names=[str(f) for f in m.feature_names or []],
+                trained_at=m.trained_at,
+            )
+            for m in repo.model_versions(actor.company_id)
+        ]
+        return ModelsOverview(
+            rows, repo.labelled_outcomes(actor.company_id), training.MIN_COMPANY_OUTCOMES
+        )
