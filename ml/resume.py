@@ -1,17 +1,14 @@
-"""Resumes: text out of PDF, DOCX or plain-text files, then a structured profile.
+"""Resumes: a structured profile from a resume's text (``ml.resume_files`` reads the file).
 
-Files are recognised by their content (magic bytes), never by their name. The profile
-holds skills (taxonomy aliases, plus MiniLM matching of the skills section when an
+The profile holds skills (taxonomy aliases, plus MiniLM matching of the skills section when an
 embedder is given), jobs with dates, total and relevant years, education, links,
 gaps and short tenures. Parsing is heuristic by nature; every field is optional.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,124 +16,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-MAX_BYTES = 5 * 1024 * 1024
-MIN_TEXT_CHARS = 30
 SHORT_TENURE_MONTHS = 12
 GAP_MONTHS = 6
 
 
-class ResumeFileError(ValueError):
-    """The uploaded file cannot be read as a resume; the message says why, for the user."""
-
-
 class TextEncoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
-
-
-# ----------------------------------------------------------------------------- extraction
-
-
-@dataclass(frozen=True)
-class ExtractedText:
-    kind: str  # "pdf", "docx" or "text"
-    text: str
-    pages: int
-
-
-def detect_kind(data: bytes) -> str:
-    """'pdf', 'docx' or 'text' from the bytes themselves; ResumeFileError otherwise."""
-    if data.startswith(b"%PDF-"):
-        return "pdf"
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                if "word/document.xml" in archive.namelist():
-                    return "docx"
-        except zipfile.BadZipFile:
-            raise ResumeFileError("The file looks like a damaged Word document.") from None
-        raise ResumeFileError(
-            "The file is not a Word document: upload your resume as a PDF, a Word document "
-            "(.docx) or a plain-text file."
-        )
-    sample = data[:4096]
-    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ResumeFileError(
-            "Unsupported file type: upload your resume as a PDF, a Word document (.docx) "
-            "or a plain-text file."
-        )
-    return "text"
-
-
-def extract_text(data: bytes) -> ExtractedText:
-    """The text of a resume file (PDF, DOCX or plain text), checked by content."""
-    if not data:
-        raise ResumeFileError("The file is empty.")
-    if len(data) > MAX_BYTES:
-        raise ResumeFileError("The file is larger than 5 MB; upload a smaller copy of your resume.")
-    kind = detect_kind(data)
-    if kind == "pdf":
-        text, pages = _pdf_text(data)
-    elif kind == "docx":
-        text, pages = _docx_text(data), 1
-    else:
-        text, pages = _plain_text(data), 1
-    text = _tidy(text)
-    if len(text) < MIN_TEXT_CHARS:
-        raise ResumeFileError(
-            "No text found in the file. If it is a scan or a photo, upload a PDF or Word "
-            "document whose text can be selected."
-        )
-    return ExtractedText(kind, text, pages)
-
-
-def _pdf_text(data: bytes) -> tuple[str, int]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise ResumeFileError(
-                "The PDF is password-protected; save a copy without a password and upload that."
-            )
-        if len(reader.pages) > 50:
-            raise ResumeFileError("The PDF has more than 50 pages; a resume should be shorter.")
-        return "\n".join(page.extract_text() or "" for page in reader.pages), len(reader.pages)
-    except ResumeFileError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError):
-        raise ResumeFileError("The PDF is damaged and cannot be read.") from None
-
-
-def _docx_text(data: bytes) -> str:
-    import docx
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception:  # noqa: BLE001 - python-docx raises many kinds on broken files
-        raise ResumeFileError("The Word document is damaged and cannot be read.") from None
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" | ".join(cell.text for cell in row.cells))
-    return "\n".join(lines)
-
-
-def _plain_text(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "utf-16"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def _tidy(text: str) -> str:
-    # Common mojibake in exported resumes, and runs of blank space.
-    text = text.replace("\u00e2\u0080\u0093", "–").replace("\u00e2\u0080\u0099", "'")
-    text = text.replace("\u00e2\u00a2", "•")
-    text = re.sub(r"[ \t\u00a0]+", " ", text)
-    return re.sub(r"\n\s*\n+", "\n\n", text).strip()
 
 
 # ----------------------------------------------------------------------------- taxonomy

@@ -407,7 +407,7 @@ def test_one_person_applies_to_two_roles_and_staff_find_them_on_both(
     from sqlalchemy import select
 
     from core.models import Company, Role
-    from ml.resume import ResumeFileError, extract_text
+    from ml.resume_files import ResumeFileError, extract_text
 
     email = "zed.applicant@example.com"
     resume = tmp_path / "zed.pdf"
@@ -490,7 +490,7 @@ def test_one_person_applies_to_two_roles_and_staff_find_them_on_both(
 
 def _oversized_pdf() -> bytes:
     """A readable resume PDF padded past 5 MB with a PDF comment: only its size is wrong."""
-    from ml.resume import MAX_BYTES
+    from ml.resume_files import MAX_BYTES
 
     pdf = _resume_pdf(*ZED)
     return pdf + b"%" + b"0" * (MAX_BYTES + 1024 * 1024 - len(pdf)) + b"\n"
@@ -524,7 +524,7 @@ def test_a_bad_upload_on_the_careers_page_shows_why_and_stores_nothing(
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from ml.resume import ResumeFileError, extract_text
+    from ml.resume_files import ResumeFileError, extract_text
 
     data = make()
     # The message the page must show is the one the resume reader gives for this file.

@@ -26,6 +26,7 @@ from core.models import (
 )
 from core.services import intake, model_registry
 from core.services.intake import Application, ApplicationError
+from tests import hostile_files
 
 pytestmark = pytest.mark.db
 NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
@@ -208,8 +209,10 @@ def _blank_pdf() -> bytes:
         (lambda: b"%PDF-1.4\n" + b"0" * (6 * 1024 * 1024), "larger than 5 MB"),
         (_blank_pdf, "No text found"),
         (_encrypted, "password-protected"),
+        (lambda: hostile_files.pdf_flate_bomb(100 << 20), "unpacks to far more"),
+        (lambda: hostile_files.docx_many_paragraphs(200_000), "10,000 paragraphs"),
     ],
-    ids=["renamed-exe", "6mb", "empty-pdf", "encrypted-pdf"],
+    ids=["renamed-exe", "6mb", "empty-pdf", "encrypted-pdf", "pdf-bomb", "docx-paragraphs"],
 )
 def test_bad_uploads_get_a_clear_message_and_store_nothing(world, make, message) -> None:
     before = _counts(world)
@@ -299,6 +302,19 @@ def test_a_flood_from_one_client_is_stopped_and_only_accepted_ones_are_kept(worl
     assert accepted == intake.CLIENT_LIMIT.count
     assert len(refused) == 100 - accepted and all("Too many applications" in m for m in refused)
     assert _counts(world)["candidates"] == before + accepted
+
+
+def test_a_blocked_client_is_refused_before_its_file_is_read(world, monkeypatch) -> None:
+    """The flood limit is checked before any parsing, so a blocked client costs nothing."""
+    for i in range(intake.CLIENT_LIMIT.count):
+        _submit(world, _app(world), client="192.0.2.77", now=NOW + timedelta(seconds=i))
+    read: list[int] = []
+    monkeypatch.setattr(intake, "extract_text", lambda data: read.append(len(data)))
+    hostile = _app(world, resume=hostile_files.pdf_text_runs())
+    with pytest.raises(ApplicationError) as caught:
+        _submit(world, hostile, client="192.0.2.77", now=NOW + timedelta(seconds=30))
+    assert "Too many applications" in caught.value.fields["form"]
+    assert read == []
 
 
 def test_the_honeypot_and_closed_roles_are_refused(world: Database) -> None:

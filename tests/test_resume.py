@@ -13,8 +13,10 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 
-from ml.resume import MAX_BYTES, ResumeFileError, Taxonomy, extract_text, parse_resume
+from ml.resume import Taxonomy, parse_resume
+from ml.resume_files import MAX_BYTES, MAX_TEXT_CHARS, ResumeFileError, extract_text
 from ml.synthetic import generate_world
+from tests import hostile_files
 from tests.conftest import require_shared
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +86,51 @@ def test_pdf_docx_and_text_are_read_by_content() -> None:
 def test_bad_files_get_a_clear_message(data: bytes, message: str) -> None:
     with pytest.raises(ResumeFileError, match=message):
         extract_text(data)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: hostile_files.pdf_text_runs(200_000), "drawing instructions"),
+        (lambda: hostile_files.pdf_text_runs(30_000), "20,000 separate pieces"),
+        (lambda: hostile_files.pdf_text_in_a_form(200_000), "drawing instructions"),
+        (lambda: hostile_files.pdf_many_operators(250_000), "drawing instructions"),
+        (lambda: hostile_files.pdf_flate_bomb(100 << 20), "unpacks to far more"),
+        (lambda: hostile_files.docx_bomb(64 << 20), "unpacks to far more"),
+        (lambda: hostile_files.docx_many_paragraphs(2_000_000), "unpacks to far more"),
+        (lambda: hostile_files.docx_many_paragraphs(200_000), "10,000 paragraphs"),
+        (lambda: hostile_files.docx_many_parts(1_200), "1,000 parts"),
+        (lambda: ("Jordan Rivera, engineer. " * 5_000).encode(), "100,000 characters"),
+    ],
+    ids=[
+        "pdf-200k-text-runs",
+        "pdf-30k-text-runs",
+        "pdf-runs-in-a-form",
+        "pdf-250k-operators",
+        "pdf-flate-bomb",
+        "docx-bomb",
+        "docx-2m-paragraphs",
+        "docx-200k-paragraphs",
+        "docx-1200-parts",
+        "text-125k-chars",
+    ],
+)
+def test_hostile_files_are_refused_with_a_plain_message(make, message: str) -> None:  # noqa: ANN001
+    """Files built to cost the parser seconds or gigabytes stop at a bound, before the
+    expensive step, with a message for the applicant (not a traceback)."""
+    with pytest.raises(ResumeFileError, match=message) as refused:
+        extract_text(make())
+    assert "Traceback" not in str(refused.value) and "/" not in str(refused.value)
+
+
+def test_the_bounds_leave_room_for_a_long_real_resume() -> None:
+    """Ten pages of resume (as PDF, Word and text) pass every bound."""
+    long_resume = "\n".join([RESUME] + [f"- Led project {i} on payments" for i in range(400)])
+    assert len(long_resume) < MAX_TEXT_CHARS
+    for data in (_pdf(long_resume), _docx(long_resume), long_resume.encode()):
+        extracted = extract_text(data)
+        assert "Led project 399" in extracted.text
+    assert extract_text(_pdf(long_resume)).pages >= 8
 
 
 def test_a_pdf_without_text_and_an_encrypted_pdf_are_refused() -> None:

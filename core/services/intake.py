@@ -32,7 +32,8 @@ from core.repositories.rate_limits import RateLimitRepository
 from core.services import notifications, scoring
 from core.services.errors import NotFoundError, ValidationError
 from core.services.rate_limits import Limit, blocked_until, record
-from ml.resume import ResumeFileError, Taxonomy, extract_text, parse_resume
+from ml.resume import Taxonomy, parse_resume
+from ml.resume_files import ResumeFileError, extract_text
 
 PRIVACY_NOTICE_VERSION = "2026-11"
 RETENTION_DAYS = 365
