@@ -7,6 +7,8 @@ Every setting is a ``PEOPLEOS_*`` environment variable with a documented default
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,9 +21,10 @@ from sqlalchemy.exc import ArgumentError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///data/local/peopleos.db"
 _SUPPORTED_DRIVERS = ("sqlite", "postgresql")
-# A development-only key: good enough to run the demo, refused when PEOPLEOS_ENV=production.
 # Shared by the demo users only; documented in README, overridable for a public demo.
 DEFAULT_DEMO_PASSWORD = "peopleos-demo-2026"
+# Published here, so it signs cookies only for the test suite (PEOPLEOS_ENV=test); refused
+# in production even when set explicitly.
 _DEV_SECRET = "peopleos-dev-only-secret-change-me"
 
 
@@ -85,19 +88,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"PEOPLEOS_ENV must be development, test or production, not '{environment}'."
         )
-    secret = env.get("PEOPLEOS_SECRET_KEY", "").strip()
-    if not secret:
-        if environment == "production":
-            raise SettingsError("PEOPLEOS_SECRET_KEY must be set in production.")
-        secret = _DEV_SECRET
-    elif len(secret) < 32:
-        raise SettingsError("PEOPLEOS_SECRET_KEY must be at least 32 characters long.")
+    data_dir = Path(env.get("PEOPLEOS_DATA_DIR", str(PROJECT_ROOT / "data")))
+    secret = _secret_key(env.get("PEOPLEOS_SECRET_KEY", "").strip(), environment, data_dir)
     log_level = env.get("PEOPLEOS_LOG_LEVEL", "INFO").strip().upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(
             f"PEOPLEOS_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not '{log_level}'."
         )
-    data_dir = Path(env.get("PEOPLEOS_DATA_DIR", str(PROJECT_ROOT / "data")))
     return Settings(
         database_url=_normalise_database_url(
             env.get("PEOPLEOS_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
@@ -114,6 +111,49 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_url=_smtp_url(env),
         jd_corpus=_existing_file(env, "PEOPLEOS_JD_CORPUS"),
     )
+
+
+def _secret_key(given: str, environment: str, data_dir: Path) -> str:
+    """The key that signs session cookies.
+
+    Production must set its own; the key published in this source is refused there. The
+    test suite uses that published key; any other run without a key gets a random one,
+    made on first start and kept in the local data folder (readable by its owner only), so
+    nobody can sign a cookie for it from the source.
+    """
+    if given:
+        if len(given) < 32:
+            raise SettingsError("PEOPLEOS_SECRET_KEY must be at least 32 characters long.")
+        if environment == "production" and given == _DEV_SECRET:
+            raise SettingsError(
+                "PEOPLEOS_SECRET_KEY is the development key published in the source; set a "
+                "secret one in production."
+            )
+        return given
+    if environment == "production":
+        raise SettingsError("PEOPLEOS_SECRET_KEY must be set in production.")
+    if environment == "test":
+        return _DEV_SECRET
+    return _local_secret(data_dir / "local" / "secret_key")
+
+
+def _local_secret(path: Path) -> str:
+    """The key kept at ``path``, made (mode 600) by whichever process starts first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it this very moment
+            key = path.read_text().strip()
+            if len(key) >= 32:
+                return key
+            time.sleep(0.02)
+        raise SettingsError(
+            f"{path} does not hold a session key; delete it to make a new one."
+        ) from None
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
 
 
 def _existing_file(env: Mapping[str, str], name: str) -> Path | None:

@@ -1,10 +1,11 @@
 """Settings: defaults, normalisation and clear errors naming the variable."""
 
+import stat
 from pathlib import Path
 
 import pytest
 
-from core.config import PROJECT_ROOT, SettingsError, load_settings
+from core.config import _DEV_SECRET, PROJECT_ROOT, SettingsError, load_settings
 
 
 def test_defaults_use_sqlite_under_data_local() -> None:
@@ -40,6 +41,23 @@ def test_absolute_sqlite_path_is_kept(tmp_path: Path) -> None:
 def test_invalid_setting_names_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError, match=variable):
         load_settings(env)
+
+
+def test_without_a_key_each_install_makes_its_own_secret_one(tmp_path) -> None:
+    """Outside tests, no run signs cookies with the key published in the source: the first
+    start makes a random key, readable by its owner only, and later starts reuse it."""
+    one, other = tmp_path / "one", tmp_path / "other"
+    first = load_settings({"PEOPLEOS_DATA_DIR": str(one)}).secret_key
+    assert first != _DEV_SECRET and len(first) >= 32
+    assert load_settings({"PEOPLEOS_DATA_DIR": str(one)}).secret_key == first
+    assert load_settings({"PEOPLEOS_DATA_DIR": str(other)}).secret_key != first
+    assert stat.S_IMODE((one / "local" / "secret_key").stat().st_mode) == 0o600
+    assert load_settings({"PEOPLEOS_ENV": "test"}).secret_key == _DEV_SECRET
+
+
+def test_production_refuses_the_published_key_even_when_set() -> None:
+    with pytest.raises(SettingsError, match="published"):
+        load_settings({"PEOPLEOS_ENV": "production", "PEOPLEOS_SECRET_KEY": _DEV_SECRET})
 
 
 def test_production_accepts_a_long_secret() -> None:
