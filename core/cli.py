@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from core.config import PROJECT_ROOT, Settings, SettingsError, get_settings
+from core.config import DEFAULT_DEMO_PASSWORD, PROJECT_ROOT, Settings, SettingsError, get_settings
 from core.db import Database
 from core.integrations.startupos import StartupOSClient
 from core.integrations.startupos_fake import FakeStartupOS
@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _models(args, settings)
         if args.group == "pipeline":
             return _pipeline(args, settings.database_url)
-        return _demo(args, settings.database_url, settings.demo_password)
+        return _demo(args, settings)
     except (SettingsError, PeopleOSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
@@ -190,7 +190,7 @@ def _db(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace, url: str, password: str) -> int:
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from core.services import demo  # loads the ML stack; only this command needs it
 
     if args.cmd == "export-startupos":
@@ -200,6 +200,7 @@ def _demo(args: argparse.Namespace, url: str, password: str) -> int:
         Path(args.path).write_text(json.dumps(export, indent=1, sort_keys=True) + "\n")
         _out(f"Wrote {len(export['companies'])} companies to {args.path}.")
         return 0
+    url = settings.database_url
     db = Database(url)
     try:
         if args.reset:
@@ -210,9 +211,10 @@ def _demo(args: argparse.Namespace, url: str, password: str) -> int:
             candidates=args.candidates,
             seed=args.seed,
             as_of=args.as_of or datetime.now(UTC).date(),
-            password=password,
+            password=settings.demo_password,
             reset=args.reset,
             if_empty=args.if_empty,
+            environment=settings.environment,
         )
     finally:
         db.dispose()
@@ -228,7 +230,13 @@ def _demo(args: argparse.Namespace, url: str, password: str) -> int:
             f"baseline model AUC {report.baseline_auc:.3f} (synthetic hold-out)."
         )
     if report.logins:
-        _out(f"\nDemo logins (password: {password}):")
+        # The password is not printed: output ends up in logs (make run, the worker's).
+        source = (
+            "PEOPLEOS_DEMO_PASSWORD"
+            if settings.demo_password != DEFAULT_DEMO_PASSWORD
+            else "the demo password in README"
+        )
+        _out(f"\nDemo logins (password: {source}):")
         for login in report.logins:
             _out(f"  {login.username:<28} {login.role:<12} {login.company}")
     return 0

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 
-from core.db import make_engine
-from core.models import SEED_TABLES
+from core.db import Database, make_engine
+from core.models import SEED_TABLES, User
 from core.services import database
+from tests.conftest import DEMO_PASSWORD
 from tests.helpers import run_cli as _cli
 
 pytestmark = pytest.mark.db
@@ -77,6 +78,7 @@ def test_demo_seed_prints_logins_and_is_idempotent(new_database_url: Callable[[]
     assert "Loaded the demo world" in first.stdout
     assert "founder." in first.stdout and "talent." in first.stdout
     assert "Bayes AUC" in first.stdout
+    assert DEMO_PASSWORD not in first.stdout + first.stderr  # output ends up in logs
     again = _cli(*args, url=url)
     assert again.returncode == 0, again.stderr
     assert "already loaded; nothing changed" in again.stdout
@@ -98,6 +100,25 @@ def test_demo_seed_prints_logins_and_is_idempotent(new_database_url: Callable[[]
     if_empty = _cli("demo", "seed", "--if-empty", url=url)
     assert if_empty.returncode == 0
     assert "already holds data" in if_empty.stdout and "founder." in if_empty.stdout
+
+
+def test_demo_seed_refuses_production_and_writes_nothing(
+    new_database_url: Callable[[], str], monkeypatch
+) -> None:
+    url = new_database_url()
+    assert _cli("db", "upgrade", url=url).returncode == 0
+    monkeypatch.setenv("PEOPLEOS_ENV", "production")
+    monkeypatch.setenv("PEOPLEOS_SECRET_KEY", "s" * 40)
+    result = _cli("demo", "seed", "--companies", "1", "--candidates", "10", url=url)
+    assert result.returncode == 2
+    assert "never loaded when PEOPLEOS_ENV=production" in result.stderr
+    assert DEMO_PASSWORD not in result.stdout + result.stderr
+    database = Database(url)
+    try:
+        with database.uow() as uow:
+            assert uow.session.scalar(select(func.count()).select_from(User)) == 0
+    finally:
+        database.dispose()
 
 
 def test_demo_seed_rejects_bad_sizes(new_database_url: Callable[[], str]) -> None:

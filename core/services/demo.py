@@ -73,12 +73,19 @@ def seed_demo(
     password: str,
     reset: bool = False,
     if_empty: bool = False,
+    environment: str = "development",
 ) -> SeedReport:
     """Create the demo world; a no-op if it is already there, refused over other data.
 
     With ``reset`` every table but the audit log is emptied first; with ``if_empty`` a
-    database that holds any company is left alone.
+    database that holds any company is left alone. Never in production: the demo users
+    share a password published in README.
     """
+    if environment == "production":
+        raise ValidationError(
+            "Demo data is never loaded when PEOPLEOS_ENV=production: its users share a "
+            "published password. Create real users with `python -m core.cli users create`."
+        )
     if not 1 <= companies <= MAX_COMPANIES:
         raise ValidationError(f"--companies must be between 1 and {MAX_COMPANIES}.")
     if not 10 * companies <= candidates <= MAX_CANDIDATES:
