@@ -26,7 +26,7 @@ def _serve() -> int:
 
 
 def _route() -> None:
-    from pages._components import HIDDEN_PAGES, PAGE_FILES
+    from pages._components import HIDDEN_PAGES, PAGE_FILES, signed_in_caption
     from pages._session import current_actor, login_form, logout_button
 
     st.set_page_config(page_title="PeopleOS", page_icon=":material/diversity_3:", layout="wide")
@@ -82,7 +82,7 @@ def _route() -> None:
     )
     sections.setdefault("", []).insert(0, home)
     navigation = st.navigation(sections)
-    st.sidebar.caption(f"{actor.full_name} · {actor.role.replace('_', ' ')} · {actor.company_name}")
+    st.sidebar.caption(signed_in_caption(actor))
     logout_button(authenticator)
     navigation.run()
 

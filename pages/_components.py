@@ -149,6 +149,12 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(text.split()))
 
 
+def signed_in_caption(actor: Actor) -> str:
+    """Who is signed in, for the sidebar: their name, role and company, shown literally."""
+    role = actor.role.replace("_", " ")
+    return f"{escape_markdown(actor.full_name)} · {role} · {escape_markdown(actor.company_name)}"
+
+
 def when(moment: datetime | None) -> str:
     """A timestamp for people: local-free, minutes precision, UTC."""
     return "—" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
@@ -333,7 +339,7 @@ def stage_move_form(actor: Actor, rows: Mapping[uuid.UUID, str], key: str) -> No
     """
     done = st.session_state.pop(f"{key}_moved", None)
     if done:
-        st.success(done)
+        st.success(escape_markdown(done))
     if not rows or not actor.can(Permission.MOVE_CANDIDATES):
         return
     # A new form (a new key) after each move empties its fields; a refusal keeps them.
@@ -369,7 +375,7 @@ def stage_move_form(actor: Actor, rows: Mapping[uuid.UUID, str], key: str) -> No
                 now=datetime.now(UTC),
             )
         except PeopleOSError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
             return
     st.session_state[f"{key}_moved"] = f"Moved {moved} candidate(s) to {target}."
     st.session_state[f"{key}_generation"] = generation + 1

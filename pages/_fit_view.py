@@ -18,7 +18,7 @@ from core.services import fit_insight, model_registry, scoring
 from core.services.auth import Actor
 from core.services.errors import PeopleOSError
 from pages import _fit_charts as charts
-from pages._components import embedder, fit_models, table, uow, when
+from pages._components import embedder, escape_markdown, fit_models, table, uow, when
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 TRIGGERS = {
@@ -56,11 +56,11 @@ def fit_section(actor: Actor, candidate_id: uuid.UUID) -> None:
     st.markdown("### Fit")
     done = st.session_state.pop(f"rescored_{candidate_id}", None)
     if done:
-        st.success(done)
+        st.success(escape_markdown(done))
     try:
         insight = fit_insight.candidate_insight(uow(), actor, candidate_id)
     except PeopleOSError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return
     breakdown = insight.breakdown
     if insight.fit_score is None or not breakdown:
@@ -232,7 +232,7 @@ def _what_if(
             models = model_registry.models_that_scored(uow(), actor, models, breakdown["version"])
             result = fit_insight.what_if(models, features, changes)
         except PeopleOSError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
             return
         st.metric("What-if fit score", f"{result.fit_score}/100", delta=result.fit_score - current)
         story = result.story
@@ -331,7 +331,7 @@ def _rescore_button(actor: Actor, candidate_id: uuid.UUID) -> None:
                 uow(), actor, candidate_id, models, datetime.now(UTC), encoder=embedder()
             )
     except PeopleOSError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return
     st.session_state[f"rescored_{candidate_id}"] = f"Rescored: fit {result.fit_score}/100."
     st.rerun()

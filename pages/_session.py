@@ -18,7 +18,7 @@ from core.config import get_settings
 from core.services import auth
 from core.services.auth import Actor
 from core.services.errors import LoginBlockedError
-from pages._components import uow
+from pages._components import escape_markdown, uow
 
 COOKIE_NAME = "peopleos_session"
 _VERSION_KEY = "_peopleos_token_version"
@@ -130,7 +130,7 @@ def login_form(authenticator: stauth.Authenticate) -> None:
     try:
         authenticator.login(location="main", key="login")
     except (LoginBlockedError, stauth.LoginError) as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return
     status = st.session_state.get("authentication_status")
     if status:

@@ -7,7 +7,7 @@ import streamlit as st
 from core.permissions import Permission
 from core.services import auth
 from core.services.errors import PeopleOSError
-from pages._components import require, uow
+from pages._components import escape_markdown, require, uow
 from pages._session import remember_token_version
 
 actor = require(Permission.MANAGE_OWN_ACCOUNT)
@@ -29,7 +29,7 @@ with st.form("change_password", clear_on_submit=True):
             try:
                 version = auth.change_password(uow(), actor, current, new, datetime.now(UTC))
             except PeopleOSError as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(str(exc)))
             else:
                 remember_token_version(version)
                 st.success(
@@ -43,6 +43,6 @@ if st.button("Log out everywhere"):
     try:
         auth.log_out_everywhere(uow(), actor, datetime.now(UTC))
     except PeopleOSError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
     else:
         st.rerun()

@@ -8,7 +8,7 @@ import streamlit as st
 from core.permissions import Permission
 from core.services import audit
 from core.services.errors import PeopleOSError
-from pages._components import require, table, uow, when
+from pages._components import escape_markdown, require, table, uow, when
 
 PAGE_SIZE = 50
 
@@ -33,7 +33,7 @@ try:
         uow(), actor, **filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
     )
 except PeopleOSError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 pages = max(1, math.ceil(page.total / PAGE_SIZE))
 st.caption(f"{page.total} entries · page {min(page_no, pages)} of {pages}")

@@ -37,7 +37,7 @@ except ValueError:
     st.stop()
 except PeopleOSError as exc:
     st.title("Candidate profile")
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 
 # Applicant text (name, answers, resume) is shown as plain text, never as markup.

@@ -11,6 +11,7 @@ from pages._components import (
     candidate_list,
     candidate_table,
     embedder,
+    escape_markdown,
     require,
     search_index,
     sort_options,
@@ -40,7 +41,7 @@ if meaning.strip():
                 uow(), actor, embedder(), meaning, k=10, index=search_index(actor)
             )
     except PeopleOSError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
     else:
         candidate_table(
             [
@@ -85,7 +86,7 @@ try:
         offset=(page_no - 1) * PAGE_SIZE,
     )
 except PeopleOSError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 
 right = candidate_list(

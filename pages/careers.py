@@ -7,7 +7,14 @@ import streamlit as st
 from core.config import get_settings
 from core.services import intake
 from core.services.errors import NotFoundError
-from pages._components import embedder, fit_models, in_background, job_posting_head, uow
+from pages._components import (
+    embedder,
+    escape_markdown,
+    fit_models,
+    in_background,
+    job_posting_head,
+    uow,
+)
 from pages._session import client_address
 
 # The bot trap below is for bots only: hidden from sighted users and screen readers alike
@@ -28,7 +35,9 @@ chosen = st.selectbox(
 role = by_id[chosen]
 # For job boards and search engines: schema.org JobPosting in the page's <head>.
 job_posting_head(intake.job_posting(role))
-with st.expander(f"About {role.title} at {role.company_name}", expanded=True):
+with st.expander(
+    f"About {escape_markdown(role.title)} at {escape_markdown(role.company_name)}", expanded=True
+):
     st.text(role.description or "")
 
 receipt: intake.Receipt | None = st.session_state.get("application_receipt")
@@ -83,8 +92,9 @@ with st.form("apply", clear_on_submit=False):
     _problem("answer:Why this role?")
     plan = st.text_area("What would you want to achieve in your first 90 days?", max_chars=2000)
     _problem("answer:First 90 days")
+    company = escape_markdown(role.company_name)
     st.caption(
-        f"Privacy notice ({intake.PRIVACY_NOTICE_VERSION}): {role.company_name} uses your "
+        f"Privacy notice ({intake.PRIVACY_NOTICE_VERSION}): {company} uses your "
         "application only to assess it for this and similar roles. A person reviews every "
         f"application; no model rejects anyone. We keep it for {intake.RETENTION_DAYS} days, "
         "then delete it. You can ask what we hold about you or to delete it at any time."
@@ -132,7 +142,7 @@ if submitted:
         st.session_state["apply_problems"] = exc.fields
         st.rerun()
     except NotFoundError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
     else:
         # Skills matching, the embedding and the explained score follow the answer; the
         # worker scores anyone this misses (a stopped process), so nothing waits forever.

@@ -8,7 +8,7 @@ import streamlit as st
 from core.permissions import Permission
 from core.services import company_dna, sync, worker_jobs
 from core.services.errors import PeopleOSError
-from pages._components import embedder, require, table, uow, when, worker_notice
+from pages._components import embedder, escape_markdown, require, table, uow, when, worker_notice
 
 actor = require(Permission.VIEW_COMPANY_DNA)
 st.title("Company DNA")
@@ -26,14 +26,14 @@ if actor.can(Permission.RUN_COMPANY_SYNC):
                 status.update(label=str(exc), state="error")
             else:
                 for change in result.changes:
-                    st.write(change)
+                    st.write(escape_markdown(change))
                 status.update(label="Scan complete", state="complete")
                 st.rerun()
     if b.button("Sync now", help="Asks the worker to sync from StartupOS."):
         try:
             request = worker_jobs.request_job(uow(), actor, "sync")
         except PeopleOSError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
         else:
             st.toast(f"Sync requested ({request.status}).")
     upload = c.file_uploader("Import a StartupOS export (JSON)", type=["json"])
@@ -43,7 +43,7 @@ if actor.can(Permission.RUN_COMPANY_SYNC):
                 uow, actor, upload.getvalue(), now=datetime.now(UTC)
             )
         except PeopleOSError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
         else:
             st.success(f"Imported: {company_dna.describe_sync_counts(report.counts)}.")
 
@@ -163,7 +163,7 @@ st.caption(
     "covers (on the team, hired or with an open role) is no gap."
 )
 if team.get("note"):
-    st.info(team["note"])
+    st.info(escape_markdown(team["note"]))
 table(
     [
         {
@@ -192,7 +192,7 @@ with st.expander("Team by function"):
         empty="No team list yet.",
     )
 for rec in view.recommendations or []:
-    st.write(f"- {rec}")
+    st.write(f"- {escape_markdown(rec)}")
 
 history, syncs, requests = st.tabs(["Scan history", "Sync history", "Requests"])
 history.dataframe(

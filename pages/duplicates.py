@@ -7,7 +7,7 @@ import streamlit as st
 from core.permissions import Permission
 from core.services import duplicates
 from core.services.errors import PeopleOSError
-from pages._components import require, table, uow
+from pages._components import escape_markdown, require, table, uow
 
 actor = require(Permission.MERGE_CANDIDATES)
 st.title("Duplicates")
@@ -22,7 +22,7 @@ threshold = st.slider("Resume similarity threshold", 0.90, 1.00, 0.97, 0.01)
 try:
     pairs = duplicates.find_duplicates(uow(), actor, threshold=threshold)
 except PeopleOSError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 if not pairs:
     st.info("No duplicates found at this threshold.")
@@ -56,7 +56,7 @@ pair = pairs[chosen]
 try:
     sides = duplicates.compare_candidates(uow(), actor, pair.first.id, pair.second.id)
 except PeopleOSError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 
 # Candidate-provided text goes into tables, select boxes and st.text only: never markdown.
@@ -95,7 +95,7 @@ with st.form("merge"):
                 uow(), actor, keep, other, reason=why, now=datetime.now(UTC), threshold=threshold
             )
         except PeopleOSError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
         else:
             st.session_state["duplicates_merged"] = True
             st.rerun()

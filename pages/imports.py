@@ -8,7 +8,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from core.permissions import Permission
 from core.services import imports
 from core.services.errors import PeopleOSError
-from pages._components import require, table, uow, when, worker_notice
+from pages._components import escape_markdown, require, table, uow, when, worker_notice
 
 NOT_IN_FILE = "— not in file —"
 
@@ -35,7 +35,7 @@ def _import_step(upload: UploadedFile) -> None:
     try:
         preview = imports.read_csv(actor, data, upload.name)
     except PeopleOSError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return
     st.subheader("Match the columns")
     options = [None, *preview.headers]
@@ -52,7 +52,7 @@ def _import_step(upload: UploadedFile) -> None:
     try:
         plan = imports.preview_import(uow(), actor, data, upload.name, mapping)
     except PeopleOSError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return
 
     st.subheader("Preview")
@@ -84,7 +84,7 @@ def _import_step(upload: UploadedFile) -> None:
         except imports.ImportRowsError as exc:
             errors = exc.errors
         except PeopleOSError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
         else:
             st.session_state["imports_done"] = result
             st.rerun()

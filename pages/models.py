@@ -6,7 +6,7 @@ import streamlit as st
 from core.permissions import Permission
 from core.services import model_registry, scoring
 from core.services.errors import PeopleOSError
-from pages._components import require, table, uow, when
+from pages._components import escape_markdown, require, table, uow, when
 from pages._fit_charts import reliability_curve
 
 actor = require(Permission.VIEW_MODELS)
@@ -14,7 +14,7 @@ st.title("Models")
 try:
     overview = model_registry.list_models(uow(), actor)
 except PeopleOSError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 if not overview.versions:
     st.info(

@@ -8,19 +8,19 @@ import streamlit as st
 from core.permissions import Permission
 from core.services import analytics
 from core.services.errors import NotFoundError
-from pages._components import STAGE_LABELS, require, table, uow
+from pages._components import STAGE_LABELS, escape_markdown, require, table, uow
 
 actor = require(Permission.VIEW_OVERVIEW)
 st.title("Overview")
 try:
     overview = analytics.get_overview(uow(), actor, datetime.now(UTC))
 except NotFoundError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 
 company = overview.company
 st.caption(
-    f"{company.name} · {STAGE_LABELS.get(company.stage, company.stage)} · "
+    f"{escape_markdown(company.name)} · {STAGE_LABELS.get(company.stage, company.stage)} · "
     f"team of {company.team_size or '?'} · runway {company.runway_months or '?'} months"
 )
 cols = st.columns(4)

@@ -11,6 +11,7 @@ from core.services import candidates, pipeline
 from core.services.errors import PeopleOSError
 from pages._components import (
     candidate_list,
+    escape_markdown,
     require,
     sort_options,
     stage_move_form,
@@ -93,7 +94,7 @@ try:
         uow(), actor, role_id, now, query, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
     )
 except PeopleOSError as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(str(exc)))
     st.stop()
 right = candidate_list(
     result, now, key="pipeline", page_no=page_no, page_size=PAGE_SIZE, sort=sort, contact=False

@@ -9,6 +9,7 @@ from core.services import roles
 from core.services.errors import PeopleOSError
 from pages._components import (
     embedder,
+    escape_markdown,
     require,
     role_references,
     table,
@@ -20,7 +21,7 @@ from pages._components import (
 actor = require(Permission.MANAGE_ROLES)
 st.title("Roles")
 if flash := st.session_state.pop("roles_flash", None):
-    st.success(flash)
+    st.success(escape_markdown(flash))
 # A changed title, skills or regenerated role queues its candidates' rescoring.
 worker_notice(actor, requests=("rescore",))
 
@@ -43,10 +44,11 @@ with st.expander("New role"), st.form("new_role", clear_on_submit=True):
                     references=role_references(),
                 )
         except PeopleOSError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
         else:
             st.session_state["role_id"] = created.id
-            st.success(f"Created the draft role {created.title}. Review it below, then publish.")
+            title = escape_markdown(created.title)
+            st.success(f"Created the draft role {title}. Review it below, then publish.")
 
 status = st.segmented_control("Status", roles.STATUSES, format_func=str.capitalize)
 listed = roles.list_roles(uow(), actor, status)
@@ -79,16 +81,16 @@ def _apply(action, *args, done: str, **kwargs) -> None:  # noqa: ANN001, ANN003 
     try:
         action(uow(), actor, role.id, *args, **kwargs)
     except PeopleOSError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
     else:
         st.session_state["roles_flash"] = done
         st.rerun()
 
 
-st.subheader(role.title)
+st.subheader(escape_markdown(role.title))
 st.caption(
     " · ".join(
-        x
+        escape_markdown(x)
         for x in (
             intel.get("family_name"),
             role.department,
@@ -116,7 +118,7 @@ with definition:
     st.markdown("**Mission**")
     st.text(intel.get("mission", "—"))
     if intel.get("why_now"):
-        st.info(f"Why now (from the company DNA): {intel['why_now']}")
+        st.info(f"Why now (from the company DNA): {escape_markdown(intel['why_now'])}")
     st.markdown("**Outcomes**")
     outcomes = intel.get("outcomes") or {}
     for key, label in (("30", "By day 30"), ("90", "By day 90"), ("365", "After a year")):
@@ -124,16 +126,17 @@ with definition:
             st.text(f"{label}: {outcomes[key]}")
     k1, k2 = st.columns(2)
     k1.markdown("**Must-have skills**")
-    k1.write(", ".join(intel.get("must_have_skills", [])) or "—")
+    k1.write(escape_markdown(", ".join(intel.get("must_have_skills", []))) or "—")
     k2.markdown("**Nice to have**")
-    k2.write(", ".join(intel.get("nice_to_have_skills", [])) or "—")
+    k2.write(escape_markdown(", ".join(intel.get("nice_to_have_skills", []))) or "—")
     k1.markdown("**Stage traits**")
-    k1.write(", ".join(intel.get("stage_traits", [])) or "—")
+    k1.write(escape_markdown(", ".join(intel.get("stage_traits", []))) or "—")
     k2.markdown("**Interview focus**")
-    k2.write(", ".join(intel.get("interview_focus", [])) or "—")
+    k2.write(escape_markdown(", ".join(intel.get("interview_focus", []))) or "—")
     band = intel.get("compensation")
     k1.markdown("**Salary band**")
-    k1.write(f"${band['min']:,} – ${band['max']:,} a year" if band else "Not set")
+    # Escaped: "$…$" would be read as a formula.
+    k1.write(escape_markdown(f"${band['min']:,} – ${band['max']:,} a year") if band else "Not set")
     refs = intel.get("references") or []
     if refs:
         st.markdown("**Similar postings it drew on**")

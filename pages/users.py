@@ -7,7 +7,7 @@ import streamlit as st
 from core.permissions import ROLES, Permission
 from core.services import users
 from core.services.errors import PeopleOSError
-from pages._components import require, table, uow, when
+from pages._components import escape_markdown, require, table, uow, when
 
 actor = require(Permission.MANAGE_USERS)
 st.title("Users")
@@ -47,7 +47,7 @@ with add, st.form("add_user", clear_on_submit=True):
                 password=password,
             )
         except PeopleOSError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
         else:
             st.success(f"Added {created.username}.")
             st.rerun()
@@ -72,4 +72,4 @@ with change:
                 users.reset_password(uow(), actor, chosen, new_password, datetime.now(UTC))
                 st.success(f"Password reset; {user.username}'s sessions have ended.")
         except PeopleOSError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
