@@ -27,7 +27,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from core.config import SettingsError, get_settings, worker_intervals
 from core.db import Database
-from core.services import model_registry, notifications, worker_jobs
+from core.services import model_registry, notifications, privacy, worker_jobs
 
 log = logging.getLogger("peopleos.worker")
 
@@ -122,6 +122,14 @@ def job_dna_rescan() -> str:
     )
 
 
+def job_privacy_purge() -> str:
+    return _run(
+        "privacy_purge",
+        timedelta(days=1),
+        lambda now: privacy.purge_expired_applications(_db().uow(), now),
+    )
+
+
 JOBS: dict[str, Callable[[], str]] = {
     "outbox_dispatch": job_outbox_dispatch,
     "job_requests": job_requests,
@@ -129,6 +137,7 @@ JOBS: dict[str, Callable[[], str]] = {
     "sync_full": job_sync_full,
     "dna_rescan": job_dna_rescan,
     "score_unscored": job_score_unscored,
+    "privacy_purge": job_privacy_purge,
 }
 
 
@@ -158,6 +167,7 @@ def build_scheduler(db: Database) -> BlockingScheduler:
     add(job_sync_incremental, "interval", hours=1, id="sync_incremental", replace_existing=True)
     add(job_sync_full, "cron", hour=3, minute=0, id="sync_full", replace_existing=True)
     add(job_dna_rescan, "interval", minutes=15, id="dna_rescan", replace_existing=True)
+    add(job_privacy_purge, "cron", hour=4, minute=0, id="privacy_purge", replace_existing=True)
     add(
         job_score_unscored,
         "interval",

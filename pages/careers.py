@@ -96,8 +96,9 @@ with st.form("apply", clear_on_submit=False):
     st.caption(
         f"Privacy notice ({intake.PRIVACY_NOTICE_VERSION}): {company} uses your "
         "application only to assess it for this and similar roles. A person reviews every "
-        f"application; no model rejects anyone. We keep it for {intake.RETENTION_DAYS} days, "
-        "then delete it. You can ask what we hold about you or to delete it at any time."
+        f"application; no model rejects anyone. We keep it for {intake.RETENTION_DAYS} days "
+        "from your latest application, then delete it (if you are hired, it becomes part of "
+        "your employee record). You can ask what we hold about you or to delete it at any time."
     )
     consent = st.checkbox("I agree to the processing of my application as described above.")
     _problem("consent")

@@ -1,0 +1,103 @@
+"""The careers page promises deletion after the retention period; the worker keeps it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from core import worker
+from core.db import Database
+from core.models import (
+    AuditLog,
+    Candidate,
+    CandidateDocument,
+    CandidateStageEvent,
+    Consent,
+    Role,
+)
+from core.services import intake, privacy
+
+pytestmark = pytest.mark.db
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+RESUME = """Pat Applicant
+pat@example.com
+
+Experience
+Backend Engineer, Ledgerly (Series A startup), Jan 2021 - Present
+- Built payments APIs in Python on AWS
+"""
+
+
+def _count(db: Database, model, candidate_id) -> int:  # noqa: ANN001 - a mapped class
+    with db.uow() as uow:
+        return uow.session.scalar(
+            select(func.count()).select_from(model).where(model.candidate_id == candidate_id)
+        )
+
+
+def _apply(db: Database, n: int) -> list[uuid.UUID]:
+    """``n`` careers-page applications (each with its consent), from different clients."""
+    with db.uow() as uow:
+        role_id = uow.session.scalars(
+            select(Role.id).where(Role.status == "active").order_by(Role.title)
+        ).first()
+    ids = []
+    for i in range(n):
+        app = intake.Application(
+            role_id=role_id,
+            full_name=f"Pat Applicant {i}",
+            email=f"pat.{uuid.uuid4().hex[:8]}@example.com",
+            resume=RESUME.encode(),
+            resume_filename="cv.txt",
+            consent=True,
+        )
+        receipt = intake.submit_application(db.uow(), app, client=f"192.0.2.{i + 1}", now=NOW)
+        ids.append(receipt.candidate_id)
+    return ids
+
+
+def _set(db: Database, candidate_id: uuid.UUID, granted_at: datetime, status: str) -> None:
+    with db.uow() as uow:
+        uow.session.execute(
+            update(Consent)
+            .where(Consent.candidate_id == candidate_id)
+            .values(granted_at=granted_at)
+        )
+        uow.session.execute(
+            update(Candidate).where(Candidate.id == candidate_id).values(status=status)
+        )
+        uow.commit()
+
+
+def test_applications_past_their_retention_are_deleted_with_everything_they_hold(
+    world: Database,
+) -> None:
+    old, recent, hired = _apply(world, 3)
+    later = NOW + timedelta(days=400)
+    _set(world, old, later - timedelta(days=366), "interview")
+    _set(world, recent, later - timedelta(days=300), "applied")
+    _set(world, hired, later - timedelta(days=900), "hired")
+    assert _count(world, CandidateDocument, old) and _count(world, CandidateStageEvent, old)
+
+    assert privacy.purge_expired_applications(world.uow(), later)["deleted"] == 1
+    with world.uow() as uow:
+        assert uow.session.get(Candidate, old) is None
+        assert uow.session.get(Candidate, recent) is not None  # 300 days: kept
+        assert uow.session.get(Candidate, hired) is not None  # hired: an employee record now
+        audit = uow.session.scalars(
+            select(AuditLog).where(AuditLog.action == "privacy.applications_deleted")
+        ).all()
+    for model in (CandidateDocument, CandidateStageEvent, Consent):
+        assert _count(world, model, old) == 0, model.__name__
+    assert audit and all("@" not in str(a.summary) for a in audit)  # a count, no personal data
+    # Running again deletes nothing more: the job is safe to repeat.
+    assert privacy.purge_expired_applications(world.uow(), later)["deleted"] == 0
+
+
+def test_the_worker_runs_the_purge_every_day() -> None:
+    assert worker.JOBS["privacy_purge"] is worker.job_privacy_purge
+    scheduler = worker.build_scheduler(Database("sqlite://"))
+    assert any(j.id == "privacy_purge" for j in scheduler.get_jobs())
