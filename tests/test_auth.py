@@ -126,13 +126,27 @@ def test_sessions_end_on_role_change_disable_and_password_change(db: Database) -
         ("password1234", "too common"),
         ("Qwertyuiop123", "too common"),  # listed in data/common_passwords.txt
         ("aaaaaaaaaaaaaaaa", "too common"),
+        ("abcdabcdabcdabcd", "pattern repeated"),
+        ("xy1!xy1!xy1!", "pattern repeated"),
+        ("passwordpassword", "leaked"),  # in data/common_passwords.txt
+        ("LeaveMeAlone", "leaked"),  # in the 30,000-entry breach list only
+        ("sonyericsson", "leaked"),
+        ("Lena.Vogel-2026!", "username"),
+        ("my-peopleos-demo-2026", "demo password"),
         (" leading-space-pass", "space"),
         ("x" * 73, "at most 72"),
     ],
 )
 def test_password_policy(password: str, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
-        auth.check_password_policy(password)
+        auth.check_password_policy(password, username="lena.vogel")
+
+
+def test_a_strong_password_passes_and_the_breach_list_is_real() -> None:
+    auth.check_password_policy("correct horse battery staple", username="lena.vogel")
+    # The demo users alone may have the published demo password.
+    auth.check_password_policy("peopleos-demo-2026", allow_demo_password=True)
+    assert len(auth._common_passwords()) >= 30_000
 
 
 def test_wrong_current_password_changes_nothing(db: Database) -> None:

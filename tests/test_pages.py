@@ -41,6 +41,28 @@ def test_admin_adds_a_user_through_the_page_and_it_is_audited(world_app: Databas
         assert uow.session.scalars(select(User).where(User.username == "ops.quillpay")).one()
 
 
+def test_a_username_of_another_company_is_refused_like_any_taken_name(world: Database) -> None:
+    """The refusal does not tell whether another company holds the name."""
+    from core.services import auth, users
+    from core.services.errors import ValidationError
+
+    admin = auth.load_actor(world.uow(), "admin.quillpay")
+    messages = []
+    for taken in ("talent.quillpay", "talent.northwind"):  # own company, another company
+        with pytest.raises(ValidationError) as refused:
+            users.create_user(
+                world.uow(),
+                admin,
+                username=taken,
+                email="new.person@example.com",
+                full_name="New Person",
+                role="interviewer",
+                password="a-long-enough-pass-1",
+            )
+        messages.append(str(refused.value).replace(taken, "NAME"))
+    assert messages[0] == messages[1] == "The username 'NAME' is not available; choose another."
+
+
 def test_bad_input_on_the_users_page_shows_a_message_and_changes_nothing(
     world_app: Database,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,7 +11,7 @@ from typing import Any
 
 import bcrypt
 
-from core.config import PROJECT_ROOT
+from core.config import DEFAULT_DEMO_PASSWORD, PROJECT_ROOT
 from core.db import UnitOfWork
 from core.models import User
 from core.permissions import Permission, can
@@ -35,10 +36,17 @@ CLIENT_LOGIN_LIMIT = Limit(count=30, window=timedelta(minutes=15), block=timedel
 
 @lru_cache(maxsize=1)
 def _common_passwords() -> frozenset[str]:
-    """The shipped list of common passwords (data/common_passwords.txt), lower-case."""
-    path = PROJECT_ROOT / "data" / "common_passwords.txt"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+    """Leaked and predictable passwords, lower-case: data/breached_passwords.txt (30,000 from
+    a public breach corpus) and data/common_passwords.txt (12+ characters, hand-picked)."""
+    found: set[str] = set()
+    for name in ("breached_passwords.txt", "common_passwords.txt"):
+        lines = (PROJECT_ROOT / "data" / name).read_text(encoding="utf-8").splitlines()
+        found.update(line.strip().lower() for line in lines if line and not line.startswith("#"))
+    return frozenset(found)
+
+
+# A password that is a run of 1-4 characters repeated ("abcabcabcabc", "aaaaaaaaaaaa").
+_REPEATED = re.compile(r"(.{1,4}?)\1+", re.DOTALL)
 
 
 # Compared against when the username is unknown, so both paths cost one bcrypt check.
@@ -81,20 +89,35 @@ class Actor:
         return cls(None, label, label, "admin", company_id, company_name)
 
 
-def check_password_policy(password: str) -> None:
-    """Raise ValidationError unless the password is long enough and not a common one."""
+def check_password_policy(
+    password: str, *, username: str = "", allow_demo_password: bool = False
+) -> None:
+    """Raise ValidationError unless the password is long enough, not leaked or predictable,
+    and does not contain the username or the demo password published in README (which only
+    the demo users may have: ``allow_demo_password``)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.")
     if password != password.strip():
         raise ValidationError("Password must not start or end with a space.")
     if len(password.encode()) > MAX_PASSWORD_BYTES:
         raise ValidationError(f"Password must be at most {MAX_PASSWORD_BYTES} bytes long.")
-    if password.lower() in _common_passwords() or len(set(password)) < 4:
-        raise ValidationError("That password is too common; choose another.")
+    lowered = password.lower()
+    if lowered in _common_passwords():
+        raise ValidationError(
+            "That password is too common: it appears in lists of leaked passwords. Choose another."
+        )
+    if len(set(password)) < 4 or _REPEATED.fullmatch(password):
+        raise ValidationError("That password is too common: a short pattern repeated.")
+    if len(username) >= 3 and username.lower() in lowered:
+        raise ValidationError("Password must not contain the username.")
+    if not allow_demo_password and DEFAULT_DEMO_PASSWORD in lowered:
+        raise ValidationError("Password must not contain the demo password published in README.")
 
 
-def hash_password(password: str, rounds: int = 12) -> str:
-    check_password_policy(password)
+def hash_password(
+    password: str, rounds: int = 12, *, username: str = "", allow_demo_password: bool = False
+) -> str:
+    check_password_policy(password, username=username, allow_demo_password=allow_demo_password)
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=rounds)).decode()
 
 
@@ -204,7 +227,7 @@ def load_actor(
 def change_password(uow: UnitOfWork, actor: Actor, current: str, new: str, now: datetime) -> int:
     """Change the actor's own password; every other session ends. Returns the new version."""
     actor.require(Permission.MANAGE_OWN_ACCOUNT)
-    new_hash = hash_password(new)
+    new_hash = hash_password(new, username=actor.username)
     with uow:
         user = _own_user(uow, actor)
         if not verify_password(current, user.password_hash):

@@ -101,7 +101,7 @@ def seed_demo(
                 message="The database already holds data; the demo was not loaded again.",
                 logins=[DemoLogin(u.username, u.role, name) for u, name in users if u.is_active],
             )
-        password_hash = hash_password(password)
+        password_hash = hash_password(password, allow_demo_password=True)
         world = generate_world(companies, candidates, seed, as_of)
         objects, counts, logins = _build_objects(world, password_hash)
         model, baseline_auc = _train_baseline(seed)

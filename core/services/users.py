@@ -67,11 +67,13 @@ def create_user(
     if not full_name.strip():
         raise ValidationError("Enter the person's name.")
     _check_role(role)
-    password_hash = hash_password(password)
+    password_hash = hash_password(password, username=name)
     with uow:
         users = UserRepository(uow.session)
         if users.get_by_username(name) is not None:
-            raise ValidationError(f"The username '{name}' is taken.")
+            # The same words whoever holds it: a refusal must not tell which names other
+            # companies use.
+            raise ValidationError(f"The username '{name}' is not available; choose another.")
         user = User(
             company_id=actor.company_id,
             username=name,
@@ -127,10 +129,9 @@ def reset_password(
 ) -> UserSummary:
     """Set a new password for a user; their sessions end."""
     actor.require(Permission.MANAGE_USERS)
-    password_hash = hash_password(password)
     with uow:
         user = _get(uow, actor, user_id)
-        user.password_hash = password_hash
+        user.password_hash = hash_password(password, username=user.username)
         revoke_sessions(user, now)
         _audit(uow, actor, "user.password_reset", user, None)
         uow.commit()
