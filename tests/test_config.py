@@ -63,3 +63,15 @@ def test_production_refuses_the_published_key_even_when_set() -> None:
 def test_production_accepts_a_long_secret() -> None:
     settings = load_settings({"PEOPLEOS_ENV": "production", "PEOPLEOS_SECRET_KEY": "k" * 40})
     assert settings.secret_key == "k" * 40
+
+
+def test_tables_offer_no_unaudited_csv_download() -> None:
+    """Streamlit's table toolbar would export personal data with formulas unescaped and no
+    audit row; the app's config turns it off (an option this Streamlit version knows)."""
+    import tomllib
+
+    from streamlit import config
+
+    shipped = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert shipped["client"]["disableDataExport"] is True
+    assert "client.disableDataExport" in config._config_options_template
