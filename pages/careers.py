@@ -44,7 +44,10 @@ receipt: intake.Receipt | None = st.session_state.get("application_receipt")
 if receipt:
     message = f"Thank you — your application is in. Your reference is {receipt.reference}."
     if receipt.reapplied:
-        message += " You had applied to this role before; we kept your latest application."
+        message += (
+            " You had applied to this role before; the team sees this application next to "
+            "your earlier one."
+        )
     st.success(message)
     if receipt.other_roles:
         st.text("Your other applications here: " + ", ".join(receipt.other_roles) + ".")

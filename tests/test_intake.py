@@ -23,6 +23,7 @@ from core.models import (
     Notification,
     Role,
     SelfIdentification,
+    User,
 )
 from core.services import intake, model_registry
 from core.services.intake import Application, ApplicationError
@@ -236,25 +237,53 @@ def _active_roles(db: Database, n: int) -> list[tuple[uuid.UUID, str]]:
     return [(r.id, r.title) for r in rows[:n]]
 
 
-def test_the_same_email_and_role_again_updates_that_application(world: Database) -> None:
+def test_applying_again_to_the_same_role_changes_nothing_staff_hold(world: Database) -> None:
+    """A repeat application is added beside the first, never over it: an applicant cannot
+    rewrite the name, resume or stage of a candidate staff are working with."""
+    from core.services import auth, duplicates
+
     email = f"twice.{uuid.uuid4().hex[:6]}@example.com"
     first = _submit(world, _app(world, email=email), client="203.0.113.1")
+    with world.uow() as uow:  # staff moved the candidate on meanwhile
+        held = uow.session.get(Candidate, first.candidate_id)
+        held.status = "offer"
+        held_name, held_resume = held.full_name, held.resume_text
+        uow.commit()
     before = _counts(world)
     second = _submit(
         world,
-        _app(world, email=email.upper(), full_name="Priya T."),
+        _app(world, email=email.upper(), full_name="Mallory Overwrite", resume=_pdf(OTHER)),
         client="203.0.113.2",
         now=NOW + timedelta(hours=1),
     )
-    after = _counts(world)
-    assert second.reapplied and second.reference == first.reference
-    assert after["candidates"] == before["candidates"]
-    assert after["candidate_documents"] == before["candidate_documents"] + 1
+    assert second.reapplied and second.candidate_id != first.candidate_id
+    assert _counts(world)["candidates"] == before["candidates"] + 1
     with world.uow() as uow:
-        again = uow.session.scalars(select(Candidate).where(Candidate.email == email)).one()
-        assert again.full_name == "Priya T."
-        # Applying again is no stage move: the time in stage keeps counting.
-        assert again.stage_entered_at == NOW
+        kept = uow.session.get(Candidate, first.candidate_id)
+        added = uow.session.get(Candidate, second.candidate_id)
+        assert (kept.full_name, kept.resume_text, kept.status) == (held_name, held_resume, "offer")
+        assert added.full_name == "Mallory Overwrite" and added.status == "applied"
+        assert added.person_id == kept.person_id
+    # The two are offered to a person on the Duplicates page.
+    admin = auth.load_actor(world.uow(), _admin_of(world, first.company_id))
+    pairs = duplicates.find_duplicates(world.uow(), admin)
+    assert any(
+        {p.first.id, p.second.id} == {first.candidate_id, second.candidate_id} for p in pairs
+    )
+
+
+OTHER = """Mallory Overwrite
+Experience
+Sales Lead, Globex (enterprise), 2015 - 2020
+- Sold software to banks
+"""
+
+
+def _admin_of(db: Database, company_id: uuid.UUID) -> str:
+    with db.uow() as uow:
+        return uow.session.scalars(
+            select(User.username).where(User.company_id == company_id, User.role == "admin")
+        ).first()
 
 
 def test_a_second_role_is_a_second_application_of_the_same_person(world: Database) -> None:

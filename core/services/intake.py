@@ -100,7 +100,9 @@ class Receipt:
     company_id: uuid.UUID
     candidate_id: uuid.UUID
     reference: str
-    reapplied: bool  # the same person had already applied to this role: the newer one counts
+    # The same person had applied to this role before: this application was added beside the
+    # earlier one (which stays as staff left it) for a person to review.
+    reapplied: bool
     other_roles: list[str]  # roles this person applied to before (their other applications)
     skills: list[str]
 
@@ -183,10 +185,11 @@ def submit_application(
     now: datetime,
     send_confirmation: bool = False,
 ) -> Receipt:
-    """Store one application: one per person and role, in one transaction.
+    """Store one application, in one transaction; it never changes an earlier one.
 
     A second role is a second application, linked to the first by ``person_id``; applying to
-    the same role again updates that application. The slow work (MiniLM skills matching, the
+    the same role again adds another, linked too, for a person to review on the Duplicates
+    page (an applicant cannot overwrite what staff hold). The slow work (MiniLM skills matching, the
     resume embedding, scoring and its explanation) is left to :func:`complete_application`,
     which the web app runs right after the answer and the worker catches up on, so the
     applicant is answered quickly and nothing is lost if the web process stops.
@@ -321,13 +324,13 @@ def _extract(resume: bytes) -> Any:
 def _file(
     repo: IntakeRepository, company: Any, role: Any, email: str, now: datetime
 ) -> tuple[Candidate, bool, list[str]]:
-    """This person's application to ``role``: the one they made before, or a new one linked
-    to their other applications. Returns it, whether it existed, and their other roles."""
+    """A new application of this person to ``role``, linked to their others by
+    ``person_id``. Applying again never changes what staff hold: a repeat to the same role
+    is added beside the first, and the Duplicates page offers the pair for a person to
+    review. Returns it, whether they had applied to this role before, and their other roles."""
     applications = repo.applications_by_email(company.id, email)
     others = [title for c, title in applications if c.role_id != role.id and title]
-    for candidate, _ in applications:
-        if candidate.role_id == role.id:
-            return candidate, True, others
+    again = any(c.role_id == role.id for c, _ in applications)
     candidate = Candidate(
         company_id=company.id,
         role_id=role.id,
@@ -340,7 +343,7 @@ def _file(
         stage_entered_at=now,
         person_id=applications[0][0].person_id if applications else None,
     )
-    return candidate, False, others
+    return candidate, again, others
 
 
 def _fill(candidate: Candidate, app: Application, name: str, text: str, profile: dict) -> None:
@@ -373,7 +376,7 @@ def _record_rows(
         CandidateStageEvent(
             company_id=company_id,
             candidate_id=candidate.id,
-            from_status=candidate.status if reapplied else None,
+            from_status=None,
             to_status=candidate.status,
             actor="applicant",
             reason="applied again" if reapplied else "applied",
