@@ -230,6 +230,20 @@ def test_one_warm_up_call_covers_every_text_a_batch_encodes() -> None:
     assert alone[0][0]["culture_alignment"] != 0.5  # the culture reading really ran
 
 
+def test_the_sentence_cache_is_kept_per_encoder_and_bounded() -> None:
+    """Batch after batch (and a rescore after a DNA change) reuse the encoder's cache; it
+    keeps the most recently used vectors up to its bound."""
+    recorder = _RecordingEncoder()
+    assert scoring._cached(recorder) is scoring._cached(recorder)
+    small = CachedEncoder(recorder, max_items=2)
+    small.encode(["one", "two"])
+    small.encode(["one", "three"])  # "two" is now the least recently used: dropped
+    small.encode(["one", "three"])
+    assert recorder.calls == [["one", "two"], ["three"]]
+    small.encode(["two"])
+    assert recorder.calls[-1] == ["two"]
+
+
 def test_signals_recover_the_synthetic_worlds_hidden_features() -> None:
     """Parsing the generated resumes gives back the features the generator drew."""
     world = generate_world(2, 120, 3, DEMO_AS_OF)

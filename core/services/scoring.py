@@ -13,10 +13,12 @@ come from ``core.services.model_registry``.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import pandas as pd
@@ -83,6 +85,22 @@ class ScoreResult:
 
 
 # --------------------------------------------------------------------------- scoring
+
+
+# One sentence cache per encoder (the worker's and the web app's live as long as their
+# process), so batch after batch, and a rescore after a DNA change, reuse what was encoded.
+_CACHES: WeakKeyDictionary[Any, CachedEncoder] = WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _cached(encoder: Any) -> CachedEncoder:
+    if isinstance(encoder, CachedEncoder):
+        return encoder
+    with _CACHES_LOCK:
+        try:
+            return _CACHES.setdefault(encoder, CachedEncoder(encoder))
+        except TypeError:  # an encoder that cannot be weakly referenced: cache per call
+            return CachedEncoder(encoder)
 
 
 def _dna(company: Company) -> dict[str, Any]:
@@ -312,7 +330,7 @@ def score_in_session(
     run = _Run(company.id, models, scope, now, trigger)
     dna = _dna(company)
     profiles, extracted = _read_candidates(
-        scorable, roles, dna, now.date(), CachedEncoder(encoder) if encoder is not None else None
+        scorable, roles, dna, now.date(), _cached(encoder) if encoder is not None else None
     )
     batch = _run_models(models, [signals for signals, _ in extracted])
     vectors = repo.embeddings(company.id, [c.id for c in scorable])
