@@ -35,9 +35,17 @@ def _scale() -> tuple[dict[str, Any], str]:
     return results, scale.summary(results)
 
 
+def _hostile() -> tuple[dict[str, Any], str]:
+    from bench import hostile
+
+    results = hostile.run()
+    return results, hostile.summary(results)
+
+
 PARTS: dict[str, Callable[[], tuple[dict[str, Any], str]]] = {
     "scoring": _scoring,
     "careers": _careers,
+    "hostile": _hostile,
     "scale": _scale,
 }
 
