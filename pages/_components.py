@@ -339,7 +339,7 @@ def stage_move_form(actor: Actor, rows: Mapping[uuid.UUID, str], key: str) -> No
     """
     done = st.session_state.pop(f"{key}_moved", None)
     if done:
-        st.success(escape_markdown(done))
+        st.success(done)
     if not rows or not actor.can(Permission.MOVE_CANDIDATES):
         return
     # A new form (a new key) after each move empties its fields; a refusal keeps them.

@@ -56,7 +56,7 @@ def fit_section(actor: Actor, candidate_id: uuid.UUID) -> None:
     st.markdown("### Fit")
     done = st.session_state.pop(f"rescored_{candidate_id}", None)
     if done:
-        st.success(escape_markdown(done))
+        st.success(done)
     try:
         insight = fit_insight.candidate_insight(uow(), actor, candidate_id)
     except PeopleOSError as exc:
