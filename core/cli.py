@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     down = db.add_parser("downgrade", help="migrate down (default: base, drops every table)")
     down.add_argument("--revision", default="base")
     db.add_parser("current", help="show the current and the newest revision")
+    db.add_parser("analyze", help="refresh the query planner's statistics (after bulk loads)")
 
     dm = groups.add_parser("demo", help="demo data").add_subparsers(dest="cmd", required=True)
     seed = dm.add_parser("seed", help="load the synthetic demo world")
@@ -185,6 +186,9 @@ def _db(args: argparse.Namespace, url: str) -> int:
     elif args.cmd == "downgrade":
         database.downgrade(url, args.revision)
         _out(f"Database at revision {database.current_revision(url) or 'base (empty)'}.")
+    elif args.cmd == "analyze":
+        database.analyze(url)
+        _out("Refreshed the query planner's statistics.")
     else:
         _out(f"current: {database.current_revision(url)}  head: {database.head_revision()}")
     return 0
@@ -505,6 +509,7 @@ def _scan_demo_companies(url: str) -> None:
             _out(f"Scanned the DNA of {company.name} and scored {scored} candidates.")
     finally:
         db.dispose()
+    database.analyze(url)  # the planner needs statistics to use the right index at scale
 
 
 def _models(args: argparse.Namespace, settings: Settings) -> int:

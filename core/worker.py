@@ -27,7 +27,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from core.config import SettingsError, get_settings, worker_intervals
 from core.db import Database
-from core.services import model_registry, notifications, privacy, worker_jobs
+from core.services import database, model_registry, notifications, privacy, worker_jobs
 
 log = logging.getLogger("peopleos.worker")
 
@@ -130,6 +130,14 @@ def job_privacy_purge() -> str:
     )
 
 
+def job_db_analyze() -> str:
+    def work(now: datetime) -> dict[str, Any]:  # noqa: ARG001 - the slot is the day
+        database.analyze(get_settings().database_url)
+        return {"analyzed": True}
+
+    return _run("db_analyze", timedelta(days=1), work)
+
+
 JOBS: dict[str, Callable[[], str]] = {
     "outbox_dispatch": job_outbox_dispatch,
     "job_requests": job_requests,
@@ -138,6 +146,7 @@ JOBS: dict[str, Callable[[], str]] = {
     "dna_rescan": job_dna_rescan,
     "score_unscored": job_score_unscored,
     "privacy_purge": job_privacy_purge,
+    "db_analyze": job_db_analyze,
 }
 
 
@@ -168,6 +177,7 @@ def build_scheduler(db: Database) -> BlockingScheduler:
     add(job_sync_full, "cron", hour=3, minute=0, id="sync_full", replace_existing=True)
     add(job_dna_rescan, "interval", minutes=15, id="dna_rescan", replace_existing=True)
     add(job_privacy_purge, "cron", hour=4, minute=0, id="privacy_purge", replace_existing=True)
+    add(job_db_analyze, "cron", hour=4, minute=30, id="db_analyze", replace_existing=True)
     add(
         job_score_unscored,
         "interval",

@@ -25,7 +25,15 @@ class Candidate(UUIDPrimaryKey, Timestamps, Base):
         Index("idx_candidates_company_email", "company_id", "email"),
         Index("idx_candidates_company_person", "company_id", "person_id"),
         Index("idx_candidates_company_created", "company_id", "created_at"),
-        Index("idx_candidates_company_role_status", "company_id", "role_id", "status"),
+        # By stage and time in stage: the Pipeline page's order and median days per stage.
+        Index(
+            "idx_candidates_company_role_status_stage",
+            "company_id",
+            "role_id",
+            "status",
+            "stage_entered_at",
+            "id",
+        ),
         Index("idx_candidates_company_fit", "company_id", "fit_score"),
     )
 

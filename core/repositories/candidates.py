@@ -116,7 +116,7 @@ class CandidateRepository(Repository):
         return [(c, title) for c, title in rows], total
 
     def count(self, company_id: uuid.UUID, f: CandidateFilter) -> int:
-        query = filtered(select(func.count(Candidate.id)), company_id, f)
+        query = filtered(select(func.count()).select_from(Candidate), company_id, f)
         return self.session.scalar(query) or 0
 
     def get(self, company_id: uuid.UUID, candidate_id: uuid.UUID) -> Candidate | None:

@@ -40,3 +40,21 @@ def current_revision(database_url: str) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+
+
+def analyze(database_url: str) -> None:
+    """Refresh the query planner's statistics (SQLite's ``ANALYZE``; PostgreSQL's autovacuum
+    does this by itself, and ``ANALYZE`` there is harmless).
+
+    Without them SQLite picks an index on ``company_id`` over the primary key for
+    "these 30 candidates of the company", reading every row of a 50,000-candidate company
+    (0.35 s a search instead of milliseconds). Run after bulk loads and daily by the worker.
+    """
+    engine = make_engine(database_url)
+    try:
+        # A full pass (0.3 s at 50,000 candidates): sampling (analysis_limit) misjudged the
+        # company index and sent the recent-hires query through every candidate.
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    finally:
+        engine.dispose()
