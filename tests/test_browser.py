@@ -386,13 +386,15 @@ def _click_row(page, index: int) -> None:  # noqa: ANN001
     grid is drawn on a canvas, so by position: a 35-pixel header, then 35-pixel rows)."""
     grid = page.locator('[data-testid="stDataFrame"]').last
     grid.scroll_into_view_if_needed()
-    for _ in range(3):
+    for attempt in range(6):
         box = grid.bounding_box()
         assert box is not None
         x, y = box["x"] + 120, box["y"] + 35 + 35 * index + 17
-        # The grid takes a click only once the pointer has moved over it.
-        page.mouse.move(x, y)
-        page.wait_for_timeout(300)
+        # The grid takes a click only once the pointer has moved over it, from outside it
+        # (a loaded machine may still be drawing it: wait longer each time).
+        page.mouse.move(x, box["y"] - 20)
+        page.mouse.move(x, y, steps=5)
+        page.wait_for_timeout(300 * (attempt + 1))
         page.mouse.click(x, y)
         _wait_for_streamlit(page)
         if "/candidate?" in page.url:
