@@ -187,8 +187,8 @@ def _content_streams(page: Any) -> list[bytes]:
         found = found.get_object() if found is not None else None
         xobjects = found.get("/XObject") if found is not None else None
         for ref in (xobjects.get_object() if xobjects is not None else {}).values():
-            key = id(ref.get_object())
             form = ref.get_object()
+            key = id(form)
             if key in seen or form.get("/Subtype") != "/Form":
                 continue
             seen.add(key)

@@ -151,9 +151,10 @@ def _read_candidates(
         )
         for c in scorable
     ]
-    texts = culture_texts([c.resume_text or "" for c in scorable], dna)
-    if encoder is not None and texts:  # one MiniLM call for the batch; each candidate reads it
-        encoder.encode(texts)
+    if encoder is not None:  # one MiniLM call for the batch; each candidate then reads it
+        texts = culture_texts([c.resume_text or "" for c in scorable], dna)
+        if texts:
+            encoder.encode(texts)
     extracted = [
         extract_signals(
             profile,
