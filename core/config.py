@@ -12,6 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,6 +49,8 @@ class Settings:
     slack_webhook_url: str | None = None
     smtp_url: str | None = None
     jd_corpus: Path | None = None  # CSV of reference job postings for role intelligence
+    # Reverse proxies whose X-Forwarded-For is believed; from anyone else it is ignored.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -110,6 +113,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         slack_webhook_url=_http_url(env, "PEOPLEOS_SLACK_WEBHOOK_URL"),
         smtp_url=_smtp_url(env),
         jd_corpus=_existing_file(env, "PEOPLEOS_JD_CORPUS"),
+        trusted_proxies=_networks(env.get("PEOPLEOS_TRUSTED_PROXIES", "")),
     )
 
 
@@ -186,6 +190,21 @@ def _smtp_url(env: Mapping[str, str]) -> str | None:
             "PEOPLEOS_SMTP_URL must look like smtp://user:password@host:587?from=hr@example.com"
         )
     return raw
+
+
+def _networks(raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses or CIDR blocks, e.g. ``127.0.0.1, 10.0.0.0/8``."""
+    networks = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ip_network(part, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"PEOPLEOS_TRUSTED_PROXIES: '{part}' is not an IP address or CIDR block."
+            ) from None
+    return tuple(networks)
 
 
 def _session_hours(raw: str) -> float:

@@ -1,9 +1,11 @@
 """Login and the acting user, on top of streamlit-authenticator.
 
 The authenticator draws the login form and keeps the signed login cookie. PeopleOS
-checks the password itself (``core.services.auth.check_login``: lockout, per-client
-limit, audit) and re-reads the user from the database on every run, so a disabled user,
-a changed role or revoked sessions take effect on the next interaction.
+checks the password itself (``core.services.auth.log_in``: lockout, per-client limit,
+audit) and opens a session on the server, whose random token the signed cookie carries.
+Every run re-reads that session and its user from the database, so logging out, a
+disabled user, a changed role or revoked sessions take effect on the next interaction,
+and a cookie the browser (or anyone) still holds after logging out opens nothing.
 """
 
 from __future__ import annotations
@@ -11,31 +13,36 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 
 from core.config import get_settings
 from core.services import auth
 from core.services.auth import Actor
+from core.services.client_address import resolve as resolve_client
 from core.services.errors import LoginBlockedError
 from pages._components import escape_markdown, uow
 
 COOKIE_NAME = "peopleos_session"
-_VERSION_KEY = "_peopleos_token_version"
-_ACTOR_KEYS = ("company_id", _VERSION_KEY)
+SESSION_KEY = "_peopleos_session_token"
+_ACTOR_KEYS = ("company_id", SESSION_KEY)
 
 
 def client_address() -> str | None:
-    """The browser's address; behind our own proxy, the first X-Forwarded-For hop."""
-    forwarded = st.context.headers.get("X-Forwarded-For")
-    if isinstance(forwarded, str) and forwarded:
-        return forwarded.split(",")[0].strip()[:64]
-    address = st.context.ip_address
-    if isinstance(address, str):
-        return address
-    # Streamlit reports a loopback connection (127.0.0.1 or ::1) as no address; a real
-    # browser session still sends headers, so say where it came from.
-    return "loopback" if st.context.headers.get("Host") else None  # None: no server (tests)
+    """The client's address: the connection's peer, or behind a proxy named in
+    PEOPLEOS_TRUSTED_PROXIES the client it forwarded for. None without a server (tests)."""
+    headers = st.context.headers
+    peer = st.context.ip_address
+    if not isinstance(peer, str):
+        if not headers.get("Host"):
+            return None
+        # Streamlit reports a loopback peer (127.0.0.1 or ::1) as no address.
+        peer = "127.0.0.1"
+    forwarded = headers.get("X-Forwarded-For")
+    return resolve_client(
+        peer, forwarded if isinstance(forwarded, str) else None, get_settings().trusted_proxies
+    )
 
 
 class _Directory(dict):
@@ -62,7 +69,30 @@ class _Directory(dict):
 
 
 def _check_credentials(username: str, password: str) -> bool:
-    return auth.check_login(uow(), username, password, client_address(), datetime.now(UTC))
+    """The authenticator's password check: PeopleOS logs in and keeps the session's token,
+    which the cookie written next carries (:func:`_cookie_token`)."""
+    token = auth.log_in(
+        uow(),
+        username,
+        password,
+        client_address(),
+        datetime.now(UTC),
+        session_length=timedelta(hours=get_settings().session_hours),
+    )
+    if token is None:
+        return False
+    st.session_state[SESSION_KEY] = token
+    return True
+
+
+def _cookie_token(model: Any) -> str:  # noqa: ANN401 - the authenticator's CookieModel
+    """The signed cookie: the username, its expiry and the server session's token."""
+    claims = {
+        "username": st.session_state["username"],
+        "exp_date": model.exp_date,
+        "sid": st.session_state.get(SESSION_KEY, ""),
+    }
+    return jwt.encode(claims, model.cookie_key, algorithm="HS256")
 
 
 def _authenticator() -> stauth.Authenticate:
@@ -78,19 +108,29 @@ def _authenticator() -> stauth.Authenticate:
     model = authenticator.authentication_controller.authentication_model
     model.credentials["usernames"] = _Directory()
     model.check_credentials = _check_credentials
+    cookie = authenticator.cookie_controller.cookie_model
+    cookie._token_encode = lambda: _cookie_token(cookie)
     return authenticator
 
 
-def _cookie_issued_at(authenticator: stauth.Authenticate) -> datetime | None:
-    token = authenticator.cookie_controller.get_cookie()
-    if not token:
-        return None
-    expires = datetime.fromtimestamp(token["exp_date"], UTC)
-    return expires - timedelta(hours=get_settings().session_hours)
+def _session_token(authenticator: stauth.Authenticate) -> str | None:
+    """This browser session's server session: kept from the login, or read from the cookie
+    (a reload, a new tab). A cookie without one (forged, or from before server sessions)
+    names none."""
+    token = st.session_state.get(SESSION_KEY)
+    if token:
+        return token
+    cookie = authenticator.cookie_controller.get_cookie()
+    sid = cookie.get("sid") if isinstance(cookie, dict) else None
+    if isinstance(sid, str) and sid:
+        st.session_state[SESSION_KEY] = sid
+        return sid
+    return None
 
 
 def _end_session(authenticator: stauth.Authenticate) -> None:
-    authenticator.logout(location="unrendered")
+    if st.session_state.get("authentication_status"):
+        authenticator.logout(location="unrendered")  # asks the browser to drop the cookie
     for key in _ACTOR_KEYS:
         st.session_state.pop(key, None)
 
@@ -98,27 +138,21 @@ def _end_session(authenticator: stauth.Authenticate) -> None:
 def current_actor() -> tuple[Actor | None, stauth.Authenticate]:
     """The logged-in user (re-read now) or None, and the authenticator of this run."""
     authenticator = _authenticator()
-    was_logged_in = bool(st.session_state.get("authentication_status"))
-    issued_at = None if was_logged_in else _cookie_issued_at(authenticator)
+    token = _session_token(authenticator)
     try:
         authenticator.login(location="unrendered")  # restores a session from the cookie
     except stauth.LoginError:
         return None, authenticator
-    username = st.session_state.get("username")
-    if not st.session_state.get("authentication_status") or not username:
+    if not st.session_state.get("authentication_status"):
         return None, authenticator
-    actor = auth.load_actor(
-        uow(),
-        username,
-        token_version=st.session_state.get(_VERSION_KEY),
-        cookie_issued_at=issued_at,
-        client=client_address(),
-    )
+    # Who is logged in is the session's user, not the cookie's username.
+    actor = None
+    if token is not None:
+        actor = auth.resume_session(uow(), token, client_address(), datetime.now(UTC))
     if actor is None:
         _end_session(authenticator)
         st.session_state["_peopleos_ended"] = True
         return None, authenticator
-    st.session_state[_VERSION_KEY] = actor.token_version
     return actor, authenticator
 
 
@@ -147,11 +181,11 @@ def login_form(authenticator: stauth.Authenticate) -> None:
 
 
 def logout_button(authenticator: stauth.Authenticate) -> None:
+    """Log out: the session ends on the server first, so a cookie the browser keeps (or a
+    copy of it elsewhere) opens nothing."""
     if st.sidebar.button("Log out", key="peopleos_logout", width="stretch"):
+        token = st.session_state.get(SESSION_KEY)
+        if token:
+            auth.log_out(uow(), token, client_address(), datetime.now(UTC))
         _end_session(authenticator)
         st.rerun()
-
-
-def remember_token_version(version: int) -> None:
-    """After this session changed its own password, keep it alive with the new version."""
-    st.session_state[_VERSION_KEY] = version

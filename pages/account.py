@@ -8,13 +8,12 @@ from core.permissions import Permission
 from core.services import auth
 from core.services.errors import PeopleOSError
 from pages._components import escape_markdown, require, uow
-from pages._session import remember_token_version
 
 actor = require(Permission.MANAGE_OWN_ACCOUNT)
 st.title("My account")
 st.write(
-    f"**{actor.full_name}** ({actor.username}) · {actor.role.replace('_', ' ')} at "
-    f"{actor.company_name}"
+    f"**{escape_markdown(actor.full_name)}** ({escape_markdown(actor.username)}) · "
+    f"{actor.role.replace('_', ' ')} at {escape_markdown(actor.company_name)}"
 )
 
 with st.form("change_password", clear_on_submit=True):
@@ -27,15 +26,11 @@ with st.form("change_password", clear_on_submit=True):
             st.error("The new passwords do not match.")
         else:
             try:
-                version = auth.change_password(uow(), actor, current, new, datetime.now(UTC))
+                auth.change_password(uow(), actor, current, new, datetime.now(UTC))
             except PeopleOSError as exc:
                 st.error(escape_markdown(str(exc)))
             else:
-                remember_token_version(version)
-                st.success(
-                    "Password changed. Every other session has been logged out; "
-                    "log in again with the new password after a reload."
-                )
+                st.success("Password changed. Every other session has been logged out.")
 
 st.subheader("Sessions")
 st.write("Log out of PeopleOS on every browser and device, this one included.")

@@ -3,12 +3,15 @@ pages and services."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import secrets
 import statistics
 import subprocess
 import sys
 import uuid
 from contextlib import redirect_stderr, redirect_stdout
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +19,12 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
+from core.config import get_settings
 from core.db import Database
-from core.models import Candidate, Company, Hire, Role, User
+from core.models import Candidate, Company, Hire, Role, User, UserSession
 from core.services import auth
 from ml.embeddings import Embedder
+from pages._session import SESSION_KEY
 
 
 def actor_of_role(db: Database, company_id: uuid.UUID, role: str = "talent_lead") -> auth.Actor:
@@ -68,11 +73,35 @@ def expected_overview(db: Database, company_id: uuid.UUID) -> dict[str, int]:
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
+def open_session(username: str, database_url: str | None = None) -> str:
+    """A live login session of ``username`` (as the login form opens one, without the
+    password): the token its cookie would carry."""
+    url = database_url or get_settings().database_url
+    token = secrets.token_urlsafe(32)
+    database = Database(url)
+    try:
+        with database.uow() as uow:
+            user = uow.session.scalars(select(User).where(User.username == username)).one()
+            uow.session.add(
+                UserSession(
+                    token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                    user_id=user.id,
+                    company_id=user.company_id,
+                    expires_at=datetime.now(UTC) + timedelta(hours=8),
+                )
+            )
+            uow.commit()
+    finally:
+        database.dispose()
+    return token
+
+
 def login_app(username: str, page: str | None = None) -> AppTest:
     """Run app.py as ``username`` (as after a login), optionally switched to ``page``."""
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = username
+    at.session_state[SESSION_KEY] = open_session(username)
     at.run()
     if page is not None:
         at.switch_page(f"pages/{page}.py").run()

@@ -181,7 +181,7 @@ def _snapshot(db: Database, company_id: uuid.UUID) -> dict[str, Any]:
         s = uow.session
         return {
             "users": sorted(
-                (u.username, u.role, u.is_active, u.password_hash, u.token_version)
+                (u.username, u.role, u.is_active, u.password_hash)
                 for u in s.scalars(select(User).where(User.company_id == company_id))
             ),
             "audit": s.scalar(select(func.count()).where(AuditLog.company_id == company_id)),

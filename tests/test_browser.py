@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 
 from core.db import Database
@@ -246,6 +247,67 @@ def test_after_login_the_sidebar_lists_exactly_the_roles_pages(
             # Streamlit shows no page menu for a single page; that page opens by itself.
             assert _sidebar_pages(page) == (allowed if len(allowed) > 1 else [])
             page.get_by_role("heading", name=allowed[0]).first.wait_for(timeout=30_000)
+        finally:
+            browser.close()
+
+
+def _shows_only_the_login(page) -> None:  # noqa: ANN001 - playwright Page
+    from playwright.sync_api import expect
+
+    _wait_for_streamlit(page)
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Log out", exact=True)).to_have_count(0)
+    assert _sidebar_pages(page) == []
+
+
+def test_log_out_ends_the_session_and_no_other_cookie_opens_one(
+    chromium_path: str, app_url: str
+) -> None:
+    """Log out, reload: the login form. The cookie copied before logging out opens nothing in
+    another browser, nor does a cookie signed with the development key from the source, nor
+    one signed with the app's own key that names no live session."""
+    from playwright.sync_api import sync_playwright
+
+    from core.config import _DEV_SECRET, get_settings
+    from pages._session import COOKIE_NAME
+
+    with sync_playwright() as p:
+        browser = _browser(p, chromium_path)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            _log_in(page, app_url, "admin.quillpay")
+            logout = page.get_by_role("button", name="Log out", exact=True)
+            logout.wait_for(timeout=30_000)
+            copied = [c for c in context.cookies() if c["name"] == COOKIE_NAME]
+            assert copied, "no login cookie to copy"
+            logout.click()
+            _shows_only_the_login(page)
+            page.reload()
+            _shows_only_the_login(page)
+
+            elsewhere = browser.new_context().new_page()
+            elsewhere.context.add_cookies(copied)
+            elsewhere.goto(app_url, timeout=60_000)
+            _shows_only_the_login(elsewhere)
+
+            far = time.time() + 10 * 365 * 86_400
+            forged = [
+                jwt.encode(
+                    {"username": "admin.quillpay", "exp_date": far, **extra},
+                    key,
+                    algorithm="HS256",
+                )
+                for key in (_DEV_SECRET, get_settings().secret_key)
+                for extra in ({}, {"sid": "made-up-session"})
+            ]
+            for value in forged:
+                attacker = browser.new_context().new_page()
+                attacker.context.add_cookies(
+                    [{"name": COOKIE_NAME, "value": value, "url": app_url}]
+                )
+                attacker.goto(f"{app_url}/users", timeout=60_000)
+                _shows_only_the_login(attacker)
         finally:
             browser.close()
 

@@ -23,7 +23,7 @@ from core.models.onboarding import OnboardingCheckpoint, OnboardingPlan
 from core.models.rate_limits import RateLimitEvent
 from core.models.roles import Role, RoleEmbedding
 from core.models.sync import StartuposSync
-from core.models.users import User
+from core.models.users import User, UserSession
 from core.models.worker import JobRequest, JobRun, WorkerLease
 
 SEED_TABLES = (
@@ -74,5 +74,6 @@ __all__ = [
     "JobRequest",
     "JobRun",
     "User",
+    "UserSession",
     "WorkerLease",
 ]

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.base import Base, Timestamps, UUIDPrimaryKey
+from core.models.base import Base, CreatedAt, Timestamps, UUIDPrimaryKey
 from core.models.enums import USER_ROLES, in_check
 
 
@@ -26,11 +26,26 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     password_hash: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password change or "log out everywhere" so older login cookies stop working.
-    token_version: Mapped[int] = mapped_column(default=1)
-    # Login cookies issued before this moment are refused (password change, log out everywhere).
-    sessions_revoked_at: Mapped[datetime | None]
     employee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("employees.id", ondelete="SET NULL")
     )
     last_login_at: Mapped[datetime | None]
+
+
+class UserSession(UUIDPrimaryKey, CreatedAt, Base):
+    """One login. The cookie carries a random token and only its SHA-256 is kept here, so
+    the server decides whether a session lives: logging out, a password change or a
+    disabled account ends it whatever the browser still holds."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        Index("idx_user_sessions_user", "user_id", "revoked_at"),
+        Index("idx_user_sessions_expires", "expires_at"),
+    )
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    client_address: Mapped[str | None] = mapped_column(String(64))

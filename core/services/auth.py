@@ -1,8 +1,10 @@
-"""Authentication: passwords, logins with lockout, the acting user, session revocation."""
+"""Authentication: passwords, logins with lockout, server-side sessions, the acting user."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,12 +15,12 @@ import bcrypt
 
 from core.config import DEFAULT_DEMO_PASSWORD, PROJECT_ROOT
 from core.db import UnitOfWork
-from core.models import User
+from core.models import User, UserSession
 from core.permissions import Permission, can
 from core.repositories.audit import AuditRepository
 from core.repositories.companies import CompanyRepository
 from core.repositories.rate_limits import RateLimitRepository
-from core.repositories.users import UserRepository, normalise_username
+from core.repositories.users import UserRepository, UserSessionRepository, normalise_username
 from core.services.errors import (
     LoginBlockedError,
     NotFoundError,
@@ -32,6 +34,11 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_BYTES = 72
 ACCOUNT_LOGIN_LIMIT = Limit(count=5, window=timedelta(minutes=15), block=timedelta(minutes=15))
 CLIENT_LOGIN_LIMIT = Limit(count=30, window=timedelta(minutes=15), block=timedelta(minutes=15))
+DEFAULT_SESSION_LENGTH = timedelta(hours=8)
+SESSION_TOKEN_BYTES = 32
+# How long a login from an address lets that account past the address's failure limit;
+# ended sessions are kept this long for it, then purged.
+RECOGNISED_CLIENT_FOR = timedelta(days=30)
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +71,7 @@ class Actor:
     company_id: uuid.UUID
     company_name: str
     employee_id: uuid.UUID | None = None
-    token_version: int = 0
+    session_id: uuid.UUID | None = None  # the login session; None at the command line
     client_address: str | None = None
 
     def can(self, permission: Permission) -> bool:
@@ -128,48 +135,90 @@ def verify_password(password: str, password_hash: str) -> bool:
         return False
 
 
-def check_login(
-    uow: UnitOfWork, username: str, password: str, client: str | None, now: datetime
-) -> bool:
-    """Check a password login, enforcing the account lockout and the per-client limit.
+def log_in(
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    client: str | None,
+    now: datetime,
+    *,
+    session_length: timedelta = DEFAULT_SESSION_LENGTH,
+) -> str | None:
+    """Check a password login and open a server-side session: its token (for the cookie),
+    or None when the username or password is wrong.
 
-    Raises LoginBlockedError while locked (even for the right password); records every
-    attempt in the audit log.
+    Raises LoginBlockedError while the account or the client is locked, even for the
+    right password; audits every attempt. The attempt, its counters and the new session
+    commit together.
     """
     name = normalise_username(username)
-    buckets = (
-        (f"login-fail:user:{name}", ACCOUNT_LOGIN_LIMIT),
-        (f"login-fail:client:{client or 'unknown'}", CLIENT_LOGIN_LIMIT),
-    )
+    account_bucket = f"login-fail:user:{name}"
+    client_bucket = f"login-fail:client:{client or 'unknown'}"
     with uow:
         limits = RateLimitRepository(uow.session)
+        sessions = UserSessionRepository(uow.session)
         audit = AuditRepository(uow.session)
         user = UserRepository(uow.session).get_by_username(name)
-        for bucket, limit in buckets:
-            until = blocked_until(limits, bucket, limit, now)
-            if until is not None:
-                _audit_login(audit, user, "login.blocked", client, {"until": until.isoformat()})
-                uow.commit()
-                minutes = max(1, round((until - now).total_seconds() / 60))
-                raise LoginBlockedError(
-                    f"Too many failed logins. Try again in {minutes} minute(s)."
-                )
+        until = blocked_until(limits, account_bucket, ACCOUNT_LOGIN_LIMIT, now)
+        if until is None and not _recognised_client(sessions, user, client, now):
+            until = blocked_until(limits, client_bucket, CLIENT_LOGIN_LIMIT, now)
+        if until is not None:
+            _audit_login(audit, user, "login.blocked", client, {"until": until.isoformat()})
+            uow.commit()
+            minutes = max(1, round((until - now).total_seconds() / 60))
+            raise LoginBlockedError(f"Too many failed logins. Try again in {minutes} minute(s).")
         if user is None:
             verify_password(password, _DUMMY_HASH)
-            ok = False
-        else:
-            ok = verify_password(password, user.password_hash) and user.is_active
-        if ok:
-            assert user is not None
-            limits.clear(buckets[0][0])
+        elif verify_password(password, user.password_hash) and user.is_active:
+            limits.clear(account_bucket)
             user.last_login_at = now
+            token = _open_session(sessions, user, client, now, session_length)
             _audit_login(audit, user, "login.succeeded", client, None)
-        else:
-            for bucket, limit in buckets:
-                record(limits, bucket, limit, now)
-            _audit_login(audit, user, "login.failed", client, None)
+            uow.commit()
+            return token
+        record(limits, account_bucket, ACCOUNT_LOGIN_LIMIT, now)
+        record(limits, client_bucket, CLIENT_LOGIN_LIMIT, now)
+        _audit_login(audit, user, "login.failed", client, None)
         uow.commit()
-    return ok
+    return None
+
+
+def _recognised_client(
+    sessions: UserSessionRepository, user: User | None, client: str | None, now: datetime
+) -> bool:
+    """Whether ``user`` logged in from ``client`` lately. Such a login is not held back by
+    the client's failures, so guesses at made-up names from a shared address (an office
+    behind one router, every local browser) cannot lock its real users out; the account's
+    own lockout still applies."""
+    if user is None or client is None:
+        return False
+    return sessions.has_session_from(user.id, client, now - RECOGNISED_CLIENT_FOR)
+
+
+def _open_session(
+    sessions: UserSessionRepository,
+    user: User,
+    client: str | None,
+    now: datetime,
+    length: timedelta,
+) -> str:
+    token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
+    sessions.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            company_id=user.company_id,
+            created_at=now,
+            expires_at=now + length,
+            client_address=client,
+        )
+    )
+    return token
+
+
+def _token_hash(token: str) -> str:
+    # Only the hash is stored: a copy of the database opens no session.
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _audit_login(
@@ -187,45 +236,60 @@ def _audit_login(
     )
 
 
-def load_actor(
-    uow: UnitOfWork,
-    username: str,
-    *,
-    token_version: int | None = None,
-    cookie_issued_at: datetime | None = None,
-    client: str | None = None,
-) -> Actor | None:
-    """The logged-in user as stored now, or None when the session must end.
-
-    None when the user is gone or disabled, when ``token_version`` is older than the
-    stored one, or when the login cookie was issued before the sessions were revoked.
-    """
+def load_actor(uow: UnitOfWork, username: str) -> Actor | None:
+    """The user as stored now, or None when gone or disabled (no session involved)."""
     with uow:
         user = UserRepository(uow.session).get_by_username(username)
         if user is None or not user.is_active:
             return None
-        if token_version is not None and token_version != user.token_version:
-            return None
-        revoked = user.sessions_revoked_at
-        if cookie_issued_at is not None and revoked is not None and cookie_issued_at <= revoked:
-            return None
-        company = CompanyRepository(uow.session).get(user.company_id)
-        assert company is not None
-        return Actor(
-            user_id=user.id,
-            username=user.username,
-            full_name=user.full_name,
-            role=user.role,
-            company_id=user.company_id,
-            company_name=company.name,
-            employee_id=user.employee_id,
-            token_version=user.token_version,
-            client_address=client,
-        )
+        return _actor(uow, user, session_id=None, client=None)
 
 
-def change_password(uow: UnitOfWork, actor: Actor, current: str, new: str, now: datetime) -> int:
-    """Change the actor's own password; every other session ends. Returns the new version."""
+def resume_session(uow: UnitOfWork, token: str, client: str | None, now: datetime) -> Actor | None:
+    """The user of the session ``token`` names, re-read now; None when the session was
+    logged out, revoked or has expired, or the user is gone or disabled."""
+    with uow:
+        row = UserSessionRepository(uow.session).get_by_token_hash(_token_hash(token))
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            return None
+        user = UserRepository(uow.session).get(row.company_id, row.user_id)
+        if user is None or not user.is_active:
+            return None
+        return _actor(uow, user, session_id=row.id, client=client)
+
+
+def _actor(
+    uow: UnitOfWork, user: User, *, session_id: uuid.UUID | None, client: str | None
+) -> Actor:
+    company = CompanyRepository(uow.session).get(user.company_id)
+    assert company is not None
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        company_id=user.company_id,
+        company_name=company.name,
+        employee_id=user.employee_id,
+        session_id=session_id,
+        client_address=client,
+    )
+
+
+def log_out(uow: UnitOfWork, token: str, client: str | None, now: datetime) -> None:
+    """End the session ``token`` names on the server (a no-op when it already ended)."""
+    with uow:
+        row = UserSessionRepository(uow.session).get_by_token_hash(_token_hash(token))
+        if row is None or row.revoked_at is not None:
+            return
+        row.revoked_at = now
+        user = UserRepository(uow.session).get(row.company_id, row.user_id)
+        _audit_login(AuditRepository(uow.session), user, "user.logged_out", client, None)
+        uow.commit()
+
+
+def change_password(uow: UnitOfWork, actor: Actor, current: str, new: str, now: datetime) -> None:
+    """Change the actor's own password; every other session ends, this one stays."""
     actor.require(Permission.MANAGE_OWN_ACCOUNT)
     new_hash = hash_password(new, username=actor.username)
     with uow:
@@ -235,7 +299,7 @@ def change_password(uow: UnitOfWork, actor: Actor, current: str, new: str, now: 
         if verify_password(new, user.password_hash):
             raise ValidationError("The new password must differ from the current one.")
         user.password_hash = new_hash
-        version = revoke_sessions(user, now)
+        revoke_sessions(uow, user, now, keep=actor.session_id)
         AuditRepository(uow.session).add(
             **actor.audit_fields(),
             action="user.password_changed",
@@ -243,7 +307,6 @@ def change_password(uow: UnitOfWork, actor: Actor, current: str, new: str, now: 
             entity_id=str(user.id),
         )
         uow.commit()
-    return version
 
 
 def log_out_everywhere(uow: UnitOfWork, actor: Actor, now: datetime) -> None:
@@ -251,7 +314,7 @@ def log_out_everywhere(uow: UnitOfWork, actor: Actor, now: datetime) -> None:
     actor.require(Permission.MANAGE_OWN_ACCOUNT)
     with uow:
         user = _own_user(uow, actor)
-        revoke_sessions(user, now)
+        revoke_sessions(uow, user, now)
         AuditRepository(uow.session).add(
             **actor.audit_fields(),
             action="user.sessions_revoked",
@@ -270,11 +333,21 @@ def _own_user(uow: UnitOfWork, actor: Actor) -> User:
     return user
 
 
-def revoke_sessions(user: User, now: datetime) -> int:
-    """Bump the token version so every existing session and cookie of ``user`` ends."""
-    user.token_version += 1
-    user.sessions_revoked_at = now
-    return user.token_version
+def revoke_sessions(
+    uow: UnitOfWork, user: User, now: datetime, *, keep: uuid.UUID | None = None
+) -> int:
+    """End every session of ``user`` (but ``keep``) in the caller's unit of work."""
+    return UserSessionRepository(uow.session).revoke_for_user(
+        user.company_id, user.id, now, keep=keep
+    )
+
+
+def purge_sessions(uow: UnitOfWork, now: datetime) -> int:
+    """Forget sessions that ended more than :data:`RECOGNISED_CLIENT_FOR` ago."""
+    with uow:
+        purged = UserSessionRepository(uow.session).purge_ended_before(now - RECOGNISED_CLIENT_FOR)
+        uow.commit()
+    return purged
 
 
 def system_actor(

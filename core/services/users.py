@@ -117,7 +117,7 @@ def set_active(
                 raise ValidationError("You cannot disable your own account.")
             if user.role == "admin":
                 _keep_an_admin(uow, actor, user)
-            revoke_sessions(user, now)
+            revoke_sessions(uow, user, now)
         user.is_active = active
         _audit(uow, actor, "user.enabled" if active else "user.disabled", user, None)
         uow.commit()
@@ -132,7 +132,7 @@ def reset_password(
     with uow:
         user = _get(uow, actor, user_id)
         user.password_hash = hash_password(password, username=user.username)
-        revoke_sessions(user, now)
+        revoke_sessions(uow, user, now)
         _audit(uow, actor, "user.password_reset", user, None)
         uow.commit()
         return _summary(user)
