@@ -210,10 +210,31 @@ def _blank_pdf() -> bytes:
         (lambda: b"%PDF-1.4\n" + b"0" * (6 * 1024 * 1024), "larger than 5 MB"),
         (_blank_pdf, "No text found"),
         (_encrypted, "password-protected"),
+        # Every hostile file of tests/hostile_files.py at the size an attacker used
+        # (bench/hostile.py measures the time and memory of refusing each).
         (lambda: hostile_files.pdf_flate_bomb(100 << 20), "unpacks to far more"),
+        (lambda: hostile_files.pdf_text_runs(200_000), "drawing instructions"),
+        (lambda: hostile_files.pdf_text_in_a_form(200_000), "drawing instructions"),
+        (lambda: hostile_files.pdf_many_operators(250_000), "drawing instructions"),
+        (lambda: hostile_files.docx_bomb(100 << 20), "unpacks to far more"),
+        (lambda: hostile_files.docx_many_paragraphs(10_000_000), "unpacks to far more"),
         (lambda: hostile_files.docx_many_paragraphs(200_000), "10,000 paragraphs"),
+        (lambda: hostile_files.docx_many_parts(5_000), "1,000 parts"),
     ],
-    ids=["renamed-exe", "6mb", "empty-pdf", "encrypted-pdf", "pdf-bomb", "docx-paragraphs"],
+    ids=[
+        "renamed-exe",
+        "6mb",
+        "empty-pdf",
+        "encrypted-pdf",
+        "pdf-bomb",
+        "pdf-text-runs",
+        "pdf-runs-in-form",
+        "pdf-operators",
+        "docx-bomb",
+        "docx-10m-paragraphs",
+        "docx-paragraphs",
+        "docx-parts",
+    ],
 )
 def test_bad_uploads_get_a_clear_message_and_store_nothing(world, make, message) -> None:
     before = _counts(world)
