@@ -22,8 +22,9 @@ from core.repositories.interviews import InterviewRepository
 from core.repositories.roles import RoleRepository
 from core.services import scoring
 from core.services.auth import Actor
-from core.services.errors import NotFoundError, ValidationError
+from core.services.errors import ValidationError
 from core.services.exports import csv_text
+from core.services.scope import interviewer_scope, visible_candidate
 
 MAX_PAGE_SIZE = 200
 STAGES = CANDIDATE_STATUSES
@@ -107,15 +108,6 @@ class CandidateProfile:
     scores_visible: bool = True
 
 
-def _interviewer_scope(actor: Actor) -> uuid.UUID | None:
-    """Interviewers only see candidates they interview."""
-    if actor.can(Permission.VIEW_ALL_CANDIDATES):
-        return None
-    if actor.user_id is None:
-        raise ValidationError("This action needs a user account.")
-    return actor.user_id
-
-
 def candidate_filter(
     actor: Actor,
     *,
@@ -126,6 +118,7 @@ def candidate_filter(
     entered_before: datetime | None = None,
 ) -> CandidateFilter:
     """A checked filter of the actor's candidates (bad values raise ValidationError)."""
+    actor.require(Permission.VIEW_CANDIDATES)
     unknown = set(statuses) - set(CANDIDATE_STATUSES)
     if unknown:
         raise ValidationError(f"Unknown stage '{sorted(unknown)[0]}'.")
@@ -137,7 +130,7 @@ def candidate_filter(
         sources=tuple(sources),
         search=(search or "").strip() or None,
         entered_before=entered_before,
-        interviewer_id=_interviewer_scope(actor),
+        interviewer_id=interviewer_scope(actor),
     )
 
 
@@ -218,15 +211,10 @@ def get_candidate_profile(
     never scores or other interviewers' notes.
     """
     actor.require(Permission.VIEW_CANDIDATES)
-    interviewer = _interviewer_scope(actor)
+    interviewer = interviewer_scope(actor)
     with uow:
         repo = CandidateRepository(uow.session)
-        candidate = repo.get(actor.company_id, candidate_id)
-        if candidate is None or (
-            interviewer is not None
-            and not repo.is_interviewed_by(actor.company_id, candidate_id, interviewer)
-        ):
-            raise NotFoundError("Candidate not found.")
+        candidate = visible_candidate(uow.session, actor, candidate_id)
         roles = {r.id: r.title for r in RoleRepository(uow.session).list(actor.company_id)}
         interviews = [
             InterviewSummary(
@@ -340,9 +328,7 @@ def move_stage(
     with uow:
         repo = CandidateRepository(uow.session)
         for candidate_id in dict.fromkeys(candidate_ids):
-            candidate = repo.get(actor.company_id, candidate_id)
-            if candidate is None:
-                raise NotFoundError("Candidate not found.")
+            candidate = visible_candidate(uow.session, actor, candidate_id)
             allowed = _NEXT.get(candidate.status, set())
             if candidate.status in _NEXT:
                 allowed = allowed | {"rejected"}

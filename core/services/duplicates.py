@@ -27,6 +27,7 @@ from core.repositories.candidates import CandidateRepository
 from core.repositories.duplicates import DuplicateRepository
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
+from core.services.scope import ensure_visible, visible_candidate
 from core.services.search import company_index
 
 DEFAULT_THRESHOLD = 0.97
@@ -246,6 +247,8 @@ def compare_candidates(
         )
         if first_id not in people or second_id not in people:
             raise NotFoundError("Candidate not found.")
+        for candidate, _ in people.values():
+            ensure_visible(uow.session, actor, candidate)
         sides = (_side(*people[first_id]), _side(*people[second_id]))
         audit = AuditRepository(uow.session)
         for side in sides:
@@ -304,10 +307,8 @@ def merge_candidates(
     with uow:
         repo = DuplicateRepository(uow.session)
         candidates = CandidateRepository(uow.session)
-        survivor = candidates.get(company_id, survivor_id)
-        duplicate = candidates.get(company_id, duplicate_id)
-        if survivor is None or duplicate is None:
-            raise NotFoundError("Candidate not found.")
+        survivor = visible_candidate(uow.session, actor, survivor_id)
+        duplicate = visible_candidate(uow.session, actor, duplicate_id)
         if _linked(survivor, duplicate):
             raise ValidationError(
                 "These are one person's applications to two different roles; they stay "
@@ -448,15 +449,7 @@ def merge_history(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) -> lis
     """The duplicates merged into a candidate, newest first (for the profile)."""
     actor.require(Permission.VIEW_CANDIDATES)
     with uow:
-        candidates = CandidateRepository(uow.session)
-        if candidates.get(actor.company_id, candidate_id) is None or (
-            not actor.can(Permission.VIEW_ALL_CANDIDATES)
-            and (
-                actor.user_id is None
-                or not candidates.is_interviewed_by(actor.company_id, candidate_id, actor.user_id)
-            )
-        ):
-            raise NotFoundError("Candidate not found.")
+        visible_candidate(uow.session, actor, candidate_id)
         rows = DuplicateRepository(uow.session).merges_into(actor.company_id, candidate_id)
         return [
             MergeRecord(

@@ -22,6 +22,7 @@ from core.permissions import Permission
 from core.repositories.scoring import ScoringRepository
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
+from core.services.scope import ensure_visible
 from ml.fit import (
     FEATURE_LABELS,
     GROUP_NAMES,
@@ -169,7 +170,8 @@ def candidate_insight(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) ->
         found = repo.candidates(actor.company_id, [candidate_id])
         if not found:
             raise NotFoundError("Candidate not found.")
-        candidate = found[0]
+        # VIEW_SCORES does not imply every candidate: the scope is checked on its own.
+        candidate = ensure_visible(uow.session, actor, found[0])
         stored = repo.dimensions(actor.company_id, candidate_id)
         history = [
             {

@@ -41,6 +41,7 @@ from core.repositories.worker import WorkerRepository
 from core.services import model_registry, notifications
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
+from core.services.scope import ensure_visible
 from ml.fit import (
     GROUPS,
     MODEL_FEATURES,
@@ -378,7 +379,7 @@ def rescore_candidate(
         found = repo.candidates(actor.company_id, [candidate_id])
         if company is None or not found:
             raise NotFoundError("Candidate not found.")
-        candidate = found[0]
+        candidate = ensure_visible(uow.session, actor, found[0])
         if not candidate.resume_profile or candidate.role_id is None:
             raise ValidationError(
                 "This candidate has no parsed resume or no role, so there is nothing to score."
@@ -494,6 +495,9 @@ def alert_if_high_risk(
     session: Session, actor: Actor, candidate: Candidate, to_status: str, role_title: str | None
 ) -> bool:
     """Queue a Slack alert when a high-risk candidate advances (in the mover's transaction)."""
+    # The alert quotes the candidate's risks: only someone who may move them raises it.
+    actor.require(Permission.MOVE_CANDIDATES)
+    ensure_visible(session, actor, candidate)
     if to_status not in ADVANCING or not candidate.risk_indicators:
         return False
     risks = [RiskIndicator(**r) for r in candidate.risk_indicators]

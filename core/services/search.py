@@ -24,7 +24,8 @@ from core.permissions import Permission
 from core.repositories.candidates import CandidateFilter, CandidateRepository
 from core.repositories.intake import EmbeddingRepository
 from core.services.auth import Actor
-from core.services.errors import NotFoundError, ValidationError
+from core.services.errors import ValidationError
+from core.services.scope import interviewer_scope, is_visible
 from ml.search import IndexFileError, VectorIndex, fingerprint
 
 EMBED_CHARS = 2000  # the start of a resume says most; MiniLM reads 256 tokens anyway
@@ -97,7 +98,12 @@ def index_version(uow: UnitOfWork, company_id: uuid.UUID) -> tuple[int, str]:
 
 
 def load_index(uow: UnitOfWork, actor: Actor, folder: Path | None = None) -> VectorIndex | None:
-    """The actor's company's index, to keep for searches until :func:`index_version` moves."""
+    """The actor's company's index, to keep for searches until :func:`index_version` moves.
+
+    It is the whole company's (ids and vectors, no names, text or scores): the UI keeps one
+    per company for all its users and never shows it; every search narrows its hits to the
+    candidates the searching actor may see.
+    """
     actor.require(Permission.VIEW_CANDIDATES)
     with uow:
         return company_index(uow, actor.company_id, folder)
@@ -167,13 +173,19 @@ def similar_candidates(
     index: VectorIndex | None = None,
     index_dir: Path | None = None,
 ) -> list[SearchHit]:
+    """The visible candidates whose resumes read most like ``candidate_id``'s, best first.
+
+    "Who resembles this person" says something about them: for a candidate the actor may
+    not see (an interviewer's colleague's candidate) the answer is the one an unknown id
+    gets, none.
+    """
     actor.require(Permission.VIEW_CANDIDATES)
     with uow:
+        if not is_visible(uow.session, actor, candidate_id):
+            return []
         index = index if index is not None else company_index(uow, actor.company_id, index_dir)
         if index is None or str(candidate_id) not in index:
             return []
-        if CandidateRepository(uow.session).get(actor.company_id, candidate_id) is None:
-            raise NotFoundError("Candidate not found.")
         return _visible(uow, actor, index.similar(str(candidate_id), k=k * 3), k)
 
 
@@ -183,9 +195,7 @@ def _visible(
     """The hits the actor may see (interviewers: the candidates they interview), in order."""
     assert uow.session is not None
     ids = [uuid.UUID(cid) for cid, _ in hits]
-    f = CandidateFilter(
-        interviewer_id=None if actor.can(Permission.VIEW_ALL_CANDIDATES) else actor.user_id
-    )
+    f = CandidateFilter(interviewer_id=interviewer_scope(actor))
     found = CandidateRepository(uow.session).list_with_roles(actor.company_id, ids, f)
     out: list[SearchHit] = []
     for candidate_id, (_, score) in zip(ids, hits, strict=True):
