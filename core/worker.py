@@ -3,8 +3,11 @@
 Exactly one worker runs the schedule: a worker first takes the database lease
 (``worker_leases``), renews it while it runs, and a second worker waits as a standby until
 the lease lapses. Each run is also recorded in ``job_runs``, unique per job and schedule
-slot, so even two schedulers could not run the same slot twice. Jobs live in APScheduler's
-SQLAlchemy job store in the same database.
+slot, so even two schedulers could not run the same slot twice. A run holds its own lease,
+renewed while it runs: when its worker dies mid-job, the worker that runs the schedule takes
+the slot over once that lease lapses (:func:`job_retry_stale`), and the dead worker's result,
+should it still arrive, is not recorded. Jobs live in APScheduler's SQLAlchemy job store in
+the same database.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from core.services import database, model_registry, notifications, privacy, work
 
 log = logging.getLogger("peopleos.worker")
 
-# Job id -> (period used for its once-per-slot key, trigger arguments).
 HOUR = timedelta(hours=1)
 _state: dict[str, Any] = {}
 
@@ -62,80 +64,104 @@ def _senders() -> dict[str, Any]:
     return _state["senders"]
 
 
-def _run(job_id: str, period: timedelta, work: Callable[[datetime], dict[str, Any]]) -> str:
+def _run(job_id: str, scheduled_for: datetime | None = None) -> str:
+    """Run ``job_id`` for the slot ``now`` falls in (or for ``scheduled_for``, a stale slot)."""
     now = datetime.now(UTC)
+    period, work = _WORK[job_id]
     return worker_jobs.run_once(
         _db(),
         job_id,
-        worker_jobs.slot(now, period),
+        scheduled_for or worker_jobs.slot(now, period()),
         _state.get("name", "cli"),
         lambda: work(now),
     )
 
 
+def _db_analyze(now: datetime) -> dict[str, Any]:  # noqa: ARG001 - the slot is the day
+    database.analyze(get_settings().database_url)
+    return {"analyzed": True}
+
+
+def _seconds(key: str) -> Callable[[], timedelta]:
+    return lambda: timedelta(seconds=worker_intervals()[key])
+
+
+def _every(period: timedelta) -> Callable[[], timedelta]:
+    return lambda: period
+
+
+# Job id -> (period of its once-per-slot key, the work for a run at ``now``).
+_WORK: dict[str, tuple[Callable[[], timedelta], Callable[[datetime], dict[str, Any]]]] = {
+    "outbox_dispatch": (
+        _seconds("outbox"),
+        lambda now: worker_jobs.dispatch_outbox(_db(), _senders(), now),
+    ),
+    "job_requests": (
+        _seconds("requests"),
+        lambda now: worker_jobs.process_requests(_db(), get_settings(), _encoder, now, _models),
+    ),
+    "score_unscored": (
+        _every(worker_jobs.SCORE_UNSCORED_EVERY),
+        lambda now: worker_jobs.score_unscored(_db(), _models(), _encoder(), now),
+    ),
+    "sync_incremental": (
+        _every(HOUR),
+        lambda now: worker_jobs.sync_all(_db(), get_settings(), full=False, now=now),
+    ),
+    "sync_full": (
+        _every(timedelta(days=1)),
+        lambda now: worker_jobs.sync_all(_db(), get_settings(), full=True, now=now),
+    ),
+    "dna_rescan": (
+        _every(timedelta(minutes=15)),
+        lambda now: worker_jobs.rescan_changed(_db(), _encoder(), now),
+    ),
+    "privacy_purge": (
+        _every(timedelta(days=1)),
+        lambda now: privacy.purge_expired_applications(_db().uow(), now),
+    ),
+    "db_analyze": (_every(timedelta(days=1)), _db_analyze),
+}
+
+
 # Module-level functions: APScheduler's database job store keeps references to them.
 def job_outbox_dispatch() -> str:
-    period = timedelta(seconds=worker_intervals()["outbox"])
-    return _run(
-        "outbox_dispatch", period, lambda now: worker_jobs.dispatch_outbox(_db(), _senders(), now)
-    )
+    return _run("outbox_dispatch")
 
 
 def job_requests() -> str:
-    period = timedelta(seconds=worker_intervals()["requests"])
-    return _run(
-        "job_requests",
-        period,
-        lambda now: worker_jobs.process_requests(_db(), get_settings(), _encoder, now, _models),
-    )
+    return _run("job_requests")
 
 
 def job_score_unscored() -> str:
-    return _run(
-        "score_unscored",
-        worker_jobs.SCORE_UNSCORED_EVERY,
-        lambda now: worker_jobs.score_unscored(_db(), _models(), _encoder(), now),
-    )
+    return _run("score_unscored")
 
 
 def job_sync_incremental() -> str:
-    return _run(
-        "sync_incremental",
-        HOUR,
-        lambda now: worker_jobs.sync_all(_db(), get_settings(), full=False, now=now),
-    )
+    return _run("sync_incremental")
 
 
 def job_sync_full() -> str:
-    return _run(
-        "sync_full",
-        timedelta(days=1),
-        lambda now: worker_jobs.sync_all(_db(), get_settings(), full=True, now=now),
-    )
+    return _run("sync_full")
 
 
 def job_dna_rescan() -> str:
-    return _run(
-        "dna_rescan",
-        timedelta(minutes=15),
-        lambda now: worker_jobs.rescan_changed(_db(), _encoder(), now),
-    )
+    return _run("dna_rescan")
 
 
 def job_privacy_purge() -> str:
-    return _run(
-        "privacy_purge",
-        timedelta(days=1),
-        lambda now: privacy.purge_expired_applications(_db().uow(), now),
-    )
+    return _run("privacy_purge")
 
 
 def job_db_analyze() -> str:
-    def work(now: datetime) -> dict[str, Any]:  # noqa: ARG001 - the slot is the day
-        database.analyze(get_settings().database_url)
-        return {"analyzed": True}
+    return _run("db_analyze")
 
-    return _run("db_analyze", timedelta(days=1), work)
+
+def job_retry_stale() -> dict[str, str]:
+    """Run again the slots whose worker died mid-run (their run lease lapsed)."""
+    periods = {job_id: period() for job_id, (period, _) in _WORK.items()}
+    retry = worker_jobs.reclaim_stale_runs(_db(), datetime.now(UTC), periods)
+    return {f"{job_id}@{slot.isoformat()}": _run(job_id, slot) for job_id, slot in retry}
 
 
 JOBS: dict[str, Callable[[], str]] = {
@@ -184,6 +210,17 @@ def build_scheduler(db: Database) -> BlockingScheduler:
         seconds=worker_jobs.SCORE_UNSCORED_EVERY.total_seconds(),
         id="score_unscored",
         replace_existing=True,
+    )
+    # Runs a dead worker left unfinished: checked at once (a standby taking over) and then
+    # every lease period, the time a run's lease needs to lapse. Bookkeeping of this
+    # process, like the lease renewal, so kept out of the database job store.
+    add(
+        job_retry_stale,
+        "interval",
+        seconds=intervals["lease"],
+        id="retry_stale",
+        jobstore="internal",
+        next_run_time=datetime.now(UTC),
     )
     return scheduler
 
@@ -251,6 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.once:
         status = JOBS[args.once]()
         sys.stdout.write(f"{args.once}: {status}\n")
+        # A partial run (some companies failed) is a failure for cron, as is a lost lease.
         return 0 if status in ("succeeded", "skipped") else 1
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

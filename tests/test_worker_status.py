@@ -72,6 +72,10 @@ def test_the_schedule_runs_at_the_intervals_the_pages_promise(db: Database) -> N
     }
     assert every["job_requests"] == timedelta(seconds=worker_intervals()["requests"])
     assert every["score_unscored"] == worker_jobs.SCORE_UNSCORED_EVERY
+    # Runs a killed worker left are looked for at once and then every lease period.
+    assert every["retry_stale"] == timedelta(seconds=worker_intervals()["lease"])
+    retry = scheduler.get_job("retry_stale", jobstore="internal")
+    assert retry.next_run_time <= datetime.now(UTC)
 
 
 # --- what waits for the worker, and the pages' notices ------------------------------------

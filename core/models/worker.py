@@ -25,7 +25,8 @@ from core.models.base import Base, CreatedAt, UUIDPrimaryKey
 from core.models.enums import in_check
 
 JOB_REQUEST_KINDS = ("sync", "full_sync", "dna_scan", "rescore")
-JOB_STATUSES = ("pending", "running", "succeeded", "failed", "skipped")
+# "partial": a job over several companies (or requests, or messages) where some failed.
+JOB_STATUSES = ("pending", "running", "succeeded", "failed", "skipped", "partial")
 
 
 class WorkerLease(Base):
@@ -39,13 +40,21 @@ class WorkerLease(Base):
 
 
 class JobRun(UUIDPrimaryKey, CreatedAt, Base):
-    """One run of a scheduled job; unique per (job, scheduled time) so it runs once."""
+    """One run of a scheduled job; unique per (job, scheduled time) so it runs once.
+
+    A ``running`` run holds a lease until ``lease_expires_at``, renewed by its worker while
+    the job runs. Once the lease lapses (the worker was killed) another worker may take the
+    run over; each takeover bumps ``attempt``, the fencing token: a worker records its result
+    only while the token it started with is still the row's.
+    """
 
     __tablename__ = "job_runs"
     __table_args__ = (
         UniqueConstraint("job_id", "scheduled_for", name="uq_job_runs_job_scheduled"),
         CheckConstraint(in_check("status", JOB_STATUSES), name="status"),
         Index("idx_job_runs_started", "started_at"),
+        # The worker looks for running runs whose lease lapsed; most rows are finished.
+        Index("idx_job_runs_status_lease", "status", "lease_expires_at"),
     )
 
     job_id: Mapped[str] = mapped_column(String(100))
@@ -56,6 +65,8 @@ class JobRun(UUIDPrimaryKey, CreatedAt, Base):
     worker: Mapped[str] = mapped_column(String(100))
     summary: Mapped[dict[str, Any] | None]
     error: Mapped[str | None] = mapped_column(Text)
+    attempt: Mapped[int] = mapped_column(default=1, server_default="1")
+    lease_expires_at: Mapped[datetime]
 
 
 class JobRequest(UUIDPrimaryKey, CreatedAt, Base):

@@ -46,22 +46,106 @@ class WorkerRepository(Repository):
         return self.session.get(WorkerLease, name)
 
     def start_run(
-        self, job_id: str, scheduled_for: datetime, worker: str, now: datetime
+        self, job_id: str, scheduled_for: datetime, worker: str, now: datetime, until: datetime
     ) -> JobRun | None:
-        """Record the start of a run; None if this (job, slot) already ran somewhere."""
+        """Start this (job, slot), or take over its run whose lease lapsed before ``now``.
+
+        None while another worker's run holds a live lease, and once the run has finished.
+        The takeover is one conditional UPDATE, so of two workers only one gets the run
+        (PostgreSQL re-checks the WHERE after a concurrent update; SQLite has one writer).
+        """
         run = JobRun(
             job_id=job_id,
             scheduled_for=scheduled_for,
             started_at=now,
             status="running",
             worker=worker,
+            attempt=1,
+            lease_expires_at=until,
         )
         try:
             with self.session.begin_nested():
                 self.session.add(run)
         except IntegrityError:
+            pass  # the slot has a run: take it over below if its worker is gone
+        else:
+            return run
+        taken = self.session.execute(
+            update(JobRun)
+            .where(
+                JobRun.job_id == job_id,
+                JobRun.scheduled_for == scheduled_for,
+                JobRun.status == "running",
+                JobRun.lease_expires_at < now,
+            )
+            .values(
+                attempt=JobRun.attempt + 1,
+                worker=worker,
+                started_at=now,
+                lease_expires_at=until,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if not taken.rowcount:
             return None
-        return run
+        return self.session.scalars(
+            select(JobRun)
+            .where(JobRun.job_id == job_id, JobRun.scheduled_for == scheduled_for)
+            .execution_options(populate_existing=True)
+        ).one()
+
+    def renew_run(self, run_id: uuid.UUID, attempt: int, until: datetime) -> bool:
+        """Extend a running run's lease; False once another worker took it over."""
+        result = self.session.execute(
+            update(JobRun)
+            .where(JobRun.id == run_id, JobRun.attempt == attempt, JobRun.status == "running")
+            .values(lease_expires_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+    def finish_run(
+        self,
+        run_id: uuid.UUID,
+        attempt: int,
+        status: str,
+        now: datetime,
+        summary: dict[str, Any] | None,
+        error: str | None,
+    ) -> bool:
+        """Record a run's outcome only while ``attempt`` is still its fencing token."""
+        result = self.session.execute(
+            update(JobRun)
+            .where(JobRun.id == run_id, JobRun.attempt == attempt, JobRun.status == "running")
+            .values(status=status, finished_at=now, summary=summary, error=error)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
+
+    def stale_runs(self, now: datetime, limit: int = 100) -> list[JobRun]:
+        """Runs still ``running`` whose lease lapsed: their worker stopped mid-job."""
+        return list(
+            self.session.scalars(
+                select(JobRun)
+                .where(JobRun.status == "running", JobRun.lease_expires_at < now)
+                .order_by(JobRun.scheduled_for)
+                .limit(limit)
+            )
+        )
+
+    def abandon_run(self, run_id: uuid.UUID, now: datetime, error: str) -> bool:
+        """Close a stale run as failed (unless its worker renewed it meanwhile)."""
+        result = self.session.execute(
+            update(JobRun)
+            .where(
+                JobRun.id == run_id,
+                JobRun.status == "running",
+                JobRun.lease_expires_at < now,
+            )
+            .values(status="failed", finished_at=now, error=error)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
 
     def recent_runs(self, limit: int = 50) -> list[JobRun]:
         return list(
