@@ -27,6 +27,9 @@ MAX_PDF_PAGES = 50
 # operators. A one-page resume has tens of kilobytes, a few thousand tokens and a few
 # hundred pieces of text.
 MAX_PDF_CONTENT_BYTES = 2 * 1024 * 1024
+# Any one PDF stream, inflated (pypdf's own default is 75 MB, which a flate bomb reaches
+# with 150 MB of peak memory). Generous for a resume: embedded fonts are the largest parts.
+MAX_PDF_STREAM_BYTES = 16 * 1024 * 1024
 MAX_PDF_TOKENS = 100_000
 MAX_PDF_TEXT_RUNS = 20_000
 MAX_DOCX_PARTS = 1_000
@@ -116,6 +119,20 @@ def _too_much_text() -> None:
 
 
 def _pdf_text(data: bytes, deadline: float) -> tuple[str, int]:
+    from pypdf import apply_configuration
+
+    # Scoped to this call (a context variable), so other pypdf users keep their limits.
+    with apply_configuration(
+        zlib_maximum_output_length=MAX_PDF_STREAM_BYTES,
+        maximum_declared_stream_length=MAX_PDF_STREAM_BYTES,
+        lzw_maximum_output_length=MAX_PDF_STREAM_BYTES,
+        run_length_maximum_output_length=MAX_PDF_STREAM_BYTES,
+        array_based_stream_maximum_output_length=MAX_PDF_STREAM_BYTES,
+    ):
+        return _read_pdf(data, deadline)
+
+
+def _read_pdf(data: bytes, deadline: float) -> tuple[str, int]:
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PdfReadError
 
