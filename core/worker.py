@@ -30,7 +30,14 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from core.config import SettingsError, get_settings, worker_intervals
 from core.db import Database
-from core.services import database, model_registry, notifications, privacy, worker_jobs
+from core.services import (
+    auth,
+    database,
+    model_registry,
+    notifications,
+    privacy,
+    worker_jobs,
+)
 
 log = logging.getLogger("peopleos.worker")
 
@@ -82,6 +89,13 @@ def _db_analyze(now: datetime) -> dict[str, Any]:  # noqa: ARG001 - the slot is 
     return {"analyzed": True}
 
 
+def _privacy_purge(now: datetime) -> dict[str, Any]:
+    """Applications past their consented retention, and login sessions (with the client
+    addresses they hold) ended more than 30 days ago."""
+    deleted = privacy.purge_expired_applications(_db().uow(), now)
+    return {**deleted, "sessions_purged": auth.purge_sessions(_db().uow(), now)}
+
+
 def _seconds(key: str) -> Callable[[], timedelta]:
     return lambda: timedelta(seconds=worker_intervals()[key])
 
@@ -116,10 +130,7 @@ _WORK: dict[str, tuple[Callable[[], timedelta], Callable[[datetime], dict[str, A
         _every(timedelta(minutes=15)),
         lambda now: worker_jobs.rescan_changed(_db(), _encoder(), now),
     ),
-    "privacy_purge": (
-        _every(timedelta(days=1)),
-        lambda now: privacy.purge_expired_applications(_db().uow(), now),
-    ),
+    "privacy_purge": (_every(timedelta(days=1)), _privacy_purge),
     "db_analyze": (_every(timedelta(days=1)), _db_analyze),
 }
 

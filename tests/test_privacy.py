@@ -17,8 +17,9 @@ from core.models import (
     CandidateStageEvent,
     Consent,
     Role,
+    User,
 )
-from core.services import intake, privacy
+from core.services import auth, intake, privacy
 
 pytestmark = pytest.mark.db
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
@@ -101,3 +102,21 @@ def test_the_worker_runs_the_purge_every_day() -> None:
     assert worker.JOBS["privacy_purge"] is worker.job_privacy_purge
     scheduler = worker.build_scheduler(Database("sqlite://"))
     assert any(j.id == "privacy_purge" for j in scheduler.get_jobs())
+
+
+def test_the_daily_purge_also_forgets_login_sessions_ended_30_days_ago(
+    world: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.helpers import open_session
+
+    with world.uow() as uow:
+        username = uow.session.scalars(select(User.username)).first()
+    token = open_session(username, world.url)
+    monkeypatch.setitem(worker._state, "db", world)
+    # This module's other tests keep their applications: only the sessions are in question.
+    monkeypatch.setattr(privacy, "purge_expired_applications", lambda uow, now: {"deleted": 0})
+    now = datetime.now(UTC)
+    assert worker._privacy_purge(now)["sessions_purged"] == 0
+    later = now + auth.RECOGNISED_CLIENT_FOR + timedelta(days=1)
+    assert worker._privacy_purge(later)["sessions_purged"] >= 1
+    assert auth.resume_session(world.uow(), token, None, now) is None
