@@ -256,8 +256,9 @@ def _shows_only_the_login(page) -> None:  # noqa: ANN001 - playwright Page
 
     _wait_for_streamlit(page)
     expect(page.get_by_role("textbox", name="Username")).to_be_visible(timeout=30_000)
-    expect(page.get_by_role("button", name="Log out", exact=True)).to_have_count(0)
-    assert _sidebar_pages(page) == []
+    # Under load the previous run's sidebar can linger for a moment after the form shows.
+    expect(page.get_by_role("button", name="Log out", exact=True)).to_have_count(0, timeout=30_000)
+    expect(page.locator('[data-testid="stSidebarNav"] a')).to_have_count(0, timeout=30_000)
 
 
 def test_log_out_ends_the_session_and_no_other_cookie_opens_one(

@@ -369,7 +369,10 @@ def test_confidence_means_one_thing_wherever_it_is_shown(app_env: str) -> None:
     assert f"confidence {latest['Fit score']}." in fit_caption
     assert f"confidence {latest['Success probability']}." in success_caption
     members = list(insight.breakdown["members"].values())
-    assert latest["Fit score"] == f"{100 * (1 - (max(members) - min(members))):.0f}%"
+    # The members are stored to 4 decimals and the confidence from the exact values, so the
+    # shown whole percent is within half a point (plus that rounding) of the spread's.
+    spread = 100 * (1 - (max(members) - min(members)))
+    assert abs(int(latest["Fit score"].rstrip("%")) - spread) <= 0.5 + 0.01
     models = login_app("founder.quillpay", "models")
     assert scoring.CONFIDENCE in [c.value for c in models.caption]
 
