@@ -37,6 +37,7 @@ from core.services import (
     notifications,
     privacy,
     worker_jobs,
+    worker_runs,
 )
 
 log = logging.getLogger("peopleos.worker")
@@ -75,10 +76,10 @@ def _run(job_id: str, scheduled_for: datetime | None = None) -> str:
     """Run ``job_id`` for the slot ``now`` falls in (or for ``scheduled_for``, a stale slot)."""
     now = datetime.now(UTC)
     period, work = _WORK[job_id]
-    return worker_jobs.run_once(
+    return worker_runs.run_once(
         _db(),
         job_id,
-        scheduled_for or worker_jobs.slot(now, period()),
+        scheduled_for or worker_runs.slot(now, period()),
         _state.get("name", "cli"),
         lambda: work(now),
     )
@@ -171,7 +172,7 @@ def job_db_analyze() -> str:
 def job_retry_stale() -> dict[str, str]:
     """Run again the slots whose worker died mid-run (their run lease lapsed)."""
     periods = {job_id: period() for job_id, (period, _) in _WORK.items()}
-    retry = worker_jobs.reclaim_stale_runs(_db(), datetime.now(UTC), periods)
+    retry = worker_runs.reclaim_stale_runs(_db(), datetime.now(UTC), periods)
     return {f"{job_id}@{slot.isoformat()}": _run(job_id, slot) for job_id, slot in retry}
 
 
@@ -239,9 +240,9 @@ def build_scheduler(db: Database) -> BlockingScheduler:
 def serve(name: str, stop: threading.Event) -> int:
     """Wait for the lease, then run the schedule until stopped or the lease is lost."""
     db = _db()
-    ttl = worker_jobs.lease_ttl()
+    ttl = worker_runs.lease_ttl()
     while not stop.is_set():
-        if worker_jobs.acquire_lease(db, name, datetime.now(UTC), ttl):
+        if worker_runs.acquire_lease(db, name, datetime.now(UTC), ttl):
             break
         log.info("another worker holds the schedule; standing by")
         stop.wait(ttl.total_seconds() / 3)
@@ -251,7 +252,7 @@ def serve(name: str, stop: threading.Event) -> int:
     scheduler = build_scheduler(db)
 
     def renew() -> None:
-        if not worker_jobs.acquire_lease(db, name, datetime.now(UTC), ttl):
+        if not worker_runs.acquire_lease(db, name, datetime.now(UTC), ttl):
             log.error("lost the schedule lease; stopping")
             scheduler.shutdown(wait=False)
 
@@ -273,7 +274,7 @@ def serve(name: str, stop: threading.Event) -> int:
     try:
         scheduler.start()
     finally:
-        worker_jobs.release_lease(db, name)
+        worker_runs.release_lease(db, name)
         log.info("worker %s stopped", name)
     return 0
 

@@ -26,7 +26,7 @@ from core.integrations.startupos import StartupOSClient
 from core.integrations.startupos_fake import FakeStartupOS
 from core.models import Company, JobRun
 from core.models.base import UTCDateTime
-from core.services import auth, database, sync, worker_jobs
+from core.services import auth, database, sync, worker_jobs, worker_runs
 from core.services.errors import PermissionDeniedError
 from ml.embeddings import Embedder
 
@@ -106,7 +106,7 @@ def test_two_workers_started_at_once_run_each_slot_once(
         assert len(slots) == len(set(slots))  # every slot ran once
         assert len({w for _, w in runs}) == 1  # one worker held the schedule
         # The lease was released on SIGTERM, so a new worker can start at once.
-        assert worker_jobs.acquire_lease(db, "gamma", datetime.now(UTC), timedelta(seconds=5))
+        assert worker_runs.acquire_lease(db, "gamma", datetime.now(UTC), timedelta(seconds=5))
     finally:
         db.dispose()
 
@@ -171,15 +171,15 @@ def test_a_stop_signal_while_the_schedule_starts_still_stops_the_worker(
     thread.join(timeout=15)
     assert returned == [0]
     # It stopped cleanly: the lease is given up for the next worker.
-    status = worker_jobs.worker_status(db.uow(), datetime.now(UTC))
+    status = worker_runs.worker_status(db.uow(), datetime.now(UTC))
     assert (status.running, status.holder) == (False, None)
 
 
 def test_run_once_skips_a_slot_that_already_ran(db: Database) -> None:
     calls = []
-    first = worker_jobs.run_once(db, "demo", NOW, "a", lambda: calls.append(1) or {"n": 1})
-    second = worker_jobs.run_once(db, "demo", NOW, "b", lambda: calls.append(2) or {"n": 2})
-    failed = worker_jobs.run_once(db, "demo", NOW + timedelta(minutes=1), "a", lambda: 1 / 0)
+    first = worker_runs.run_once(db, "demo", NOW, "a", lambda: calls.append(1) or {"n": 1})
+    second = worker_runs.run_once(db, "demo", NOW, "b", lambda: calls.append(2) or {"n": 2})
+    failed = worker_runs.run_once(db, "demo", NOW + timedelta(minutes=1), "a", lambda: 1 / 0)
     assert (first, second, failed) == ("succeeded", "skipped", "failed")
     assert calls == [1]
     with db.uow() as uow:
@@ -253,22 +253,22 @@ def test_a_run_whose_worker_died_is_taken_over_and_the_dead_worker_records_nothi
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The kill simulation: a run started and never finished; time passes its lease."""
-    killed = worker_jobs.start_run(db, "demo", NOW, "killed", NOW, TTL)
+    killed = worker_runs.start_run(db, "demo", NOW, "killed", NOW, TTL)
     assert killed is not None and killed.attempt == 1
     # While the lease is live the slot is still the first worker's.
-    assert worker_jobs.start_run(db, "demo", NOW, "standby", NOW + TTL / 2, TTL) is None
+    assert worker_runs.start_run(db, "demo", NOW, "standby", NOW + TTL / 2, TTL) is None
 
     later = NOW + TTL + timedelta(seconds=1)
-    standby = worker_jobs.start_run(db, "demo", NOW, "standby", later, TTL)
+    standby = worker_runs.start_run(db, "demo", NOW, "standby", later, TTL)
     assert standby is not None and (standby.id, standby.attempt) == (killed.id, 2)
     # The new holder's lease is live: nobody else takes the run over from it.
-    assert worker_jobs.start_run(db, "demo", NOW, "third", later, TTL) is None
-    assert worker_jobs.finish_run(db, standby, "succeeded", later, {"n": 2})
+    assert worker_runs.start_run(db, "demo", NOW, "third", later, TTL) is None
+    assert worker_runs.finish_run(db, standby, "succeeded", later, {"n": 2})
 
     # The killed worker comes back (a paused VM) and tries to record its outcome.
     with caplog.at_level("WARNING", logger="peopleos.worker"):
-        assert not worker_jobs.finish_run(db, killed, "failed", later, {"n": 1}, "late")
-        assert not worker_jobs.renew_run(db, killed, later, TTL)
+        assert not worker_runs.finish_run(db, killed, "failed", later, {"n": 1}, "late")
+        assert not worker_runs.renew_run(db, killed, later, TTL)
     assert "lost its lease (attempt 1)" in caplog.text
     run = _run_row(db, "demo", NOW)
     assert (run.status, run.worker, run.attempt, run.summary, run.error) == (
@@ -279,34 +279,34 @@ def test_a_run_whose_worker_died_is_taken_over_and_the_dead_worker_records_nothi
         None,
     )
     # A finished run is never run again, however old its lease.
-    assert worker_jobs.start_run(db, "demo", NOW, "fourth", later + timedelta(days=1), TTL) is None
+    assert worker_runs.start_run(db, "demo", NOW, "fourth", later + timedelta(days=1), TTL) is None
 
 
 def test_run_once_takes_over_a_stale_run_but_not_a_live_one(db: Database) -> None:
     now = datetime.now(UTC)
-    dead = worker_jobs.start_run(db, "demo", NOW, "dead", now - 2 * TTL, TTL)
-    alive = worker_jobs.start_run(db, "demo", NOW + TTL, "alive", now, TTL)
+    dead = worker_runs.start_run(db, "demo", NOW, "dead", now - 2 * TTL, TTL)
+    alive = worker_runs.start_run(db, "demo", NOW + TTL, "alive", now, TTL)
     assert dead is not None and alive is not None
     calls: list[str] = []
 
-    live = worker_jobs.run_once(db, "demo", NOW + TTL, "b", lambda: calls.append("live") or {})
-    taken = worker_jobs.run_once(db, "demo", NOW, "b", lambda: calls.append("stale") or {"n": 1})
+    live = worker_runs.run_once(db, "demo", NOW + TTL, "b", lambda: calls.append("live") or {})
+    taken = worker_runs.run_once(db, "demo", NOW, "b", lambda: calls.append("stale") or {"n": 1})
     assert (live, taken, calls) == ("skipped", "succeeded", ["stale"])
-    assert not worker_jobs.finish_run(db, dead, "succeeded", datetime.now(UTC), {"n": 0})
+    assert not worker_runs.finish_run(db, dead, "succeeded", datetime.now(UTC), {"n": 0})
     run = _run_row(db, "demo", NOW)
     assert (run.status, run.worker, run.attempt, run.summary) == ("succeeded", "b", 2, {"n": 1})
     assert _run_row(db, "demo", NOW + TTL).status == "running"  # still the live worker's
 
 
 def test_of_workers_taking_over_one_stale_run_at_once_exactly_one_gets_it(db: Database) -> None:
-    assert worker_jobs.start_run(db, "demo", NOW, "dead", NOW, TTL) is not None
+    assert worker_runs.start_run(db, "demo", NOW, "dead", NOW, TTL) is not None
     later = NOW + 2 * TTL
     barrier = threading.Barrier(4)
-    tickets: list[worker_jobs.RunTicket | None] = []
+    tickets: list[worker_runs.RunTicket | None] = []
 
     def take(name: str) -> None:
         barrier.wait()
-        tickets.append(worker_jobs.start_run(db, "demo", NOW, name, later, TTL))
+        tickets.append(worker_runs.start_run(db, "demo", NOW, name, later, TTL))
 
     threads = [threading.Thread(target=take, args=(f"w{i}",)) for i in range(4)]
     for thread in threads:
@@ -320,14 +320,14 @@ def test_of_workers_taking_over_one_stale_run_at_once_exactly_one_gets_it(db: Da
 
 def test_a_long_run_renews_its_lease_so_it_is_not_taken_over(db: Database) -> None:
     ttl = timedelta(seconds=0.9)
-    seen: list[worker_jobs.RunTicket | None] = []
+    seen: list[worker_runs.RunTicket | None] = []
 
     def long_job() -> dict[str, int]:
         time.sleep(2 * ttl.total_seconds())  # longer than one lease: the heartbeat renews it
-        seen.append(worker_jobs.start_run(db, "long", NOW, "other", datetime.now(UTC), ttl))
+        seen.append(worker_runs.start_run(db, "long", NOW, "other", datetime.now(UTC), ttl))
         return {"n": 1}
 
-    assert worker_jobs.run_once(db, "long", NOW, "busy", long_job, ttl=ttl) == "succeeded"
+    assert worker_runs.run_once(db, "long", NOW, "busy", long_job, ttl=ttl) == "succeeded"
     assert seen == [None]
     run = _run_row(db, "long", NOW)
     assert (run.status, run.worker, run.attempt) == ("succeeded", "busy", 1)
@@ -338,12 +338,12 @@ def test_the_worker_runs_a_stale_current_slot_again_and_closes_passed_ones(
 ) -> None:
     """What the schedule's holder does every lease period (and at once when it starts)."""
     now = datetime.now(UTC)
-    day = worker_jobs.slot(now, timedelta(days=1))
-    minute = worker_jobs.slot(now, timedelta(seconds=60)) - timedelta(minutes=5)
+    day = worker_runs.slot(now, timedelta(days=1))
+    minute = worker_runs.slot(now, timedelta(seconds=60)) - timedelta(minutes=5)
     stale = now - 2 * TTL
     for job_id, slot in (("sync_full", day), ("outbox_dispatch", minute), ("retired", NOW)):
-        assert worker_jobs.start_run(db, job_id, slot, "dead", stale, TTL) is not None
-    assert worker_jobs.start_run(db, "dna_rescan", NOW, "alive", now, TTL) is not None
+        assert worker_runs.start_run(db, job_id, slot, "dead", stale, TTL) is not None
+    assert worker_runs.start_run(db, "dna_rescan", NOW, "alive", now, TTL) is not None
     calls: list[datetime] = []
     monkeypatch.setattr(worker, "_state", {"db": db, "name": "holder"})
     monkeypatch.setitem(
@@ -360,7 +360,7 @@ def test_the_worker_runs_a_stale_current_slot_again_and_closes_passed_ones(
     # left running; a live run is left to its worker.
     for job_id, slot in (("outbox_dispatch", minute), ("retired", NOW)):
         closed = _run_row(db, job_id, slot)
-        assert (closed.status, closed.error) == ("failed", worker_jobs.ABANDONED)
+        assert (closed.status, closed.error) == ("failed", worker_runs.ABANDONED)
     assert _run_row(db, "dna_rescan", NOW).status == "running"
     assert worker.job_retry_stale() == {}
 
@@ -394,7 +394,7 @@ def test_sync_full_is_failed_when_every_company_failed(
             "PEOPLEOS_STARTUPOS_TOKEN": "tok",
         }
     )
-    status = worker_jobs.run_once(
+    status = worker_runs.run_once(
         db, "sync_full", NOW, "w", lambda: worker_jobs.sync_all(db, settings, full=True, now=NOW)
     )
     assert status == "failed"
@@ -415,7 +415,7 @@ def test_a_sync_where_some_companies_failed_is_partial(
     url = server.start()
     try:
         settings = load_settings({"PEOPLEOS_STARTUPOS_URL": url, "PEOPLEOS_STARTUPOS_TOKEN": "tok"})
-        status = worker_jobs.run_once(
+        status = worker_runs.run_once(
             db, "sync", NOW, "w", lambda: worker_jobs.sync_all(db, settings, full=False, now=NOW)
         )
     finally:
@@ -433,7 +433,7 @@ def test_a_job_failure_is_stored_without_the_exception_message(db: Database) -> 
     def leaky() -> dict[str, str]:
         raise RuntimeError("duplicate key (email)=(jane@example.com)")
 
-    assert worker_jobs.run_once(db, "leaky", NOW, "w", leaky) == "failed"
+    assert worker_runs.run_once(db, "leaky", NOW, "w", leaky) == "failed"
     assert _run_row(db, "leaky", NOW).error == "RuntimeError"
 
 
@@ -477,9 +477,9 @@ def test_migration_0010_gives_old_runs_a_lapsed_lease_and_downgrades_partial_to_
             assert (old.attempt, old.lease_expires_at) == (1, old.started_at)
             # The run a killed worker left before the upgrade is stale from its start on.
             later = started + timedelta(seconds=1)
-            taken = worker_jobs.start_run(db, "job_running", started, "new", later, TTL)
+            taken = worker_runs.start_run(db, "job_running", started, "new", later, TTL)
             assert taken is not None and taken.attempt == 2
-            assert worker_jobs.finish_run(db, taken, "partial", later, None, "1 of 2 failed")
+            assert worker_runs.finish_run(db, taken, "partial", later, None, "1 of 2 failed")
         finally:
             db.dispose()
         database.downgrade(url, "0009")

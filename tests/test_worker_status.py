@@ -24,9 +24,9 @@ from core.config import worker_intervals
 from core.db import Database
 from core.models import Company, Role
 from core.models.worker import WorkerLease
-from core.services import auth, database, imports, scoring, worker_jobs
+from core.services import auth, database, imports, scoring, worker_jobs, worker_runs
 from core.services.errors import PermissionDeniedError
-from core.services.worker_jobs import WorkerStatus
+from core.services.worker_runs import WorkerStatus
 from pages._components import WORKER_DOWN
 from tests.helpers import actor_of_role, login_app
 
@@ -42,24 +42,24 @@ STARTED = re.compile(r"(web|worker)\.1 started \(pid=(\d+)\)")  # honcho's own l
 
 @pytest.mark.db
 def test_worker_status_of_a_live_an_expired_and_a_missing_lease(db: Database) -> None:
-    assert worker_jobs.worker_status(db.uow(), NOW, ttl=TTL) == NO_WORKER
+    assert worker_runs.worker_status(db.uow(), NOW, ttl=TTL) == NO_WORKER
 
     renewed = NOW - timedelta(seconds=20)
-    assert worker_jobs.acquire_lease(db, "alpha", renewed, TTL)
+    assert worker_runs.acquire_lease(db, "alpha", renewed, TTL)
     live = WorkerStatus(running=True, holder="alpha", last_heartbeat=renewed)
-    assert worker_jobs.worker_status(db.uow(), NOW, ttl=TTL) == live
+    assert worker_runs.worker_status(db.uow(), NOW, ttl=TTL) == live
 
     # Once the lease lapses the worker counts as down; its last heartbeat is still known.
     lapsed = renewed + TTL
     expired = WorkerStatus(running=False, holder="alpha", last_heartbeat=renewed)
-    assert worker_jobs.worker_status(db.uow(), lapsed, ttl=TTL) == expired
+    assert worker_runs.worker_status(db.uow(), lapsed, ttl=TTL) == expired
 
     # Only the holder can give the lease up; a clean stop leaves no lease at all.
-    worker_jobs.release_lease(db, "beta")
-    assert worker_jobs.worker_status(db.uow(), NOW, ttl=TTL) == live
-    worker_jobs.release_lease(db, "alpha")
-    assert worker_jobs.worker_status(db.uow(), NOW, ttl=TTL) == NO_WORKER
-    assert worker_jobs.acquire_lease(db, "beta", NOW, TTL)  # a standby takes over at once
+    worker_runs.release_lease(db, "beta")
+    assert worker_runs.worker_status(db.uow(), NOW, ttl=TTL) == live
+    worker_runs.release_lease(db, "alpha")
+    assert worker_runs.worker_status(db.uow(), NOW, ttl=TTL) == NO_WORKER
+    assert worker_runs.acquire_lease(db, "beta", NOW, TTL)  # a standby takes over at once
 
 
 @pytest.mark.db
@@ -188,7 +188,7 @@ def test_a_page_that_queued_work_says_whether_the_worker_runs(
     assert not [i for i in infos if promise in i]
 
     # A live lease: the promise, with the interval the schedule really has.
-    assert worker_jobs.acquire_lease(world_app, "web-test", datetime.now(UTC), TTL)
+    assert worker_runs.acquire_lease(world_app, "web-test", datetime.now(UTC), TTL)
     at.run()
     assert not at.exception, at.exception
     warnings, infos = _notices(at)
@@ -200,9 +200,9 @@ def test_a_page_that_queued_work_says_whether_the_worker_runs(
         assert f"every {worker_intervals()['requests']:g} seconds" in said
 
     # A lease that lapsed ten minutes ago: the notice again, with the last heartbeat.
-    worker_jobs.release_lease(world_app, "web-test")
+    worker_runs.release_lease(world_app, "web-test")
     gone = datetime.now(UTC) - timedelta(minutes=10)
-    assert worker_jobs.acquire_lease(world_app, "web-test", gone - TTL, TTL)
+    assert worker_runs.acquire_lease(world_app, "web-test", gone - TTL, TTL)
     at.run()
     warnings, _ = _notices(at)
     (notice,) = [w for w in warnings if waiting in w]
@@ -273,7 +273,7 @@ def test_make_run_starts_the_web_app_and_the_worker_and_ctrl_c_stops_both(
                 web_up = httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).text
             except httpx.TransportError:
                 web_up = None
-            status = worker_jobs.worker_status(db.uow(), datetime.now(UTC))
+            status = worker_runs.worker_status(db.uow(), datetime.now(UTC))
         text = log.read_text()
         assert web_up == "ok", text
         assert status is not None and status.running, text
@@ -288,7 +288,7 @@ def test_make_run_starts_the_web_app_and_the_worker_and_ctrl_c_stops_both(
         assert "worker.1 stopped (rc=0)" in text and "web.1 stopped (rc=0)" in text, text
         assert not [name for name, pid in pids.items() if _alive(pid)]
         # The worker stopped cleanly: it gave its lease up, so pages say it is not running.
-        assert worker_jobs.worker_status(db.uow(), datetime.now(UTC)) == NO_WORKER
+        assert worker_runs.worker_status(db.uow(), datetime.now(UTC)) == NO_WORKER
         with pytest.raises(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
     finally:
