@@ -11,16 +11,14 @@ client per 10 minutes, 3 per email a day) do not refuse them.
 
 from __future__ import annotations
 
-import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
-from bench.common import load_average, summary_of
+from bench.common import demo_company_database, load_average, summary_of
 from core.db import Database
-from core.services import database, demo, intake, model_registry
+from core.services import intake, model_registry
 from ml.embeddings import Embedder
 
 APPLICATIONS = 40
@@ -55,19 +53,8 @@ def resume_pdf() -> bytes:
 
 def run(applications: int = APPLICATIONS) -> dict[str, Any]:
     load_before = load_average()
-    folder = Path(tempfile.mkdtemp(prefix="peopleos-bench-careers-"))
-    url = f"sqlite:///{folder / 'careers.db'}"
-    database.upgrade(url)
+    url = demo_company_database("careers", candidates=40, seed=13)
     db = Database(url)
-    demo.seed_demo(
-        db.uow(),
-        companies=1,
-        candidates=40,
-        seed=13,
-        as_of=date(2026, 11, 1),
-        password="peopleos-bench-2026",
-    )
-    model_registry.ensure_prior(db.uow(), datetime.now(UTC))
     models, encoder = model_registry.load_models(), Embedder()
     encoder.encode(["warm up"])  # loaded once per process, as the web app keeps it
     role = intake.list_open_roles(db.uow())[0]

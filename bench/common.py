@@ -1,10 +1,13 @@
-"""What the benchmark parts share: percentiles, machine load, and the results file."""
+"""What the benchmark parts share: percentiles, machine load, a small demo company, and the
+results file."""
 
 from __future__ import annotations
 
 import json
 import os
 import statistics
+import tempfile
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +47,28 @@ def merge(results: dict[str, Any], path: Path = RESULTS) -> dict[str, Any]:
     partial.write_text(json.dumps(current, indent=2) + "\n")
     partial.replace(path)
     return current
+
+
+def demo_company_database(name: str, *, candidates: int, seed: int) -> str:
+    """A fresh SQLite file holding one demo company (with open roles) and the prior models'
+    registry rows; its URL."""
+    from core.db import Database
+    from core.services import database, demo, model_registry
+
+    folder = Path(tempfile.mkdtemp(prefix=f"peopleos-bench-{name}-"))
+    url = f"sqlite:///{folder / f'{name}.db'}"
+    database.upgrade(url)
+    db = Database(url)
+    try:
+        demo.seed_demo(
+            db.uow(),
+            companies=1,
+            candidates=candidates,
+            seed=seed,
+            as_of=date(2026, 11, 1),
+            password="peopleos-bench-2026",
+        )
+        model_registry.ensure_prior(db.uow(), datetime.now(UTC))
+    finally:
+        db.dispose()
+    return url

@@ -15,15 +15,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
-from bench.common import load_average
+from bench.common import demo_company_database, load_average
 from core.config import PROJECT_ROOT
-from core.db import Database
-from core.services import database, demo, model_registry
 
 TARGET_SECONDS = 3.0
 TARGET_RSS_MB = 600.0
@@ -80,30 +76,9 @@ print(json.dumps({{"bytes": len(data), "seconds": seconds, "peak_rss_mb": high_w
 """
 
 
-def _database() -> str:
-    """A small demo company with an open role, on a fresh SQLite file."""
-    folder = Path(tempfile.mkdtemp(prefix="peopleos-bench-hostile-"))
-    url = f"sqlite:///{folder / 'hostile.db'}"
-    database.upgrade(url)
-    db = Database(url)
-    try:
-        demo.seed_demo(
-            db.uow(),
-            companies=1,
-            candidates=20,
-            seed=17,
-            as_of=date(2026, 11, 1),
-            password="peopleos-bench-2026",
-        )
-        model_registry.ensure_prior(db.uow(), datetime.now(UTC))
-    finally:
-        db.dispose()
-    return url
-
-
 def run() -> dict[str, Any]:
     load_before = load_average()
-    url = _database()
+    url = demo_company_database("hostile", candidates=20, seed=17)
     files = {}
     # Each file from its own address and email, so no flood limit answers in its place;
     # once in a freshly started app and once in one that has scored applicants.
