@@ -16,6 +16,7 @@ class Permission(StrEnum):
     VIEW_SCORES = "view_scores"
     EXPORT_CANDIDATES = "export_candidates"  # CSV exports of candidates and pipelines
     MOVE_CANDIDATES = "move_candidates"  # stage moves and rejections; a person decides
+    SCHEDULE_INTERVIEWS = "schedule_interviews"  # schedule, move and cancel; invite the panel
     MANAGE_ROLES = "manage_roles"  # create, edit, open and close roles; generate JDs
     IMPORT_CANDIDATES = "import_candidates"  # CSV import of candidates
     MERGE_CANDIDATES = "merge_candidates"  # review duplicates and merge them
@@ -41,6 +42,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.VIEW_SCORES,
             Permission.EXPORT_CANDIDATES,
             Permission.MOVE_CANDIDATES,
+            Permission.SCHEDULE_INTERVIEWS,
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
             Permission.MERGE_CANDIDATES,
@@ -59,6 +61,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.VIEW_SCORES,
             Permission.EXPORT_CANDIDATES,
             Permission.MOVE_CANDIDATES,
+            Permission.SCHEDULE_INTERVIEWS,
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
             Permission.MERGE_CANDIDATES,
@@ -77,6 +80,7 @@ PAGES: dict[str, Permission] = {
     "candidates": Permission.VIEW_CANDIDATES,
     "pipeline": Permission.VIEW_CANDIDATES,
     "candidate": Permission.VIEW_CANDIDATES,  # a profile, opened from a list
+    "interviews": Permission.VIEW_CANDIDATES,  # interviewers: their own panels
     "roles": Permission.MANAGE_ROLES,
     "imports": Permission.IMPORT_CANDIDATES,
     "duplicates": Permission.MERGE_CANDIDATES,

@@ -94,6 +94,7 @@ class World:
     roles: list[dict[str, Any]] = field(default_factory=list)
     candidates: list[dict[str, Any]] = field(default_factory=list)
     interviews: list[dict[str, Any]] = field(default_factory=list)
+    interview_panelists: list[dict[str, Any]] = field(default_factory=list)
     hires: list[dict[str, Any]] = field(default_factory=list)
     onboarding_plans: list[dict[str, Any]] = field(default_factory=list)
     onboarding_checkpoints: list[dict[str, Any]] = field(default_factory=list)
@@ -847,19 +848,33 @@ class _Builder:
                         for q in questions
                     },
                 }
+            interview_id = self.ids("interview", len(self.world.interviews))
+            interviewer = self.choice(people)
             self.world.interviews.append(
                 {
-                    "id": self.ids("interview", len(self.world.interviews)),
+                    "id": interview_id,
                     "company_id": cand["company_id"],
                     "candidate_id": cand["id"],
                     "role_id": cand["role_id"],
                     "interview_type": kind,
                     "scheduled_at": scheduled,
+                    "timezone": "UTC",
+                    "duration_minutes": 45,
+                    "status": "completed" if done else "scheduled",
                     "conducted_at": scheduled + timedelta(minutes=45) if done else None,
-                    "interviewer_id": self.choice(people),
+                    "interviewer_id": interviewer,
                     "questions": questions,
                     "feedback": feedback,
                     "score": score if done else None,
+                    "created_at": scheduled - timedelta(days=3),
+                }
+            )
+            self.world.interview_panelists.append(
+                {
+                    "id": self.ids("panelist", len(self.world.interview_panelists)),
+                    "company_id": cand["company_id"],
+                    "interview_id": interview_id,
+                    "user_id": interviewer,
                     "created_at": scheduled - timedelta(days=3),
                 }
             )

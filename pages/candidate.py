@@ -12,6 +12,7 @@ import streamlit as st
 from core.permissions import Permission
 from core.services import candidates, duplicates, search
 from core.services.errors import PeopleOSError
+from core.services.interviews import OPEN_STAGES
 from pages._components import (
     candidate_table,
     escape_markdown,
@@ -88,8 +89,11 @@ table(
     [
         {
             "Type": i.interview_type,
-            "Scheduled": when(i.scheduled_at),
-            "Interviewer": i.interviewer,
+            "When": "—" if i.local_start is None else i.local_start.strftime("%Y-%m-%d %H:%M"),
+            "Time zone": i.timezone,
+            "Minutes": i.duration_minutes,
+            "Status": i.status,
+            "Panel": ", ".join(i.panel) or i.interviewer,
             "Score": i.score,
             "Recommendation": i.recommendation,
             "Strengths": i.strengths,
@@ -99,6 +103,9 @@ table(
     ],
     empty="No interviews yet.",
 )
+if actor.can(Permission.SCHEDULE_INTERVIEWS) and profile.status in OPEN_STAGES:
+    if st.button("Schedule an interview", icon=":material/event:"):
+        st.switch_page("pages/interviews.py", query_params={"candidate": str(profile.id)})
 merges = duplicates.merge_history(uow(), actor, profile.id)
 if merges:
     st.markdown("**Merged duplicates**")

@@ -192,7 +192,13 @@ def test_matrix_covers_every_role_and_page() -> None:
     assert set(MATRIX) == set(ROLES)
     assert pages_for("admin") == list(PAGES)
     assert pages_for("employee") == ["account"]
-    assert pages_for("interviewer") == ["candidates", "pipeline", "candidate", "account"]
+    assert pages_for("interviewer") == [
+        "candidates",
+        "pipeline",
+        "candidate",
+        "interviews",
+        "account",
+    ]
     # Interviewers are not shown the model's view of a candidate, nor export candidates.
     assert not can("interviewer", Permission.VIEW_SCORES)
     assert not can("interviewer", Permission.EXPORT_CANDIDATES)

@@ -23,7 +23,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ from core.services import (
     duplicates,
     fit_insight,
     imports,
+    interviews,
     model_registry,
     pipeline,
     roles,
@@ -248,6 +249,23 @@ def _search(c: Ctx, a: auth.Actor) -> Any:
 
 
 CSV = b"name,email\nNew Person,new.person@example.com\n"
+SCHEDULE = interviews.Schedule(date(2026, 12, 1), time(10), "UTC", 45)
+
+
+def _target_interview(c: Ctx) -> uuid.UUID:
+    with c.uow() as uow:
+        return uow.session.scalars(
+            select(Interview.id).where(Interview.candidate_id == c.target)
+        ).first()
+
+
+def _all_interviews(c: Ctx, a: auth.Actor) -> Any:
+    """Upcoming and past: every interview the actor may see."""
+    return [
+        *interviews.list_interviews(c.uow(), a, NOW),
+        *interviews.list_interviews(c.uow(), a, NOW, upcoming=False),
+    ]
+
 
 # Every Actor-taking function of core.services, by "module.function".
 PROBES: dict[str, Probe] = {
@@ -270,6 +288,24 @@ PROBES: dict[str, Probe] = {
         control=True,
     ),
     "candidates.list_roles": Probe(lambda c, a: candidates.list_roles(c.uow(), a)),
+    "interviews.candidate_choice": refused(
+        lambda c, a: interviews.candidate_choice(c.uow(), a, c.target)
+    ),
+    "interviews.cancel_interview": refused(
+        lambda c, a: interviews.cancel_interview(c.uow(), a, _target_interview(c), NOW)
+    ),
+    "interviews.list_interviews": Probe(_all_interviews, control=True),
+    "interviews.panel_choices": refused(lambda c, a: interviews.panel_choices(c.uow(), a)),
+    "interviews.reschedule_interview": refused(
+        lambda c, a: interviews.reschedule_interview(
+            c.uow(), a, _target_interview(c), SCHEDULE, NOW
+        )
+    ),
+    "interviews.schedule_interview": refused(
+        lambda c, a: interviews.schedule_interview(
+            c.uow(), a, c.target, "phone", SCHEDULE, [c.interviewer.user_id], NOW
+        )
+    ),
     "candidates.move_stage": refused(
         lambda c, a: candidates.move_stage(
             c.uow(), a, [c.target], "rejected", reason="probe", now=NOW, reason_code="other"

@@ -90,7 +90,16 @@ def _assert_literal(at: AppTest, where: str) -> None:
 
 @pytest.mark.parametrize(
     "page",
-    ["overview", "candidates", "pipeline", "roles", "duplicates", "imports", "company_dna"],
+    [
+        "overview",
+        "candidates",
+        "pipeline",
+        "interviews",
+        "roles",
+        "duplicates",
+        "imports",
+        "company_dna",
+    ],
 )
 def test_staff_pages_show_user_text_literally(app: dict[str, Any], page: str) -> None:
     at = login_app("talent.quillpay", page)

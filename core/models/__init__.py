@@ -17,7 +17,7 @@ from core.models.intake import (
     Consent,
     SelfIdentification,
 )
-from core.models.interviews import Interview
+from core.models.interviews import Interview, InterviewPanelist
 from core.models.notifications import Notification
 from core.models.onboarding import OnboardingCheckpoint, OnboardingPlan
 from core.models.rate_limits import RateLimitEvent
@@ -61,6 +61,7 @@ __all__ = [
     "FitScoreDimension",
     "Hire",
     "Interview",
+    "InterviewPanelist",
     "ModelVersion",
     "Notification",
     "OnboardingCheckpoint",

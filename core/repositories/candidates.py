@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
 
-from core.models import Candidate, CandidateStageEvent, Interview, Role
+from core.models import Candidate, CandidateStageEvent, Interview, InterviewPanelist, Role
 from core.repositories.base import Repository
 
 # Sort key -> ORDER BY, unscored last for scores; ties by id so pages never overlap.
@@ -38,9 +38,15 @@ class CandidateFilter:
 
 
 def interviewed_by(company_id: uuid.UUID, interviewer_id: uuid.UUID) -> Select[Any]:
-    """Ids of the candidates ``interviewer_id`` interviews (a subquery)."""
-    return select(Interview.candidate_id).where(
-        Interview.company_id == company_id, Interview.interviewer_id == interviewer_id
+    """Ids of the candidates ``interviewer_id`` interviews: on any of their interviews'
+    panels (the lead interviewer is always on the panel). A subquery."""
+    return (
+        select(Interview.candidate_id)
+        .join(InterviewPanelist, InterviewPanelist.interview_id == Interview.id)
+        .where(
+            InterviewPanelist.company_id == company_id,
+            InterviewPanelist.user_id == interviewer_id,
+        )
     )
 
 
@@ -147,12 +153,8 @@ class CandidateRepository(Repository):
         self, company_id: uuid.UUID, candidate_id: uuid.UUID, interviewer_id: uuid.UUID
     ) -> bool:
         found = self.session.scalar(
-            select(Interview.id)
-            .where(
-                Interview.company_id == company_id,
-                Interview.candidate_id == candidate_id,
-                Interview.interviewer_id == interviewer_id,
-            )
+            interviewed_by(company_id, interviewer_id)
+            .where(Interview.candidate_id == candidate_id)
             .limit(1)
         )
         return found is not None

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.db import UnitOfWork
 from core.models import CandidateStageEvent
@@ -76,6 +77,17 @@ class InterviewSummary:
     recommendation: str | None
     strengths: str | None
     concerns: str | None
+    status: str = "scheduled"
+    timezone: str | None = None
+    duration_minutes: int | None = None
+    panel: tuple[str, ...] = ()
+
+    @property
+    def local_start(self) -> datetime | None:
+        """The start in the time zone it was scheduled in."""
+        if self.scheduled_at is None:
+            return None
+        return self.scheduled_at.astimezone(ZoneInfo(self.timezone or "UTC"))
 
 
 @dataclass(frozen=True)
@@ -216,6 +228,14 @@ def get_candidate_profile(
         repo = CandidateRepository(uow.session)
         candidate = visible_candidate(uow.session, actor, candidate_id)
         roles = {r.id: r.title for r in RoleRepository(uow.session).list(actor.company_id)}
+        held = InterviewRepository(uow.session).list_for_candidate(actor.company_id, candidate_id)
+        panels: dict[uuid.UUID, list[str]] = {}
+        panel_ids: dict[uuid.UUID, set[uuid.UUID]] = {}
+        for interview_id, user in InterviewRepository(uow.session).list_panel(
+            actor.company_id, [i.id for i, _ in held]
+        ):
+            panels.setdefault(interview_id, []).append(user.full_name)
+            panel_ids.setdefault(interview_id, set()).add(user.id)
         interviews = [
             InterviewSummary(
                 i.interview_type,
@@ -224,11 +244,13 @@ def get_candidate_profile(
                 name,
                 i.score,
                 *_feedback(i.feedback),
+                status=i.status,
+                timezone=i.timezone,
+                duration_minutes=i.duration_minutes,
+                panel=tuple(panels.get(i.id, ())),
             )
-            for i, name in InterviewRepository(uow.session).list_for_candidate(
-                actor.company_id, candidate_id
-            )
-            if interviewer is None or i.interviewer_id == interviewer
+            for i, name in held
+            if interviewer is None or interviewer in panel_ids.get(i.id, set())
         ]
         others, _ = repo.list(
             actor.company_id,

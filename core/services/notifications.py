@@ -64,6 +64,33 @@ _EMAIL_ADDRESS = re.compile(r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A text file sent with an email, such as an ``.ics`` calendar invitation."""
+
+    filename: str
+    content_type: str  # "text/calendar"
+    content: str
+    params: tuple[tuple[str, str], ...] = ()  # extra Content-Type parameters (method=REQUEST)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "content": self.content,
+            "params": dict(self.params),
+        }
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> Attachment:
+        return cls(
+            filename=str(data["filename"]),
+            content_type=str(data["content_type"]),
+            content=str(data["content"]),
+            params=tuple(sorted((str(k), str(v)) for k, v in (data.get("params") or {}).items())),
+        )
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """What a sender needs from a notification row (a copy: senders never touch the ORM)."""
 
@@ -73,6 +100,7 @@ class OutgoingMessage:
     subject: str
     body: str
     recipient: str | None = None
+    attachments: tuple[Attachment, ...] = ()  # email only; other channels ignore them
 
     @property
     def idempotency_key(self) -> str:
@@ -120,8 +148,11 @@ def enqueue(
     dedupe_key: str,
     recipient: str | None = None,
     payload: dict[str, Any] | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> uuid.UUID:
     """Add a notification to the caller's unit of work and return its id.
+
+    ``attachments`` (email only) are kept in the payload and sent with the message.
 
     Call it inside the transaction that records the event, with a repository on that
     transaction's session: the notification commits or rolls back with the event. The same
@@ -152,6 +183,10 @@ def enqueue(
             raise ValidationError("The recipient is not a valid email address.")
     elif recipient is not None and len(recipient) > MAX_RECIPIENT_LENGTH:
         raise ValidationError(f"Recipient must be at most {MAX_RECIPIENT_LENGTH} characters.")
+    if attachments:
+        if channel != "email":
+            raise ValidationError("Only an email can carry attachments.")
+        payload = {**(payload or {}), "attachments": [a.to_payload() for a in attachments]}
     if payload is not None:
         try:
             json.dumps(payload)
@@ -236,6 +271,7 @@ def _deliver(
     row: Notification, sender: Sender, now: datetime, max_attempts: int
 ) -> Literal["sent", "retried", "failed"]:
     """Try one send and record the outcome on the row (the caller commits)."""
+    attachments = (row.payload or {}).get("attachments") or ()
     message = OutgoingMessage(
         id=row.id,
         channel=row.channel,
@@ -243,6 +279,7 @@ def _deliver(
         subject=row.subject,
         body=row.body,
         recipient=row.recipient,
+        attachments=tuple(Attachment.from_payload(a) for a in attachments),
     )
     row.attempts += 1
     retry_after: float | None = None
@@ -379,6 +416,15 @@ class EmailSender:
         domain = self.from_address.rsplit("@", 1)[1]
         email["Message-ID"] = f"<{message.idempotency_key}@{domain}>"
         email.set_content(message.body)
+        for attachment in message.attachments:
+            maintype, subtype = attachment.content_type.split("/", 1)
+            email.add_attachment(
+                attachment.content.encode(),
+                maintype=maintype,
+                subtype=subtype,
+                filename=attachment.filename,
+                params=dict(attachment.params),
+            )
         try:
             smtp = self._connect()
             try:

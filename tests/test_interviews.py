@@ -1,0 +1,341 @@
+"""Interviews: scheduling a panel, .ics invitations through the outbox and a real SMTP
+server, rescheduling and cancelling with the same UID, and who sees which interviews."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from email import message_from_bytes
+from typing import Any
+
+import icalendar
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from core.db import Database
+from core.models import AuditLog, Candidate, Interview, InterviewPanelist, Notification, User
+from core.services import interviews, notifications
+from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
+from tests.helpers import actor_of_role, company_ids_by_name
+
+pytestmark = pytest.mark.db
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+BERLIN = interviews.Schedule(date(2026, 12, 3), time(15, 0), "Europe/Berlin", 45)
+
+
+def _company(db: Database) -> uuid.UUID:
+    return company_ids_by_name(db)["Quillpay"]
+
+
+def _open_candidate(db: Database, company_id: uuid.UUID) -> uuid.UUID:
+    with db.uow() as uow:
+        return uow.session.scalars(
+            select(Candidate.id)
+            .where(Candidate.company_id == company_id, Candidate.status == "screening")
+            .order_by(Candidate.id)
+        ).first()
+
+
+def _users(db: Database, company_id: uuid.UUID, *roles: str) -> list[User]:
+    with db.uow() as uow:
+        return list(
+            uow.session.scalars(
+                select(User)
+                .where(User.company_id == company_id, User.role.in_(roles))
+                .order_by(User.username)
+            )
+        )
+
+
+def _counts(db: Database) -> dict[str, int]:
+    with db.uow() as uow:
+        return {
+            model.__name__: uow.session.scalar(select(func.count()).select_from(model))
+            for model in (Interview, InterviewPanelist, Notification, AuditLog)
+        }
+
+
+def _invitations(db: Database, interview_id: uuid.UUID) -> list[Notification]:
+    with db.uow() as uow:
+        return list(
+            uow.session.scalars(
+                select(Notification)
+                .where(Notification.dedupe_key.like(f"interview:{interview_id}:%"))
+                .order_by(Notification.created_at, Notification.recipient)
+            )
+        )
+
+
+def _event(notification: Notification) -> tuple[icalendar.Calendar, Any]:
+    ics = notification.payload["attachments"][0]["content"]
+    calendar = icalendar.Calendar.from_ical(ics)
+    return calendar, next(iter(calendar.walk("VEVENT")))
+
+
+@pytest.fixture(scope="module")
+def panel(world: Database) -> dict[str, Any]:
+    company = _company(world)
+    talent = actor_of_role(world, company, "talent_lead")
+    interviewers = _users(world, company, "interviewer", "founder")
+    return {"company": company, "talent": talent, "panel": interviewers[:2]}
+
+
+def test_scheduling_invites_each_panelist_with_a_calendar_file(
+    world: Database, panel: dict[str, Any]
+) -> None:
+    candidate = _open_candidate(world, panel["company"])
+    chosen = [u.id for u in panel["panel"]]
+    view = interviews.schedule_interview(
+        world.uow(), panel["talent"], candidate, "technical", BERLIN, chosen, NOW
+    )
+    # 15:00 in Berlin in December is 14:00 UTC; the list shows it in Berlin time.
+    assert view.starts_at == datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+    assert view.local_start.strftime("%H:%M %Z") == "15:00 CET"
+    assert {p.user_id for p in view.panel} == set(chosen)
+    sent = _invitations(world, view.id)
+    assert sorted(n.recipient for n in sent) == sorted(u.email for u in panel["panel"])
+    calendar, event = _event(sent[0])
+    assert str(calendar["METHOD"]) == "REQUEST"
+    assert str(event["UID"]) == f"interview-{view.id}@peopleos"
+    assert event.decoded("DTSTART") == datetime(
+        2026, 12, 3, 15, 0, tzinfo=event.decoded("DTSTART").tzinfo
+    )
+    assert str(event["DTSTART"].params["TZID"]) == "Europe/Berlin"
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=45)
+    attendees = sorted(str(a).removeprefix("mailto:") for a in event.get("ATTENDEE"))
+    assert attendees == sorted(u.email for u in panel["panel"])
+    with world.uow() as uow:
+        audit = uow.session.scalars(
+            select(AuditLog).where(AuditLog.entity_id == str(view.id))
+        ).one()
+    assert audit.action == "interview.scheduled" and audit.actor == panel["talent"].username
+
+
+def test_rescheduling_and_cancelling_update_the_same_calendar_event(
+    world: Database, panel: dict[str, Any]
+) -> None:
+    candidate = _open_candidate(world, panel["company"])
+    talent, chosen = panel["talent"], [panel["panel"][0].id]
+    view = interviews.schedule_interview(
+        world.uow(), talent, candidate, "phone", BERLIN, chosen, NOW
+    )
+    later = interviews.Schedule(date(2026, 12, 4), time(10, 30), "America/New_York", 30)
+    moved = interviews.reschedule_interview(world.uow(), talent, view.id, later, NOW)
+    assert moved.starts_at == datetime(2026, 12, 4, 15, 30, tzinfo=UTC)
+    interviews.cancel_interview(world.uow(), talent, view.id, NOW)
+    first, update, cancel = _invitations(world, view.id)
+    events = [_event(n) for n in (first, update, cancel)]
+    assert {str(e["UID"]) for _, e in events} == {f"interview-{view.id}@peopleos"}
+    assert [int(e["SEQUENCE"]) for _, e in events] == [0, 1, 2]
+    assert str(events[1][1]["DTSTART"].params["TZID"]) == "America/New_York"
+    assert str(events[2][0]["METHOD"]) == "CANCEL"
+    assert str(events[2][1]["STATUS"]) == "CANCELLED"
+    assert cancel.subject.startswith("Cancelled:")
+    # A cancelled interview is final.
+    before = _counts(world)
+    with pytest.raises(ValidationError, match="cancelled"):
+        interviews.reschedule_interview(world.uow(), talent, view.id, later, NOW)
+    assert _counts(world) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"schedule": interviews.Schedule(date(2026, 11, 19), time(9), "UTC", 45)}, "passed"),
+        (
+            {"schedule": interviews.Schedule(date(2026, 12, 3), time(9), "Mars/Olympus", 45)},
+            "time zone",
+        ),
+        # 02:30 on 28 March 2027 does not exist in Berlin: the clocks jump from 02:00 to 03:00.
+        (
+            {"schedule": interviews.Schedule(date(2027, 3, 28), time(2, 30), "Europe/Berlin", 45)},
+            "does not exist",
+        ),
+        ({"schedule": interviews.Schedule(date(2026, 12, 3), time(9), "UTC", 5)}, "15 to 480"),
+        ({"interview_type": "lunch"}, "Interview type"),
+        ({"panel": []}, "at least one interviewer"),
+        ({"panel": ["employee"]}, "active user who interviews"),
+        ({"panel": ["other-company"]}, "active user who interviews"),
+        ({"panel": ["nobody"]}, "active user who interviews"),
+    ],
+    ids=[
+        "past",
+        "zone",
+        "dst-gap",
+        "too-short",
+        "type",
+        "no-panel",
+        "employee",
+        "other-company",
+        "unknown-user",
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_changes_nothing(
+    world: Database, panel: dict[str, Any], change: dict[str, Any], message: str
+) -> None:
+    company = panel["company"]
+    others = company_ids_by_name(world)
+    other_company = next(c for name, c in others.items() if c != company)
+    ids = {
+        "employee": _users(world, company, "employee")[0].id,
+        "other-company": _users(world, other_company, "interviewer")[0].id,
+        "nobody": uuid.uuid4(),
+    }
+    chosen = (
+        [ids[k] for k in change.get("panel", [])] if "panel" in change else [panel["panel"][0].id]
+    )
+    before = _counts(world)
+    with pytest.raises(ValidationError, match=message):
+        interviews.schedule_interview(
+            world.uow(),
+            panel["talent"],
+            _open_candidate(world, company),
+            change.get("interview_type", "technical"),
+            change.get("schedule", BERLIN),
+            chosen,
+            NOW,
+        )
+    assert _counts(world) == before
+
+
+def test_who_may_schedule_and_who_sees_which_interviews(
+    world: Database, panel: dict[str, Any]
+) -> None:
+    company = panel["company"]
+    candidate = _open_candidate(world, company)
+    interviewer = actor_of_role(world, company, "interviewer")
+    with pytest.raises(PermissionDeniedError):
+        interviews.schedule_interview(
+            world.uow(), interviewer, candidate, "phone", BERLIN, [interviewer.user_id], NOW
+        )
+    # Another company's talent lead cannot reach this candidate.
+    other = next(c for c in company_ids_by_name(world).values() if c != company)
+    with pytest.raises(NotFoundError):
+        interviews.schedule_interview(
+            world.uow(),
+            actor_of_role(world, other, "talent_lead"),
+            candidate,
+            "phone",
+            BERLIN,
+            [interviewer.user_id],
+            NOW,
+        )
+    view = interviews.schedule_interview(
+        world.uow(), panel["talent"], candidate, "culture", BERLIN, [interviewer.user_id], NOW
+    )
+    mine = interviews.list_interviews(world.uow(), interviewer, NOW)
+    assert view.id in [i.id for i in mine]
+    with world.uow() as uow:
+        on_panel = set(
+            uow.session.scalars(
+                select(InterviewPanelist.interview_id).where(
+                    InterviewPanelist.user_id == interviewer.user_id
+                )
+            )
+        )
+    assert {i.id for i in mine} <= on_panel  # only panels they sit on
+    everyone = interviews.list_interviews(world.uow(), panel["talent"], NOW)
+    assert len(everyone) >= len(mine) and view.id in [i.id for i in everyone]
+    assert [i.starts_at for i in everyone] == sorted(i.starts_at for i in everyone)
+    past = interviews.list_interviews(world.uow(), panel["talent"], NOW, upcoming=False)
+    assert past and all(i.starts_at < NOW for i in past)
+    assert [i.starts_at for i in past] == sorted((i.starts_at for i in past), reverse=True)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[list[bytes], int]]:
+    class Keep:
+        def __init__(self) -> None:
+            self.messages: list[bytes] = []
+
+        async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+            self.messages.append(envelope.content)
+            return "250 OK"
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    keep = Keep()
+    controller = Controller(keep, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield keep.messages, port
+    controller.stop()
+
+
+def test_the_invitation_email_carries_the_ics_to_a_real_smtp_server(
+    world: Database, panel: dict[str, Any], smtp_server: tuple[list[bytes], int]
+) -> None:
+    messages, port = smtp_server
+    view = interviews.schedule_interview(
+        world.uow(),
+        panel["talent"],
+        _open_candidate(world, panel["company"]),
+        "final",
+        BERLIN,
+        [panel["panel"][0].id],
+        NOW,
+    )
+    sender = notifications.EmailSender(f"smtp://127.0.0.1:{port}?from=hr@acme.test", timeout=5)
+    with world.uow() as uow:
+        uow.session.execute(
+            Notification.__table__.update()
+            .where(~Notification.dedupe_key.like(f"interview:{view.id}:%"))
+            .where(Notification.status == "pending")
+            .values(next_attempt_at=datetime.now(UTC) + timedelta(days=365))
+        )
+        uow.commit()
+    report = notifications.dispatch_due(
+        world.uow(), {"email": sender}, datetime.now(UTC) + timedelta(minutes=1)
+    )
+    assert report.sent >= 1
+    mail = message_from_bytes(messages[-1])
+    parts = {part.get_content_type(): part for part in mail.walk()}
+    assert "text/calendar" in parts
+    calendar = parts["text/calendar"]
+    assert calendar.get_param("method") == "REQUEST"
+    assert calendar.get_filename() == "interview.ics"
+    event = next(
+        iter(icalendar.Calendar.from_ical(calendar.get_payload(decode=True)).walk("VEVENT"))
+    )
+    assert str(event["UID"]) == f"interview-{view.id}@peopleos"
+
+
+def _page(username: str) -> Any:
+    from tests.helpers import login_app
+
+    return login_app(username, "interviews")
+
+
+def test_the_interviews_page_schedules_and_lists_for_the_scheduler(world_app: Database) -> None:
+    company = _company(world_app)
+    candidate = _open_candidate(world_app, company)
+    with world_app.uow() as uow:
+        name = uow.session.get(Candidate, candidate).full_name
+    lead = _users(world_app, company, "interviewer")[0]
+    at = _page("talent.quillpay")
+    assert not at.exception
+    at.text_input(key="iv_search").set_value(name).run()
+    at.selectbox(key="new_zone").set_value("Europe/Berlin").run()
+    at.multiselect[0].set_value([lead.id]).run()
+    next(b for b in at.button if b.label == "Schedule and invite the panel").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("invitation(s) queued" in s.value for s in at.success)
+    shown = at.dataframe[0].value
+    assert name in set(shown["Candidate"]) and "Europe/Berlin" in set(shown["Time zone"])
+
+
+def test_an_interviewer_sees_only_their_panels_and_no_scheduling(world_app: Database) -> None:
+    company = _company(world_app)
+    at = _page("interviewer.quillpay")
+    assert not at.exception
+    assert not [b for b in at.button if b.label == "Schedule and invite the panel"]
+    assert [c.value for c in at.caption if "panel of" in c.value]
+    interviewer = actor_of_role(world_app, company, "interviewer")
+    expected = interviews.list_interviews(world_app.uow(), interviewer, datetime.now(UTC))
+    if expected:
+        assert len(at.dataframe[0].value) == len(expected)
+    else:
+        assert any("No upcoming interviews" in i.value for i in at.info)
