@@ -550,6 +550,8 @@ class _Builder:
         mission = company["snapshot"]["company"]["mission"]
         mission = mission[0].lower() + mission[1:]
         return {
+            "family": family,  # a role_library.json family, as generated intelligence names it
+            "level": level,
             "seniority": txt.SENIORITY[level],
             "mission": f"Own {thing} at a {stage_word} company as we work to {mission}",
             "must_have_skills": must,

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 import streamlit as st
 
 from core.permissions import Permission
-from core.services import candidates, interviews
+from core.services import candidates, interview_questions, interviews
 from core.services.errors import PeopleOSError
-from pages._components import candidate_table, escape_markdown, require, uow
+from pages._components import candidate_table, embedder, escape_markdown, require, table, uow
 
 TYPES = {"phone": "Phone screen", "technical": "Technical", "culture": "Culture", "final": "Final"}
 
@@ -135,3 +135,69 @@ if changeable:
                 st.success("Cancelled; the panel's calendars drop it.")
         except PeopleOSError as exc:
             st.error(escape_markdown(str(exc)))
+
+
+def _questions_section(views: list[interviews.InterviewView]) -> None:
+    """The kit of one interview: generated and edited by schedulers, read by the panel."""
+    st.subheader("Questions")
+    by_id = {v.id: v for v in views}
+    chosen = st.selectbox(
+        "Interview",
+        list(by_id),
+        format_func=lambda i: f"{_local(by_id[i])} · {by_id[i].candidate_name}",
+        key="iv_kit_for",
+    )
+    view = by_id[chosen]
+    try:
+        kit = interview_questions.list_questions(uow(), actor, chosen)
+    except PeopleOSError as exc:
+        st.error(escape_markdown(str(exc)))
+        return
+    editable = schedules and view.status == "scheduled"
+    if editable and st.button(
+        "Generate questions" if not kit else "Generate again (replaces the edits)",
+        icon=":material/auto_awesome:",
+    ):
+        try:
+            kit = interview_questions.generate_questions(uow(), actor, chosen, embedder())
+        except PeopleOSError as exc:
+            st.error(escape_markdown(str(exc)))
+    if not kit:
+        st.info(
+            "No questions yet."
+            + (" Generate a kit for this candidate and role." if editable else "")
+        )
+        return
+    rows = [
+        {
+            "Question": q.text,
+            "Probes": q.dimension.replace("_", " "),
+            "Why": q.reason,
+            "A strong answer shows": q.strong,
+            "A weak answer shows": q.weak,
+        }
+        for q in kit
+    ]
+    if not editable:
+        table(rows, empty="")
+        return
+    edited = st.data_editor(
+        [{"Remove": False, **row} for row in rows],
+        hide_index=True,
+        width="stretch",
+        disabled=["Probes", "Why", "A strong answer shows", "A weak answer shows"],
+        key=f"iv_kit_{chosen}",
+    )
+    if st.button("Save the questions"):
+        texts = {q.id: row["Question"] for q, row in zip(kit, edited, strict=True)}
+        removed = frozenset(q.id for q, row in zip(kit, edited, strict=True) if row["Remove"])
+        try:
+            interview_questions.save_questions(uow(), actor, chosen, texts, removed=removed)
+        except PeopleOSError as exc:
+            st.error(escape_markdown(str(exc)))
+        else:
+            st.success(f"Saved {len(kit) - len(removed)} question(s).")
+
+
+if rows:
+    _questions_section(rows)

@@ -53,6 +53,7 @@ from core.services import (
     duplicates,
     fit_insight,
     imports,
+    interview_questions,
     interviews,
     model_registry,
     pipeline,
@@ -288,6 +289,17 @@ PROBES: dict[str, Probe] = {
         control=True,
     ),
     "candidates.list_roles": Probe(lambda c, a: candidates.list_roles(c.uow(), a)),
+    "interview_questions.generate_questions": refused(
+        lambda c, a: interview_questions.generate_questions(
+            c.uow(), a, _target_interview(c), HashEncoder()
+        )
+    ),
+    "interview_questions.list_questions": refused(
+        lambda c, a: interview_questions.list_questions(c.uow(), a, _target_interview(c))
+    ),
+    "interview_questions.save_questions": refused(
+        lambda c, a: interview_questions.save_questions(c.uow(), a, _target_interview(c), {})
+    ),
     "interviews.candidate_choice": refused(
         lambda c, a: interviews.candidate_choice(c.uow(), a, c.target)
     ),

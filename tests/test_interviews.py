@@ -339,3 +339,128 @@ def test_an_interviewer_sees_only_their_panels_and_no_scheduling(world_app: Data
         assert len(at.dataframe[0].value) == len(expected)
     else:
         assert any("No upcoming interviews" in i.value for i in at.info)
+
+
+class NoEncoder:
+    """The demo roles name their family, so the generator never needs MiniLM here."""
+
+    name = "none"
+
+    def encode(self, texts: list[str]) -> Any:
+        raise AssertionError("the role's family should come from its intelligence")
+
+
+def _scored_open_candidate(db: Database, company_id: uuid.UUID) -> uuid.UUID:
+    with db.uow() as uow:
+        return uow.session.scalars(
+            select(Candidate.id)
+            .where(
+                Candidate.company_id == company_id,
+                Candidate.status.in_(("screening", "interview")),
+                Candidate.fit_breakdown.is_not(None),
+                Candidate.role_id.is_not(None),
+            )
+            .order_by(Candidate.id)
+        ).first()
+
+
+def test_questions_probe_the_weakest_dimension_and_say_why(
+    world: Database, panel: dict[str, Any]
+) -> None:
+    from core.models import FitScoreDimension
+    from core.services import interview_questions
+
+    talent, interviewer = panel["talent"], actor_of_role(world, panel["company"], "interviewer")
+    candidate = _scored_open_candidate(world, panel["company"])
+    view = interviews.schedule_interview(
+        world.uow(), talent, candidate, "technical", BERLIN, [interviewer.user_id], NOW
+    )
+    kit = interview_questions.generate_questions(world.uow(), talent, view.id, NoEncoder())
+    with world.uow() as uow:
+        dims = {
+            d.dimension_type: d.score
+            for d in uow.session.scalars(
+                select(FitScoreDimension).where(FitScoreDimension.candidate_id == candidate)
+            )
+        }
+        stored = uow.session.get(Interview, view.id).questions
+    weakest = min(dims, key=lambda d: dims[d])
+    assert len(kit) == interview_questions.KIT_SIZE
+    assert kit[0].kind == "dimension" and kit[0].dimension == weakest
+    assert "weakest" in kit[0].reason and f"({dims[weakest]}/100)" in kit[0].reason
+    assert [q["id"] for q in stored] == [q.id for q in kit]
+    # The same inputs give the same kit.
+    again = interview_questions.generate_questions(world.uow(), talent, view.id, NoEncoder())
+    assert [q.id for q in again] == [q.id for q in kit]
+    # The panel reads it without the model's scores; others cannot read it at all.
+    theirs = interview_questions.list_questions(world.uow(), interviewer, view.id)
+    assert [q.text for q in theirs] == [q.text for q in kit]
+    assert not any("/100" in q.reason or "weakest" in q.reason for q in theirs)
+    assert not any("risk" in q.reason.lower() for q in theirs)
+    assert theirs[0].reason.startswith("Probes ")
+    other = _users(world, panel["company"], "founder")[0]
+    outsider = actor_of_role(world, panel["company"], "interviewer")
+    outsider = type(outsider)(
+        other.id, other.username, other.full_name, "interviewer", panel["company"], "Quillpay"
+    )
+    with pytest.raises(NotFoundError):
+        interview_questions.list_questions(world.uow(), outsider, view.id)
+
+
+def test_a_kit_is_edited_before_the_interview_and_bad_edits_change_nothing(
+    world: Database, panel: dict[str, Any]
+) -> None:
+    from core.services import interview_questions
+
+    talent = panel["talent"]
+    candidate = _scored_open_candidate(world, panel["company"])
+    view = interviews.schedule_interview(
+        world.uow(), talent, candidate, "culture", BERLIN, [panel["panel"][0].id], NOW
+    )
+    kit = interview_questions.generate_questions(world.uow(), talent, view.id, NoEncoder())
+    first, second = kit[0].id, kit[1].id
+    edited = interview_questions.save_questions(
+        world.uow(),
+        talent,
+        view.id,
+        {first: "  Tell me about   the launch you are proudest of. "},
+        removed=frozenset({second}),
+    )
+    assert edited[0].text == "Tell me about the launch you are proudest of."
+    assert edited[0].reason == kit[0].reason  # the why stays with the question
+    assert second not in [q.id for q in edited] and len(edited) == len(kit) - 1
+    before = interview_questions.list_questions(world.uow(), talent, view.id)
+    for texts, message in (({first: "   "}, "cannot be empty"), ({"q-made-up": "x"}, "not in")):
+        with pytest.raises(ValidationError, match=message):
+            interview_questions.save_questions(world.uow(), talent, view.id, texts)
+    assert interview_questions.list_questions(world.uow(), talent, view.id) == before
+    interviews.cancel_interview(world.uow(), talent, view.id, NOW)
+    with pytest.raises(ValidationError, match="cancelled"):
+        interview_questions.generate_questions(world.uow(), talent, view.id, NoEncoder())
+
+
+def test_the_page_generates_a_kit_the_panel_then_reads(world_app: Database) -> None:
+    company = _company(world_app)
+    talent = actor_of_role(world_app, company, "talent_lead")
+    interviewer = actor_of_role(world_app, company, "interviewer")
+    candidate = _scored_open_candidate(world_app, company)
+    soon = datetime.now(UTC) + timedelta(days=2)
+    view = interviews.schedule_interview(
+        world_app.uow(),
+        talent,
+        candidate,
+        "technical",
+        interviews.Schedule(soon.date(), time(9, 0), "UTC", 60),
+        [interviewer.user_id],
+        datetime.now(UTC),
+    )
+    at = _page("talent.quillpay")
+    at.selectbox(key="iv_kit_for").set_value(view.id).run()
+    next(b for b in at.button if b.label == "Generate questions").click().run()
+    assert not at.exception and not at.error
+    mine = _page("interviewer.quillpay")
+    mine.selectbox(key="iv_kit_for").set_value(view.id).run()
+    kit = mine.dataframe[-1].value
+    assert len(kit) == 8 and "Question" in kit.columns
+    assert not any("/100" in why for why in kit["Why"])
+    assert not [b for b in mine.button if b.label.startswith("Generate")]
