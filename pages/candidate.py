@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from core.permissions import Permission
-from core.services import candidates, duplicates, search
+from core.services import candidates, duplicates, interview_feedback, search
 from core.services.errors import PeopleOSError
 from core.services.interviews import OPEN_STAGES
 from pages._components import (
@@ -103,6 +103,42 @@ table(
     ],
     empty="No interviews yet.",
 )
+feedback = interview_feedback.list_feedback(uow(), actor, profile.id)
+if feedback.scorecards or feedback.hidden:
+    st.markdown("**Interview feedback**")
+if feedback.hidden:
+    st.info(
+        f"{feedback.hidden} scorecard(s) from the panel stay hidden until you submit your own "
+        "feedback on this candidate, so no one's opinion anchors yours."
+    )
+if feedback.scorecards:
+    table(
+        [
+            {
+                "Interviewer": c.interviewer,
+                "Interview": c.interview_type,
+                "Recommendation": interview_feedback.RECOMMENDATIONS.get(c.recommendation),
+                **{interview_feedback.DIMENSIONS[k]: v for k, v in c.ratings.items()},
+                "Evidence": " · ".join(c.evidence.values()),
+                "Version": c.version,
+            }
+            for c in feedback.scorecards
+        ],
+        empty="",
+    )
+if profile.scores_visible and feedback.scorecards:
+    debrief = interview_feedback.debrief(uow(), actor, profile.id)
+    st.caption(
+        "Debrief: the panel's ratings (1-4) beside the fit model's dimension scores (0-100)."
+    )
+    table(
+        [
+            {"Dimension": r.label, "Model (0-100)": r.model, **r.ratings}
+            for r in debrief
+            if r.ratings
+        ],
+        empty="No dimension was rated yet.",
+    )
 if actor.can(Permission.SCHEDULE_INTERVIEWS) and profile.status in OPEN_STAGES:
     if st.button("Schedule an interview", icon=":material/event:"):
         st.switch_page("pages/interviews.py", query_params={"candidate": str(profile.id)})

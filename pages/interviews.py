@@ -7,8 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 import streamlit as st
 
 from core.permissions import Permission
-from core.services import candidates, interview_questions, interviews
-from core.services.errors import PeopleOSError
+from core.services import candidates, interview_feedback, interview_questions, interviews
+from core.services.errors import PeopleOSError, ValidationError
 from pages._components import candidate_table, embedder, escape_markdown, require, table, uow
 
 TYPES = {"phone": "Phone screen", "technical": "Technical", "culture": "Culture", "final": "Final"}
@@ -199,5 +199,65 @@ def _questions_section(views: list[interviews.InterviewView]) -> None:
             st.success(f"Saved {len(kit) - len(removed)} question(s).")
 
 
+def _feedback_section() -> None:
+    """The actor's scorecard on an interview whose panel they sit on."""
+    mine = [
+        v
+        for upcoming in (False, True)
+        for v in interviews.list_interviews(uow(), actor, now, upcoming=upcoming)
+        if v.status != "cancelled" and any(p.user_id == actor.user_id for p in v.panel)
+    ]
+    if not mine:
+        return
+    st.subheader("Your feedback")
+    by_id = {v.id: v for v in mine}
+    chosen = st.selectbox(
+        "Interview you sat on",
+        list(by_id),
+        format_func=lambda i: f"{_local(by_id[i])} · {by_id[i].candidate_name}",
+        key="iv_feedback_for",
+    )
+    dimensions = interview_feedback.scorecard_form(uow(), actor, chosen)
+    with st.form(f"scorecard_{chosen}"):
+        ratings, evidence = {}, {}
+        for key in dimensions:
+            label = interview_feedback.DIMENSIONS[key]
+            ratings[key] = st.radio(
+                label,
+                list(interview_feedback.RATINGS),
+                format_func=interview_feedback.RATINGS.get,
+                horizontal=True,
+                index=None,
+                key=f"rate_{chosen}_{key}",
+            )
+            evidence[key] = st.text_area(
+                f"What you saw: {label}",
+                max_chars=interview_feedback.MAX_EVIDENCE,
+                height=80,
+                key=f"evidence_{chosen}_{key}",
+            )
+        recommendation = st.radio(
+            "Recommendation",
+            list(interview_feedback.RECOMMENDATIONS),
+            format_func=interview_feedback.RECOMMENDATIONS.get,
+            horizontal=True,
+            index=None,
+        )
+        st.caption("Submitted feedback is final; submitting again records a correction beside it.")
+        if st.form_submit_button("Submit feedback", type="primary"):
+            missing = [interview_feedback.DIMENSIONS[k] for k, v in ratings.items() if v is None]
+            try:
+                if missing or recommendation is None:
+                    raise ValidationError("Rate every dimension and choose a recommendation.")
+                card = interview_feedback.submit_scorecard(
+                    uow(), actor, chosen, ratings, evidence, recommendation, datetime.now(UTC)
+                )
+            except PeopleOSError as exc:
+                st.error(escape_markdown(str(exc)))
+            else:
+                st.success(f"Feedback submitted (version {card.version}).")
+
+
 if rows:
     _questions_section(rows)
+_feedback_section()

@@ -53,6 +53,7 @@ from core.services import (
     duplicates,
     fit_insight,
     imports,
+    interview_feedback,
     interview_questions,
     interviews,
     model_registry,
@@ -221,6 +222,18 @@ def refused(call: Callable[[Ctx, auth.Actor], Any]) -> Probe:
     return Probe(call, refused=True)
 
 
+def refused_or_told(call: Callable[[Ctx, auth.Actor], Any]) -> Probe:
+    """A call that must fail: refused, or a plain ValidationError that reads nothing."""
+
+    def must_fail(c: Ctx, a: auth.Actor) -> Any:
+        try:
+            call(c, a)
+        except ValidationError:
+            raise PermissionDeniedError("told why, nothing read") from None
+
+    return Probe(must_fail, refused=True)
+
+
 def _is_interviewer(c: Ctx, user_id: Any) -> None:
     assert user_id == c.interviewer.user_id
 
@@ -289,6 +302,21 @@ PROBES: dict[str, Probe] = {
         control=True,
     ),
     "candidates.list_roles": Probe(lambda c, a: candidates.list_roles(c.uow(), a)),
+    "interview_feedback.debrief": refused(
+        lambda c, a: interview_feedback.debrief(c.uow(), a, c.target)
+    ),
+    "interview_feedback.list_feedback": refused(
+        lambda c, a: interview_feedback.list_feedback(c.uow(), a, c.target)
+    ),
+    # Not on the target's panel: told so, and nothing about the candidate is read.
+    "interview_feedback.scorecard_form": refused_or_told(
+        lambda c, a: interview_feedback.scorecard_form(c.uow(), a, _target_interview(c))
+    ),
+    "interview_feedback.submit_scorecard": refused_or_told(
+        lambda c, a: interview_feedback.submit_scorecard(
+            c.uow(), a, _target_interview(c), {"role": 3}, {"role": "x"}, "yes", NOW
+        )
+    ),
     "interview_questions.generate_questions": refused(
         lambda c, a: interview_questions.generate_questions(
             c.uow(), a, _target_interview(c), HashEncoder()

@@ -464,3 +464,211 @@ def test_the_page_generates_a_kit_the_panel_then_reads(world_app: Database) -> N
     assert len(kit) == 8 and "Question" in kit.columns
     assert not any("/100" in why for why in kit["Why"])
     assert not [b for b in mine.button if b.label.startswith("Generate")]
+
+
+def _two_panel_interview(
+    world: Database, panel: dict[str, Any], *, fresh: bool = True
+) -> tuple[Any, Any, Any]:
+    """A scheduled interview with two interviewers on its panel, of a candidate interviewed
+    by no one else (``fresh``) or of the module's usual open candidate."""
+    company = panel["company"]
+    first, second = (
+        actor_of_role(world, company, "interviewer"),
+        actor_of_role(world, company, "founder"),
+    )
+    candidate = _fresh_candidate(world, company) if fresh else _open_candidate(world, company)
+    view = interviews.schedule_interview(
+        world.uow(),
+        panel["talent"],
+        candidate,
+        "technical",
+        BERLIN,
+        [first.user_id, second.user_id],
+        NOW,
+    )
+    return view, first, second
+
+
+def _fresh_candidate(db: Database, company_id: uuid.UUID) -> uuid.UUID:
+    """An open, scored candidate with no interview yet (so no panel but ours)."""
+    with db.uow() as uow:
+        rated = select(Interview.candidate_id)
+        return uow.session.scalars(
+            select(Candidate.id)
+            .where(
+                Candidate.company_id == company_id,
+                Candidate.status.in_(("applied", "screening")),
+                Candidate.fit_breakdown.is_not(None),
+                Candidate.id.not_in(rated),
+            )
+            .order_by(Candidate.id.desc())
+        ).first()
+
+
+GOOD = {"skills": 3, "experience": 4, "velocity": 2}
+NOTES = {"skills": "Designed the queue well.", "velocity": "Slow to a first version."}
+
+
+def test_an_interviewer_sees_others_feedback_only_after_giving_their_own(
+    world: Database, panel: dict[str, Any]
+) -> None:
+    from core.services import interview_feedback as feedback
+
+    view, first, second = _two_panel_interview(world, panel)
+    assert feedback.scorecard_form(world.uow(), first, view.id) == list(GOOD)
+    feedback.submit_scorecard(world.uow(), first, view.id, GOOD, NOTES, "yes", NOW)
+    # The second panelist has not written theirs: the first's is held back from them.
+    before = feedback.list_feedback(world.uow(), second, view.candidate_id)
+    assert before.scorecards == [] and before.hidden == 1
+    low = {"skills": 2, "experience": 2, "velocity": 1}
+    feedback.submit_scorecard(world.uow(), second, view.id, low, {"skills": "Guessed."}, "no", NOW)
+    after = feedback.list_feedback(world.uow(), second, view.candidate_id)
+    assert {c.interviewer_id for c in after.scorecards} == {first.user_id, second.user_id}
+    assert feedback.list_feedback(world.uow(), panel["talent"], view.candidate_id).hidden == 0
+    with world.uow() as uow:
+        stored = uow.session.get(Interview, view.id)
+        # Panel means 3.0 and 1.67 on 1-4 -> (2.33 - 1) / 3 -> 44 on 0-100.
+        assert stored.status == "completed" and stored.score == 44
+    rows = {
+        r.dimension: r for r in feedback.debrief(world.uow(), panel["talent"], view.candidate_id)
+    }
+    assert rows["skills"].model is not None
+    assert sorted(rows["skills"].ratings.values()) == [2, 3]
+    with pytest.raises(PermissionDeniedError):
+        feedback.debrief(
+            world.uow(),
+            second.__class__(
+                *[
+                    getattr(first, f)
+                    for f in (
+                        "user_id",
+                        "username",
+                        "full_name",
+                        "role",
+                        "company_id",
+                        "company_name",
+                    )
+                ]
+            ),
+            view.candidate_id,
+        )
+
+
+def test_a_correction_is_a_new_version_and_the_first_stays(
+    world: Database, panel: dict[str, Any]
+) -> None:
+    from core.models import InterviewScorecard
+    from core.services import interview_feedback as feedback
+
+    view, first, _ = _two_panel_interview(world, panel)
+    feedback.submit_scorecard(world.uow(), first, view.id, GOOD, NOTES, "yes", NOW)
+    fixed = feedback.submit_scorecard(
+        world.uow(), first, view.id, {**GOOD, "velocity": 3}, NOTES, "strong_yes", NOW
+    )
+    assert fixed.version == 2
+    with world.uow() as uow:
+        cards = list(
+            uow.session.scalars(
+                select(InterviewScorecard)
+                .where(InterviewScorecard.interview_id == view.id)
+                .order_by(InterviewScorecard.version)
+            )
+        )
+        actions = list(
+            uow.session.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(view.id)))
+        )
+    assert [c.version for c in cards] == [1, 2] and cards[1].supersedes_id == cards[0].id
+    assert cards[0].ratings["velocity"] == 2  # the submitted version is never changed
+    assert "interview.feedback_corrected" in actions
+    shown = feedback.list_feedback(world.uow(), panel["talent"], view.candidate_id).scorecards
+    assert [c.version for c in shown if c.interview_id == view.id] == [2]
+
+
+@pytest.mark.parametrize(
+    ("ratings", "evidence", "recommendation", "message"),
+    [
+        ({"skills": 3}, NOTES, "yes", "Rate each of"),
+        ({**GOOD, "velocity": 5}, NOTES, "yes", "1, 2, 3 or 4"),
+        ({**GOOD, "velocity": True}, NOTES, "yes", "1, 2, 3 or 4"),
+        (GOOD, {}, "yes", "at least one dimension"),
+        (GOOD, {"skills": "x" * 2001}, "yes", "at most 2000"),
+        (GOOD, NOTES, "maybe", "Choose a recommendation"),
+    ],
+    ids=["missing", "five", "bool", "no-evidence", "long", "recommendation"],
+)
+def test_a_bad_scorecard_gets_a_clear_message_and_changes_nothing(
+    world: Database,
+    panel: dict[str, Any],
+    ratings: dict[str, Any],
+    evidence: dict[str, str],
+    recommendation: str,
+    message: str,
+) -> None:
+    from core.services import interview_feedback as feedback
+
+    view, first, _ = _two_panel_interview(world, panel, fresh=False)
+    before = _counts(world)
+    with pytest.raises(ValidationError, match=message):
+        feedback.submit_scorecard(
+            world.uow(), first, view.id, ratings, evidence, recommendation, NOW
+        )
+    assert _counts(world) == before
+
+
+def test_a_scorecard_from_someone_not_on_the_panel_is_refused(
+    world: Database, panel: dict[str, Any]
+) -> None:
+    from core.services import interview_feedback as feedback
+
+    view, _, _ = _two_panel_interview(world, panel, fresh=False)
+    before = _counts(world)
+    with pytest.raises(ValidationError, match="not on this panel"):
+        feedback.submit_scorecard(world.uow(), panel["talent"], view.id, GOOD, NOTES, "yes", NOW)
+    assert _counts(world) == before
+
+
+def test_scorecards_on_the_pages_hide_others_until_ones_own_is_in(world_app: Database) -> None:
+    from core.services import interview_feedback as feedback
+    from tests.helpers import login_app
+
+    company = _company(world_app)
+    talent = actor_of_role(world_app, company, "talent_lead")
+    interviewer = actor_of_role(world_app, company, "interviewer")
+    founder = actor_of_role(world_app, company, "founder")
+    candidate = _fresh_candidate(world_app, company)
+    view = interviews.schedule_interview(
+        world_app.uow(),
+        talent,
+        candidate,
+        "technical",
+        interviews.Schedule((datetime.now(UTC) + timedelta(days=1)).date(), time(9), "UTC", 45),
+        [interviewer.user_id, founder.user_id],
+        datetime.now(UTC),
+    )
+    feedback.submit_scorecard(
+        world_app.uow(), founder, view.id, GOOD, NOTES, "strong_yes", datetime.now(UTC)
+    )
+    profile = login_app("interviewer.quillpay")
+    profile.query_params["id"] = str(candidate)
+    profile.switch_page("pages/candidate.py").run()
+    assert any("1 scorecard(s) from the panel stay hidden" in i.value for i in profile.info)
+    # The interviewer gives theirs on the Interviews page.
+    at = _page("interviewer.quillpay")
+    at.selectbox(key="iv_feedback_for").set_value(view.id).run()
+    for key, value in {"skills": 2, "experience": 3, "velocity": 3}.items():
+        at.radio(key=f"rate_{view.id}_{key}").set_value(value)
+    at.text_area(key=f"evidence_{view.id}_skills").set_value("Solid on queues.")
+    next(r for r in at.radio if r.label == "Recommendation").set_value("yes")
+    next(b for b in at.button if b.label == "Submit feedback").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("version 1" in s.value for s in at.success)
+    profile.run()
+    assert not any("stay hidden" in i.value for i in profile.info)
+    cards = next(d.value for d in profile.dataframe if "Version" in d.value.columns)
+    assert len(cards) == 2 and set(cards["Recommendation"]) == {"Yes", "Strong yes"}
+    # The talent lead's debrief sets both ratings beside the model's scores.
+    lead = login_app("talent.quillpay")
+    lead.query_params["id"] = str(candidate)
+    lead.switch_page("pages/candidate.py").run()
+    debrief = lead.dataframe[-1].value
+    assert "Model (0-100)" in debrief.columns and len(debrief.columns) == 4

@@ -17,7 +17,7 @@ from core.models.intake import (
     Consent,
     SelfIdentification,
 )
-from core.models.interviews import Interview, InterviewPanelist
+from core.models.interviews import Interview, InterviewPanelist, InterviewScorecard
 from core.models.notifications import Notification
 from core.models.onboarding import OnboardingCheckpoint, OnboardingPlan
 from core.models.rate_limits import RateLimitEvent
@@ -62,6 +62,7 @@ __all__ = [
     "Hire",
     "Interview",
     "InterviewPanelist",
+    "InterviewScorecard",
     "ModelVersion",
     "Notification",
     "OnboardingCheckpoint",

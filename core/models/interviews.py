@@ -10,7 +10,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, CreatedAt, UUIDPrimaryKey
-from core.models.enums import INTERVIEW_STATUSES, INTERVIEW_TYPES, in_check, score_check
+from core.models.enums import (
+    INTERVIEW_STATUSES,
+    INTERVIEW_TYPES,
+    SCORECARD_RECOMMENDATIONS,
+    in_check,
+    score_check,
+)
 
 
 class Interview(UUIDPrimaryKey, CreatedAt, Base):
@@ -59,3 +65,31 @@ class InterviewPanelist(UUIDPrimaryKey, CreatedAt, Base):
     company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     interview_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class InterviewScorecard(UUIDPrimaryKey, CreatedAt, Base):
+    """One panelist's structured feedback on one interview. Submitted feedback is final: a
+    correction is a new version (``supersedes_id`` names the one it replaces)."""
+
+    __tablename__ = "interview_scorecards"
+    __table_args__ = (
+        UniqueConstraint(
+            "interview_id", "interviewer_id", "version", name="uq_interview_scorecards_version"
+        ),
+        CheckConstraint(
+            in_check("recommendation", SCORECARD_RECOMMENDATIONS), name="recommendation"
+        ),
+        CheckConstraint("version >= 1", name="version"),
+        Index("idx_interview_scorecards_interview", "company_id", "interview_id"),
+    )
+
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    interview_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
+    interviewer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    ratings: Mapped[dict[str, Any]]  # dimension -> 1-4 on the anchored scale
+    evidence: Mapped[dict[str, Any]]  # dimension -> what was seen, in the interviewer's words
+    recommendation: Mapped[str] = mapped_column(String(20))
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("interview_scorecards.id", ondelete="SET NULL")
+    )

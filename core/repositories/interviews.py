@@ -6,9 +6,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from core.models import Candidate, Interview, InterviewPanelist, Role, User
+from core.models import Candidate, Interview, InterviewPanelist, InterviewScorecard, Role, User
 from core.repositories.base import Repository
 
 
@@ -112,3 +112,45 @@ class InterviewRepository(Repository):
             InterviewListing(interview, name or email, title)
             for interview, name, email, title in rows
         ]
+
+    def add_scorecard(self, scorecard: InterviewScorecard) -> None:
+        self.session.add(scorecard)
+        self.session.flush()
+
+    def latest_scorecards(
+        self,
+        company_id: uuid.UUID,
+        *,
+        interview_ids: list[uuid.UUID] | None = None,
+        candidate_id: uuid.UUID | None = None,
+    ) -> list[tuple[InterviewScorecard, Interview, str]]:
+        """Each panelist's latest scorecard version on the interviews (or on the candidate's
+        interviews), with the interview and the panelist's name, oldest interview first."""
+        latest = (
+            select(
+                InterviewScorecard.interview_id,
+                InterviewScorecard.interviewer_id,
+                func.max(InterviewScorecard.version).label("version"),
+            )
+            .where(InterviewScorecard.company_id == company_id)
+            .group_by(InterviewScorecard.interview_id, InterviewScorecard.interviewer_id)
+            .subquery()
+        )
+        query = (
+            select(InterviewScorecard, Interview, User.full_name)
+            .join(
+                latest,
+                (latest.c.interview_id == InterviewScorecard.interview_id)
+                & (latest.c.interviewer_id == InterviewScorecard.interviewer_id)
+                & (latest.c.version == InterviewScorecard.version),
+            )
+            .join(Interview, Interview.id == InterviewScorecard.interview_id)
+            .join(User, User.id == InterviewScorecard.interviewer_id)
+            .where(InterviewScorecard.company_id == company_id)
+            .order_by(Interview.scheduled_at, User.full_name)
+        )
+        if interview_ids is not None:
+            query = query.where(InterviewScorecard.interview_id.in_(interview_ids))
+        if candidate_id is not None:
+            query = query.where(Interview.candidate_id == candidate_id)
+        return [(card, interview, name) for card, interview, name in self.session.execute(query)]
