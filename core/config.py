@@ -49,6 +49,8 @@ class Settings:
     slack_webhook_url: str | None = None
     smtp_url: str | None = None
     jd_corpus: Path | None = None  # CSV of reference job postings for role intelligence
+    # Where people reach the web app: the start of links in emails (invitations).
+    base_url: str = "http://localhost:8501"
     # Reverse proxies whose X-Forwarded-For is believed; from anyone else it is ignored.
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
 
@@ -114,6 +116,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_url=_smtp_url(env),
         jd_corpus=_existing_file(env, "PEOPLEOS_JD_CORPUS"),
         trusted_proxies=_networks(env.get("PEOPLEOS_TRUSTED_PROXIES", "")),
+        base_url=(_http_url(env, "PEOPLEOS_BASE_URL") or "http://localhost:8501").rstrip("/"),
     )
 
 

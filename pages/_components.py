@@ -356,7 +356,7 @@ def stage_move_form(actor: Actor, rows: Mapping[uuid.UUID, str], key: str) -> No
             everyone = st.checkbox(f"All {len(rows)} listed candidates")
         else:  # one candidate (their profile): nothing to choose
             chosen, everyone = list(rows), True
-        target = st.selectbox("New stage", candidates.STAGES)
+        target = st.selectbox("New stage", candidates.MOVABLE_STAGES)
         code = st.selectbox(
             "Rejection reason (for rejections)",
             [None, *candidates.REJECTION_CODES],

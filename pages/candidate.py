@@ -24,6 +24,7 @@ from pages._components import (
     when,
 )
 from pages._fit_view import fit_section
+from pages._hiring_view import offer_and_hire
 
 actor = require(Permission.VIEW_CANDIDATES)
 now = datetime.now(UTC)
@@ -75,6 +76,8 @@ if profile.expected_compensation is not None:
     st.text(f"Expected annual salary: {profile.expected_compensation:,} USD")
 
 stage_move_form(actor, {profile.id: f"{profile.full_name or profile.email}"}, "profile")
+if actor.can(Permission.MOVE_CANDIDATES):
+    offer_and_hire(actor, profile.id, profile.status)
 
 if profile.scores_visible:
     fit_section(actor, profile.id)

@@ -52,6 +52,7 @@ from core.services import (
     company_dna,
     duplicates,
     fit_insight,
+    hiring,
     imports,
     interview_feedback,
     interview_questions,
@@ -302,6 +303,14 @@ PROBES: dict[str, Probe] = {
         control=True,
     ),
     "candidates.list_roles": Probe(lambda c, a: candidates.list_roles(c.uow(), a)),
+    "hiring.hire_candidate": refused(
+        lambda c, a: hiring.hire_candidate(
+            c.uow(), a, c.target, date(2026, 12, 1), NOW, base_url="http://x.test"
+        )
+    ),
+    "hiring.make_offer": refused(
+        lambda c, a: hiring.make_offer(c.uow(), a, c.target, 100_000, date(2026, 12, 1), NOW)
+    ),
     "interview_feedback.debrief": refused(
         lambda c, a: interview_feedback.debrief(c.uow(), a, c.target)
     ),

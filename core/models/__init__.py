@@ -19,6 +19,7 @@ from core.models.intake import (
 )
 from core.models.interviews import Interview, InterviewPanelist, InterviewScorecard
 from core.models.notifications import Notification
+from core.models.offers import Offer, UserInvitation
 from core.models.onboarding import OnboardingCheckpoint, OnboardingPlan
 from core.models.rate_limits import RateLimitEvent
 from core.models.roles import Role, RoleEmbedding
@@ -65,6 +66,7 @@ __all__ = [
     "InterviewScorecard",
     "ModelVersion",
     "Notification",
+    "Offer",
     "OnboardingCheckpoint",
     "OnboardingPlan",
     "Outcome",
@@ -76,6 +78,7 @@ __all__ = [
     "JobRequest",
     "JobRun",
     "User",
+    "UserInvitation",
     "UserSession",
     "WorkerLease",
 ]

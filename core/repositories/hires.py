@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from core.models import Candidate, Hire, Role
+from core.models import Candidate, Employee, Hire, OnboardingCheckpoint, OnboardingPlan, Role, User
 from core.repositories.base import Repository
 
 
@@ -45,3 +45,31 @@ class HireRepository(Repository):
         if limit is not None:
             query = query.limit(limit)
         return [HireRow(*row) for row in self.session.execute(query)]
+
+    def get_for_candidate(self, company_id: uuid.UUID, candidate_id: uuid.UUID) -> Hire | None:
+        return self.session.scalars(
+            select(Hire).where(Hire.company_id == company_id, Hire.candidate_id == candidate_id)
+        ).one_or_none()
+
+    def add(self, hire: Hire) -> None:
+        self.session.add(hire)
+        self.session.flush()
+
+    def username_for(self, company_id: uuid.UUID, hire_id: uuid.UUID) -> str | None:
+        """The account made for the hire's employee record, if any."""
+        return self.session.scalar(
+            select(User.username)
+            .join(Employee, Employee.id == User.employee_id)
+            .where(Employee.company_id == company_id, Employee.hire_id == hire_id)
+            .limit(1)
+        )
+
+    def checkpoint_dates(self, company_id: uuid.UUID, hire_id: uuid.UUID) -> list[date]:
+        return list(
+            self.session.scalars(
+                select(OnboardingCheckpoint.due_date)
+                .join(OnboardingPlan, OnboardingPlan.id == OnboardingCheckpoint.onboarding_plan_id)
+                .where(OnboardingPlan.company_id == company_id, OnboardingPlan.hire_id == hire_id)
+                .order_by(OnboardingCheckpoint.checkpoint_day)
+            )
+        )

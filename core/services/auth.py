@@ -128,6 +128,13 @@ def hash_password(
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=rounds)).decode()
 
 
+def unusable_password_hash() -> str:
+    """A hash no password opens (of a random secret nobody keeps), for an account whose
+    owner sets their password through an invitation."""
+    secret = secrets.token_urlsafe(32).encode()
+    return bcrypt.hashpw(secret, bcrypt.gensalt(rounds=4)).decode()
+
+
 def verify_password(password: str, password_hash: str) -> bool:
     try:
         return bcrypt.checkpw(password.encode()[:MAX_PASSWORD_BYTES], password_hash.encode())

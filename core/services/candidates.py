@@ -29,6 +29,8 @@ from core.services.scope import interviewer_scope, visible_candidate
 
 MAX_PAGE_SIZE = 200
 STAGES = CANDIDATE_STATUSES
+# Stages a plain move reaches; an offer and a hire carry details (core.services.hiring).
+MOVABLE_STAGES = tuple(s for s in STAGES if s not in ("offer", "hired"))
 OPEN_STAGES = ("applied", "screening", "interview", "offer")
 SORT_LABELS = {
     "newest": "Newest first",
@@ -326,6 +328,10 @@ def _check_move(
         raise ValidationError(f"Move at most {MAX_PAGE_SIZE} candidates at a time.")
     if to_status not in CANDIDATE_STATUSES:
         raise ValidationError(f"Unknown stage '{to_status}'.")
+    if to_status in ("offer", "hired"):
+        # These moves carry details (salary, start date, the new account): see hiring.
+        action = "Make an offer" if to_status == "offer" else "Hire"
+        raise ValidationError(f"Use “{action}” on the candidate's profile for this move.")
     reason = reason.strip()
     if not reason or len(reason) > 1000:
         raise ValidationError("Give a reason for the move (up to 1,000 characters).")

@@ -1,0 +1,195 @@
+"""Offer and hire: the offer checked against the role's band, and one transaction that
+creates the hire, the employee, their account with a one-time invitation, and the
+onboarding plan with checkpoints at days 7, 30, 60 and 90."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db import Database
+from core.models import (
+    AuditLog,
+    Candidate,
+    CandidateStageEvent,
+    Employee,
+    Hire,
+    Notification,
+    Offer,
+    OnboardingCheckpoint,
+    OnboardingPlan,
+    Prediction,
+    Role,
+    User,
+    UserInvitation,
+)
+from core.services import candidates, hiring
+from core.services.errors import ValidationError
+from tests.helpers import actor_of_role
+
+pytestmark = pytest.mark.db
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+START = date(2026, 12, 7)
+BASE = "https://people.example.com"
+
+
+def _counts(db: Database) -> dict[str, int]:
+    models = (
+        Offer,
+        Hire,
+        Employee,
+        User,
+        UserInvitation,
+        OnboardingPlan,
+        OnboardingCheckpoint,
+        Notification,
+        CandidateStageEvent,
+        AuditLog,
+    )
+    with db.uow() as uow:
+        return {m.__name__: uow.session.scalar(select(func.count()).select_from(m)) for m in models}
+
+
+def _in_stage(db: Database, status: str) -> tuple[uuid.UUID, Candidate, Role]:
+    """A candidate of any company in ``status`` with a role, not hired: its company too."""
+    with db.uow() as uow:
+        candidate = uow.session.scalars(
+            select(Candidate)
+            .where(
+                Candidate.status == status,
+                Candidate.role_id.is_not(None),
+                Candidate.id.not_in(select(Hire.candidate_id)),
+            )
+            .order_by(Candidate.id)
+        ).first()
+        assert candidate is not None, f"the world has no {status} candidate left"
+        role = uow.session.get(Role, candidate.role_id)
+        uow.session.expunge_all()
+    return candidate.company_id, candidate, role
+
+
+def test_an_offer_inside_the_band_moves_the_candidate_to_offer(world: Database) -> None:
+    company, candidate, role = _in_stage(world, "interview")
+    band = role.role_intelligence["compensation"]
+    talent = actor_of_role(world, company)
+    offer = hiring.make_offer(world.uow(), talent, candidate.id, band["min"], START, NOW)
+    assert offer.band == (band["min"], band["max"]) and offer.band_exception is None
+    with world.uow() as uow:
+        assert uow.session.get(Candidate, candidate.id).status == "offer"
+        stored = uow.session.scalars(select(Offer).where(Offer.candidate_id == candidate.id)).one()
+    assert stored.salary == band["min"] and stored.start_date == START
+
+
+def test_an_offer_outside_the_band_needs_a_reason(world: Database) -> None:
+    company, candidate, role = _in_stage(world, "interview")
+    band = role.role_intelligence["compensation"]
+    talent = actor_of_role(world, company)
+    before = _counts(world)
+    with pytest.raises(ValidationError, match="outside the role's band"):
+        hiring.make_offer(world.uow(), talent, candidate.id, band["max"] + 1, START, NOW)
+    assert _counts(world) == before
+    offer = hiring.make_offer(
+        world.uow(),
+        talent,
+        candidate.id,
+        band["max"] + 1,
+        START,
+        NOW,
+        band_exception="Competing offer from a larger company.",
+    )
+    assert offer.band_exception == "Competing offer from a larger company."
+
+
+@pytest.mark.parametrize(
+    ("salary", "start", "message"),
+    [
+        (0, START, "whole, positive"),
+        (90_000, date(2026, 11, 1), "passed"),
+        (90_000, None, "start date"),
+    ],
+)
+def test_a_bad_offer_changes_nothing(
+    world: Database, salary: int, start: date | None, message: str
+) -> None:
+    company, candidate, _ = _in_stage(world, "interview")
+    before = _counts(world)
+    with pytest.raises(ValidationError, match=message):
+        hiring.make_offer(
+            world.uow(), actor_of_role(world, company), candidate.id, salary, start, NOW
+        )
+    assert _counts(world) == before
+
+
+def test_a_plain_stage_move_cannot_skip_the_offer_or_the_hire(world: Database) -> None:
+    company, candidate, _ = _in_stage(world, "interview")
+    with pytest.raises(ValidationError, match="Make an offer"):
+        candidates.move_stage(
+            world.uow(),
+            actor_of_role(world, company),
+            [candidate.id],
+            "offer",
+            reason="Great",
+            now=NOW,
+        )
+
+
+def test_hiring_without_a_start_date_changes_nothing(world: Database) -> None:
+    company, candidate, _ = _in_stage(world, "offer")
+    before = _counts(world)
+    with pytest.raises(ValidationError, match="needs a start date"):
+        hiring.hire_candidate(
+            world.uow(), actor_of_role(world, company), candidate.id, None, NOW, base_url=BASE
+        )
+    assert _counts(world) == before
+
+
+def test_hiring_creates_everything_once(world: Database) -> None:
+    company, candidate, role = _in_stage(world, "offer")
+    talent = actor_of_role(world, company)
+    before = _counts(world)
+    hired = hiring.hire_candidate(world.uow(), talent, candidate.id, START, NOW, base_url=BASE)
+    assert hired.created
+    assert list(hired.checkpoints) == [START + timedelta(days=d) for d in (7, 30, 60, 90)]
+    after = _counts(world)
+    for name in ("Hire", "Employee", "User", "UserInvitation", "OnboardingPlan"):
+        assert after[name] == before[name] + 1, name
+    assert after["OnboardingCheckpoint"] == before["OnboardingCheckpoint"] + 4
+    with world.uow() as uow:
+        s = uow.session
+        hire = s.get(Hire, hired.hire_id)
+        latest_fit = s.scalars(
+            select(Prediction.predicted_value)
+            .where(Prediction.entity_id == candidate.id, Prediction.prediction_type == "fit_score")
+            .order_by(Prediction.created_at.desc())
+        ).first()
+        assert hire.predicted_fit_score == round(100 * float(latest_fit))
+        assert s.get(Candidate, candidate.id).status == "hired"
+        user = s.scalars(select(User).where(User.username == hired.username)).one()
+        assert user.role == "employee" and not user.is_active and user.email == candidate.email
+        employee = s.get(Employee, user.employee_id)
+        assert employee.hire_id == hire.id and employee.title == role.title
+        invitation = s.scalars(
+            select(UserInvitation).where(UserInvitation.user_id == user.id)
+        ).one()
+        assert invitation.expires_at == NOW + timedelta(hours=72)
+        mail = s.scalars(
+            select(Notification).where(
+                Notification.event_type == "user.invitation",
+                Notification.recipient == candidate.email,
+            )
+        ).one()
+        plan = s.scalars(select(OnboardingPlan).where(OnboardingPlan.hire_id == hire.id)).one()
+    token = re.search(r"/welcome\?token=(\S+)", mail.body).group(1)
+    assert mail.body.count(BASE) == 1 and "password:" not in mail.body.lower()
+    assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert plan.status == "pending" and plan.plan_data["tasks"]
+    assert {t["owner"] for t in plan.plan_data["tasks"]} <= {"manager", "buddy", "new_hire"}
+    # Again: nothing new, the same hire.
+    again = hiring.hire_candidate(world.uow(), talent, candidate.id, START, NOW, base_url=BASE)
+    assert not again.created and again.hire_id == hired.hire_id
+    assert _counts(world) == after
