@@ -55,7 +55,11 @@ def _route() -> None:
             )
             for key in PAGE_FILES
         ]
-        st.navigation([login, careers, *held], position="top").run()
+        # Reached from an invitation email only: not in the menu.
+        welcome = st.Page(
+            "pages/welcome.py", title="Welcome", url_path="welcome", visibility="hidden"
+        )
+        st.navigation([login, careers, welcome, *held], position="top").run()
         return
     st.session_state["actor"] = actor
     sections: dict[str, list[st.Page]] = {}

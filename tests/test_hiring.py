@@ -193,3 +193,75 @@ def test_hiring_creates_everything_once(world: Database) -> None:
     again = hiring.hire_candidate(world.uow(), talent, candidate.id, START, NOW, base_url=BASE)
     assert not again.created and again.hire_id == hired.hire_id
     assert _counts(world) == after
+
+
+def _invited(world: Database, now: datetime = NOW) -> tuple[str, str]:
+    """Hire someone at ``now``; the token from their invitation email and their username."""
+    company, candidate, _ = _in_stage(world, "offer")
+    start = now.date() + timedelta(days=14)
+    hired = hiring.hire_candidate(
+        world.uow(), actor_of_role(world, company), candidate.id, start, now, base_url=BASE
+    )
+    with world.uow() as uow:
+        body = uow.session.scalars(
+            select(Notification.body).where(
+                Notification.event_type == "user.invitation",
+                Notification.recipient == candidate.email,
+            )
+        ).one()
+    return re.search(r"token=(\S+)", body).group(1), hired.username
+
+
+def test_the_invitation_sets_a_password_once(world: Database) -> None:
+    from core.services import auth
+
+    token, username = _invited(world)
+    assert auth.invitation_info(world.uow(), token, NOW).username == username
+    assert auth.log_in(world.uow(), username, "a-long-enough-pass-1", None, NOW) is None
+    before = _counts(world)
+    with pytest.raises(ValidationError, match="too common"):
+        auth.accept_invitation(world.uow(), token, "password1234", NOW)
+    assert _counts(world) == before
+    assert auth.accept_invitation(world.uow(), token, "a-long-enough-pass-1", NOW) == username
+    assert auth.log_in(world.uow(), username, "a-long-enough-pass-1", None, NOW)
+    # The link works once.
+    with pytest.raises(ValidationError, match="already used"):
+        auth.accept_invitation(world.uow(), token, "another-long-pass-2", NOW)
+
+
+def test_an_expired_or_made_up_link_changes_nothing(world: Database) -> None:
+    from core.services import auth
+
+    token, _ = _invited(world)
+    later = NOW + timedelta(hours=hiring.INVITATION_HOURS, seconds=1)
+    before = _counts(world)
+    with pytest.raises(ValidationError, match="expired"):
+        auth.accept_invitation(world.uow(), token, "a-long-enough-pass-1", later)
+    with pytest.raises(ValidationError, match="not valid"):
+        auth.accept_invitation(world.uow(), "made-up", "a-long-enough-pass-1", NOW)
+    assert _counts(world) == before
+
+
+def test_the_welcome_page_sets_the_password(world_app: Database) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.helpers import APP
+
+    token, username = _invited(world_app, datetime.now(UTC))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["token"] = token
+    at.run()
+    at.switch_page("pages/welcome.py").run()
+    assert any(username in m.value.replace("\\", "") for m in at.markdown), (
+        [m.value for m in at.markdown],
+        [e.value for e in at.error],
+    )
+    at.text_input[0].set_value("a-long-enough-pass-1")
+    at.text_input[1].set_value("a-long-enough-pass-1")
+    at.button[0].click().run()
+    assert any("password is set" in s.value for s in at.success), [e.value for e in at.error]
+    again = AppTest.from_file(str(APP), default_timeout=60)
+    again.query_params["token"] = token
+    again.run()
+    again.switch_page("pages/welcome.py").run()
+    assert any("already used" in e.value for e in again.error)

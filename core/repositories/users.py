@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
 
-from core.models import Company, User, UserSession
+from core.models import Company, User, UserInvitation, UserSession
 from core.repositories.base import Repository
 
 
@@ -110,3 +110,11 @@ class UserSessionRepository(Repository):
                 or_(UserSession.expires_at < before, UserSession.revoked_at < before)
             )
         ).rowcount
+
+
+class UserInvitationRepository(Repository):
+    def get_by_token_hash(self, token_hash: str) -> UserInvitation | None:
+        """Global: the token is the credential; callers read the company from the row."""
+        return self.session.scalars(
+            select(UserInvitation).where(UserInvitation.token_hash == token_hash)
+        ).one_or_none()

@@ -15,12 +15,17 @@ import bcrypt
 
 from core.config import DEFAULT_DEMO_PASSWORD, PROJECT_ROOT
 from core.db import UnitOfWork
-from core.models import User, UserSession
+from core.models import User, UserInvitation, UserSession
 from core.permissions import Permission, can
 from core.repositories.audit import AuditRepository
 from core.repositories.companies import CompanyRepository
 from core.repositories.rate_limits import RateLimitRepository
-from core.repositories.users import UserRepository, UserSessionRepository, normalise_username
+from core.repositories.users import (
+    UserInvitationRepository,
+    UserRepository,
+    UserSessionRepository,
+    normalise_username,
+)
 from core.services.errors import (
     LoginBlockedError,
     NotFoundError,
@@ -376,3 +381,59 @@ def system_actor(
         else:
             raise ValidationError("Name a company (--company) or a user.")
         return Actor.system(found.id, found.name)
+
+
+@dataclass(frozen=True)
+class InvitationInfo:
+    username: str
+    full_name: str
+    company_name: str
+
+
+def _open_invitation(uow: UnitOfWork, token: str, now: datetime) -> tuple[UserInvitation, User]:
+    """The invitation ``token`` names, if it can still be used; ValidationError otherwise."""
+    invitation = UserInvitationRepository(uow.session).get_by_token_hash(_token_hash(token))
+    if invitation is None:
+        raise ValidationError("This link is not valid. Ask your company for a new invitation.")
+    if invitation.used_at is not None:
+        raise ValidationError(
+            "This link was already used. Log in with your password, or ask for a new invitation."
+        )
+    if invitation.expires_at <= now:
+        raise ValidationError("This link has expired. Ask your company for a new invitation.")
+    user = UserRepository(uow.session).get(invitation.company_id, invitation.user_id)
+    if user is None:
+        raise ValidationError("This link is not valid. Ask your company for a new invitation.")
+    return invitation, user
+
+
+def invitation_info(uow: UnitOfWork, token: str, now: datetime) -> InvitationInfo:
+    """Whom an invitation link is for (to greet them), or ValidationError."""
+    with uow:
+        _, user = _open_invitation(uow, token, now)
+        company = CompanyRepository(uow.session).get(user.company_id)
+        assert company is not None
+        return InvitationInfo(user.username, user.full_name, company.name)
+
+
+def accept_invitation(
+    uow: UnitOfWork, token: str, password: str, now: datetime, *, client: str | None = None
+) -> str:
+    """Set the invited user's password and open their account; the link then stops
+    working. Returns the username. A bad link or password changes nothing."""
+    with uow:
+        invitation, user = _open_invitation(uow, token, now)
+        user.password_hash = hash_password(password, username=user.username)
+        user.is_active = True
+        invitation.used_at = now
+        AuditRepository(uow.session).add(
+            actor=user.username,
+            actor_user_id=user.id,
+            company_id=user.company_id,
+            action="user.invitation_accepted",
+            entity_type="user",
+            entity_id=str(user.id),
+            client_address=client,
+        )
+        uow.commit()
+        return user.username
