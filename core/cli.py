@@ -128,6 +128,16 @@ def _parser() -> argparse.ArgumentParser:
     score = ca.add_parser("score", help="score (again) every candidate of a company")
     score.add_argument("--company", required=True, help="company name or id")
 
+    hi = groups.add_parser("hires", help="hires and their outcomes").add_subparsers(
+        dest="cmd", required=True
+    )
+    hout = hi.add_parser("outcome", help="record a hire's real outcome")
+    hout.add_argument("--company", required=True, help="company name or id")
+    hout.add_argument("--email", required=True, help="the hired candidate's email")
+    hout.add_argument("--outcome", required=True, choices=("success", "failure", "neutral"))
+    hout.add_argument("--left-on", type=date.fromisoformat, help="leave date (YYYY-MM-DD)")
+    hout.add_argument("--reason", default="", help="why, in a sentence")
+
     pi = groups.add_parser("pipeline", help="role pipelines").add_subparsers(
         dest="cmd", required=True
     )
@@ -173,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _models(args, settings)
         if args.group == "pipeline":
             return _pipeline(args, settings.database_url)
+        if args.group == "hires":
+            return _hires(args, settings.database_url)
         return _demo(args, settings)
     except (SettingsError, PeopleOSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
@@ -355,6 +367,30 @@ def _pipeline(args: argparse.Namespace, url: str) -> int:
         Path(args.csv).write_text(text, encoding="utf-8")
         rows = len(list(csv.reader(io.StringIO(text)))) - 1
         _out(f"{rows} candidate(s) written to {args.csv}")
+    return 0
+
+
+def _hires(args: argparse.Namespace, url: str) -> int:
+    """``hires outcome``: record a hire's outcome, as the Hires page does."""
+    from core.services import hires
+
+    db = Database(url)
+    try:
+        actor = auth.system_actor(db.uow(), company=args.company)
+        hire_id = hires.find_hire(db.uow(), actor, args.email)
+        view = hires.record_outcome(
+            db.uow(),
+            actor,
+            hire_id,
+            args.outcome,
+            datetime.now(UTC),
+            left_on=args.left_on,
+            reason=args.reason,
+        )
+    finally:
+        db.dispose()
+    retained = "" if view.retention_days is None else f", {view.retention_days} day(s) retained"
+    _out(f"Recorded {view.outcome}{retained}; {view.predictions_checked} prediction(s) checked.")
     return 0
 
 

@@ -17,6 +17,7 @@ class Permission(StrEnum):
     EXPORT_CANDIDATES = "export_candidates"  # CSV exports of candidates and pipelines
     MOVE_CANDIDATES = "move_candidates"  # stage moves and rejections; a person decides
     SCHEDULE_INTERVIEWS = "schedule_interviews"  # schedule, move and cancel; invite the panel
+    RECORD_OUTCOMES = "record_outcomes"  # a hire's real outcome, checked against predictions
     MANAGE_ROLES = "manage_roles"  # create, edit, open and close roles; generate JDs
     IMPORT_CANDIDATES = "import_candidates"  # CSV import of candidates
     MERGE_CANDIDATES = "merge_candidates"  # review duplicates and merge them
@@ -43,6 +44,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.EXPORT_CANDIDATES,
             Permission.MOVE_CANDIDATES,
             Permission.SCHEDULE_INTERVIEWS,
+            Permission.RECORD_OUTCOMES,
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
             Permission.MERGE_CANDIDATES,
@@ -62,6 +64,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.EXPORT_CANDIDATES,
             Permission.MOVE_CANDIDATES,
             Permission.SCHEDULE_INTERVIEWS,
+            Permission.RECORD_OUTCOMES,
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
             Permission.MERGE_CANDIDATES,
@@ -81,6 +84,7 @@ PAGES: dict[str, Permission] = {
     "pipeline": Permission.VIEW_CANDIDATES,
     "candidate": Permission.VIEW_CANDIDATES,  # a profile, opened from a list
     "interviews": Permission.VIEW_CANDIDATES,  # interviewers: their own panels
+    "hires": Permission.RECORD_OUTCOMES,
     "roles": Permission.MANAGE_ROLES,
     "imports": Permission.IMPORT_CANDIDATES,
     "duplicates": Permission.MERGE_CANDIDATES,

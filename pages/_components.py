@@ -36,6 +36,7 @@ PAGE_FILES = {
     "candidates": ("pages/candidates.py", "Candidates", ":material/groups:", "Hiring"),
     "pipeline": ("pages/pipeline.py", "Pipeline", ":material/view_kanban:", "Hiring"),
     "interviews": ("pages/interviews.py", "Interviews", ":material/event:", "Hiring"),
+    "hires": ("pages/hires.py", "Hires", ":material/how_to_reg:", "Hiring"),
     "roles": ("pages/roles.py", "Roles", ":material/badge:", "Hiring"),
     "imports": ("pages/imports.py", "Import candidates", ":material/upload_file:", "Hiring"),
     "duplicates": ("pages/duplicates.py", "Duplicates", ":material/merge:", "Hiring"),

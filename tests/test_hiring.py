@@ -56,18 +56,22 @@ def _counts(db: Database) -> dict[str, int]:
 
 
 def _in_stage(db: Database, status: str) -> tuple[uuid.UUID, Candidate, Role]:
-    """A candidate of any company in ``status`` with a role, not hired: its company too."""
+    """A candidate of any company in ``status`` with a role, never hired, and its company.
+    The small world runs out of them, so an applicant is put there when none is left."""
     with db.uow() as uow:
-        candidate = uow.session.scalars(
+        open_ = (
             select(Candidate)
-            .where(
-                Candidate.status == status,
-                Candidate.role_id.is_not(None),
-                Candidate.id.not_in(select(Hire.candidate_id)),
-            )
+            .where(Candidate.role_id.is_not(None), Candidate.id.not_in(select(Hire.candidate_id)))
             .order_by(Candidate.id)
-        ).first()
-        assert candidate is not None, f"the world has no {status} candidate left"
+        )
+        candidate = uow.session.scalars(open_.where(Candidate.status == status)).first()
+        if candidate is None:
+            candidate = uow.session.scalars(
+                open_.where(Candidate.status.in_(("applied", "screening")))
+            ).first()
+            assert candidate is not None, "the world has no open candidate left"
+            candidate.status = status  # test setup: as if moved there earlier
+            uow.commit()
         role = uow.session.get(Role, candidate.role_id)
         uow.session.expunge_all()
     return candidate.company_id, candidate, role
@@ -265,3 +269,87 @@ def test_the_welcome_page_sets_the_password(world_app: Database) -> None:
     again.run()
     again.switch_page("pages/welcome.py").run()
     assert any("already used" in e.value for e in again.error)
+
+
+def _hired(world: Database) -> tuple[object, Candidate, uuid.UUID]:
+    company, candidate, _ = _in_stage(world, "offer")
+    talent = actor_of_role(world, company)
+    hired = hiring.hire_candidate(world.uow(), talent, candidate.id, START, NOW, base_url=BASE)
+    return talent, candidate, hired.hire_id
+
+
+def test_an_outcome_checks_every_prediction_about_the_hire(world: Database) -> None:
+    from core.models import Outcome
+    from core.services import hires
+
+    talent, candidate, hire_id = _hired(world)
+    later = datetime(2027, 3, 1, tzinfo=UTC)
+    view = hires.record_outcome(
+        world.uow(), talent, hire_id, "failure", later, left_on=date(2027, 2, 15), reason="Left."
+    )
+    assert view.retention_days == (date(2027, 2, 15) - START).days
+    with world.uow() as uow:
+        s = uow.session
+        predictions = list(
+            s.scalars(select(Prediction).where(Prediction.entity_id == candidate.id))
+        )
+        outcomes = {
+            o.prediction_id: o
+            for o in s.scalars(
+                select(Outcome).where(Outcome.prediction_id.in_([p.id for p in predictions]))
+            )
+        }
+        employee = s.scalars(select(Employee).where(Employee.hire_id == hire_id)).one()
+    assert predictions and set(outcomes) == {p.id for p in predictions}
+    for p in predictions:
+        error = abs(float(p.predicted_value) - 0.0)
+        assert outcomes[p.id].feedback_data["error"] == pytest.approx(error, abs=1e-6)
+        assert outcomes[p.id].actual_value == 0.0
+    assert view.predictions_checked == len(predictions)
+    assert employee.status == "left" and employee.end_date == date(2027, 2, 15)
+    # A correction replaces the rows: one per prediction, never two.
+    hires.record_outcome(world.uow(), talent, hire_id, "success", later)
+    with world.uow() as uow:
+        count = uow.session.scalar(
+            select(func.count()).where(Outcome.prediction_id.in_([p.id for p in predictions]))
+        )
+    assert count == len(predictions)
+
+
+def test_bad_outcomes_change_nothing(world: Database) -> None:
+    from core.services import hires
+
+    talent, _, hire_id = _hired(world)
+    later = datetime(2027, 3, 1, tzinfo=UTC)
+    before = _counts(world)
+    for kwargs, message in (
+        ({"outcome": "great"}, "success, failure or neutral"),
+        ({"outcome": "failure", "left_on": START - timedelta(days=1)}, "before their start"),
+        ({"outcome": "failure", "left_on": date(2027, 4, 1)}, "in the future"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            hires.record_outcome(
+                world.uow(), talent, hire_id, kwargs.pop("outcome"), later, **kwargs
+            )
+    assert _counts(world) == before
+
+
+def test_the_cli_records_an_outcome_and_refuses_someone_never_hired(world: Database) -> None:
+    from tests.helpers import run_cli
+
+    _, candidate, _ = _hired(world)
+    with world.uow() as uow:
+        company = uow.session.get(Candidate, candidate.id).company_id
+        never = uow.session.scalars(
+            select(Candidate.email).where(
+                Candidate.company_id == company, Candidate.status == "applied"
+            )
+        ).first()
+    args = ("hires", "outcome", "--company", str(company), "--outcome", "neutral")
+    before = _counts(world)
+    refused = run_cli(*args, "--email", never, url=world.url)
+    assert refused.returncode == 2 and "was never hired" in refused.stderr
+    assert _counts(world) == before
+    done = run_cli(*args, "--email", candidate.email, url=world.url)
+    assert done.returncode == 0, done.stderr
+    assert "Recorded neutral" in done.stdout and "prediction(s) checked" in done.stdout

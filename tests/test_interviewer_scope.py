@@ -52,6 +52,7 @@ from core.services import (
     company_dna,
     duplicates,
     fit_insight,
+    hires,
     hiring,
     imports,
     interview_feedback,
@@ -303,6 +304,11 @@ PROBES: dict[str, Probe] = {
         control=True,
     ),
     "candidates.list_roles": Probe(lambda c, a: candidates.list_roles(c.uow(), a)),
+    "hires.find_hire": refused(lambda c, a: hires.find_hire(c.uow(), a, TARGET_EMAIL)),
+    "hires.list_hires": refused(lambda c, a: hires.list_hires(c.uow(), a)),
+    "hires.record_outcome": refused(
+        lambda c, a: hires.record_outcome(c.uow(), a, uuid.uuid4(), "success", NOW)
+    ),
     "hiring.hire_candidate": refused(
         lambda c, a: hiring.hire_candidate(
             c.uow(), a, c.target, date(2026, 12, 1), NOW, base_url="http://x.test"

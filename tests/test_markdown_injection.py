@@ -95,6 +95,7 @@ def _assert_literal(at: AppTest, where: str) -> None:
         "candidates",
         "pipeline",
         "interviews",
+        "hires",
         "roles",
         "duplicates",
         "imports",

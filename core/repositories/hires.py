@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.models import Candidate, Employee, Hire, OnboardingCheckpoint, OnboardingPlan, Role, User
 from core.repositories.base import Repository
@@ -72,4 +72,25 @@ class HireRepository(Repository):
                 .where(OnboardingPlan.company_id == company_id, OnboardingPlan.hire_id == hire_id)
                 .order_by(OnboardingCheckpoint.checkpoint_day)
             )
+        )
+
+    def get(self, company_id: uuid.UUID, hire_id: uuid.UUID) -> Hire | None:
+        return self.session.scalars(
+            select(Hire).where(Hire.company_id == company_id, Hire.id == hire_id)
+        ).one_or_none()
+
+    def id_by_email(self, company_id: uuid.UUID, email: str) -> uuid.UUID | None:
+        return self.session.scalar(
+            select(Hire.id)
+            .join(Candidate, Candidate.id == Hire.candidate_id)
+            .where(Hire.company_id == company_id, Candidate.email == email)
+            .limit(1)
+        )
+
+    def set_left(self, company_id: uuid.UUID, hire_id: uuid.UUID, left_on: date | None) -> None:
+        """The hire's employee record: left on ``left_on``, or active (None)."""
+        self.session.execute(
+            update(Employee)
+            .where(Employee.company_id == company_id, Employee.hire_id == hire_id)
+            .values(end_date=left_on, status="left" if left_on else "active")
         )

@@ -15,6 +15,7 @@ from core.models import (
     FitScoreDimension,
     Hire,
     ModelVersion,
+    Outcome,
     Prediction,
     Role,
 )
@@ -118,7 +119,7 @@ class ScoringRepository(Repository):
         self.session.add_all(rows)
 
     def predictions(
-        self, company_id: uuid.UUID, candidate_id: uuid.UUID, limit: int = 50
+        self, company_id: uuid.UUID, candidate_id: uuid.UUID, limit: int | None = 50
     ) -> list[Prediction]:
         """The candidate's score history, newest first."""
         return list(
@@ -133,6 +134,16 @@ class ScoringRepository(Repository):
                 .limit(limit)
             )
         )
+
+    def replace_outcome(self, outcome: Outcome) -> None:
+        """The outcome row of a prediction: an earlier one for it is replaced."""
+        self.session.execute(
+            delete(Outcome).where(
+                Outcome.company_id == outcome.company_id,
+                Outcome.prediction_id == outcome.prediction_id,
+            )
+        )
+        self.session.add(outcome)
 
     def model_version(self, name: str, version: str) -> ModelVersion | None:
         return self.session.scalar(
