@@ -18,6 +18,8 @@ class Permission(StrEnum):
     MOVE_CANDIDATES = "move_candidates"  # stage moves and rejections; a person decides
     SCHEDULE_INTERVIEWS = "schedule_interviews"  # schedule, move and cancel; invite the panel
     RECORD_OUTCOMES = "record_outcomes"  # a hire's real outcome, checked against predictions
+    MANAGE_ONBOARDING = "manage_onboarding"  # every hire's plan; the manager's checkpoint side
+    VIEW_OWN_ONBOARDING = "view_own_onboarding"  # a new hire's own plan and checkpoint forms
     MANAGE_ROLES = "manage_roles"  # create, edit, open and close roles; generate JDs
     IMPORT_CANDIDATES = "import_candidates"  # CSV import of candidates
     MERGE_CANDIDATES = "merge_candidates"  # review duplicates and merge them
@@ -45,6 +47,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.MOVE_CANDIDATES,
             Permission.SCHEDULE_INTERVIEWS,
             Permission.RECORD_OUTCOMES,
+            Permission.MANAGE_ONBOARDING,
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
             Permission.MERGE_CANDIDATES,
@@ -65,6 +68,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.MOVE_CANDIDATES,
             Permission.SCHEDULE_INTERVIEWS,
             Permission.RECORD_OUTCOMES,
+            Permission.MANAGE_ONBOARDING,
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
             Permission.MERGE_CANDIDATES,
@@ -74,7 +78,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
         }
     ),
     "interviewer": frozenset({Permission.VIEW_CANDIDATES, Permission.MANAGE_OWN_ACCOUNT}),
-    "employee": frozenset({Permission.MANAGE_OWN_ACCOUNT}),
+    "employee": frozenset({Permission.VIEW_OWN_ONBOARDING, Permission.MANAGE_OWN_ACCOUNT}),
 }
 
 # Page key -> the permission that opens it. app.py builds the navigation from this.
@@ -85,6 +89,8 @@ PAGES: dict[str, Permission] = {
     "candidate": Permission.VIEW_CANDIDATES,  # a profile, opened from a list
     "interviews": Permission.VIEW_CANDIDATES,  # interviewers: their own panels
     "hires": Permission.RECORD_OUTCOMES,
+    "onboarding": Permission.MANAGE_ONBOARDING,
+    "my_onboarding": Permission.VIEW_OWN_ONBOARDING,
     "roles": Permission.MANAGE_ROLES,
     "imports": Permission.IMPORT_CANDIDATES,
     "duplicates": Permission.MERGE_CANDIDATES,

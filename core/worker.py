@@ -35,6 +35,7 @@ from core.services import (
     database,
     model_registry,
     notifications,
+    onboarding,
     privacy,
     worker_jobs,
     worker_runs,
@@ -133,6 +134,10 @@ _WORK: dict[str, tuple[Callable[[], timedelta], Callable[[datetime], dict[str, A
     ),
     "privacy_purge": (_every(timedelta(days=1)), _privacy_purge),
     "db_analyze": (_every(timedelta(days=1)), _db_analyze),
+    "onboarding_overdue": (
+        _every(timedelta(days=1)),
+        lambda now: onboarding.notify_overdue(_db().uow(), now),
+    ),
 }
 
 
@@ -169,6 +174,10 @@ def job_db_analyze() -> str:
     return _run("db_analyze")
 
 
+def job_onboarding_overdue() -> str:
+    return _run("onboarding_overdue")
+
+
 def job_retry_stale() -> dict[str, str]:
     """Run again the slots whose worker died mid-run (their run lease lapsed)."""
     periods = {job_id: period() for job_id, (period, _) in _WORK.items()}
@@ -185,6 +194,7 @@ JOBS: dict[str, Callable[[], str]] = {
     "score_unscored": job_score_unscored,
     "privacy_purge": job_privacy_purge,
     "db_analyze": job_db_analyze,
+    "onboarding_overdue": job_onboarding_overdue,
 }
 
 
@@ -216,6 +226,14 @@ def build_scheduler(db: Database) -> BlockingScheduler:
     add(job_dna_rescan, "interval", minutes=15, id="dna_rescan", replace_existing=True)
     add(job_privacy_purge, "cron", hour=4, minute=0, id="privacy_purge", replace_existing=True)
     add(job_db_analyze, "cron", hour=4, minute=30, id="db_analyze", replace_existing=True)
+    add(
+        job_onboarding_overdue,
+        "cron",
+        hour=8,
+        minute=0,
+        id="onboarding_overdue",
+        replace_existing=True,
+    )
     add(
         job_score_unscored,
         "interval",

@@ -37,6 +37,8 @@ PAGE_FILES = {
     "pipeline": ("pages/pipeline.py", "Pipeline", ":material/view_kanban:", "Hiring"),
     "interviews": ("pages/interviews.py", "Interviews", ":material/event:", "Hiring"),
     "hires": ("pages/hires.py", "Hires", ":material/how_to_reg:", "Hiring"),
+    "onboarding": ("pages/onboarding.py", "Onboarding", ":material/rocket_launch:", "People"),
+    "my_onboarding": ("pages/my_onboarding.py", "My onboarding", ":material/checklist:", "You"),
     "roles": ("pages/roles.py", "Roles", ":material/badge:", "Hiring"),
     "imports": ("pages/imports.py", "Import candidates", ":material/upload_file:", "Hiring"),
     "duplicates": ("pages/duplicates.py", "Duplicates", ":material/merge:", "Hiring"),

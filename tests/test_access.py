@@ -191,7 +191,7 @@ def _snapshot(db: Database, company_id: uuid.UUID) -> dict[str, Any]:
 def test_matrix_covers_every_role_and_page() -> None:
     assert set(MATRIX) == set(ROLES)
     assert pages_for("admin") == list(PAGES)
-    assert pages_for("employee") == ["account"]
+    assert pages_for("employee") == ["my_onboarding", "account"]
     assert pages_for("interviewer") == [
         "candidates",
         "pipeline",

@@ -59,6 +59,7 @@ from core.services import (
     interview_questions,
     interviews,
     model_registry,
+    onboarding,
     pipeline,
     roles,
     scope,
@@ -406,6 +407,16 @@ PROBES: dict[str, Probe] = {
         lambda c, a: pipeline.export_pipeline_csv(
             c.uow(), a, NOW, pipeline.PipelineQuery(), role_id=c.target_role
         )
+    ),
+    "onboarding.answer_checkpoint": refused(
+        lambda c, a: onboarding.answer_checkpoint(
+            c.uow(), a, uuid.uuid4(), 7, {"on_track": 3}, "", NOW
+        )
+    ),
+    "onboarding.list_plans": refused(lambda c, a: onboarding.list_plans(c.uow(), a)),
+    "onboarding.my_plan": refused(lambda c, a: onboarding.my_plan(c.uow(), a)),
+    "onboarding.set_task_done": refused(
+        lambda c, a: onboarding.set_task_done(c.uow(), a, uuid.uuid4(), 0, True, NOW)
     ),
     "pipeline.pipeline_page": Probe(
         lambda c, a: pipeline.pipeline_page(
