@@ -66,6 +66,15 @@ _ID = re.compile(r"^q-[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ORDINALS = ("weakest", "second-weakest", "third-weakest")
 
 
+# What an interview of each type rates when it has no question kit to say.
+DEFAULT_DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "phone": ("experience", "role", "culture"),
+    "technical": ("skills", "experience", "velocity"),
+    "culture": ("culture", "builder", "stage"),
+    "final": ("role", "stage", "track_record"),
+}
+
+
 class BankError(ValueError):
     """The question bank is malformed; the message names the bad entry."""
 

@@ -45,6 +45,7 @@ from scipy.special import expit
 
 from ml import synthetic_text as txt
 from ml.features import SIGNALS
+from ml.interview_questions import DEFAULT_DIMENSIONS
 
 GROUND_TRUTH_NAME = "synthetic_hiring_success"
 GROUND_TRUTH_VERSION = "gt-1"
@@ -95,6 +96,8 @@ class World:
     candidates: list[dict[str, Any]] = field(default_factory=list)
     interviews: list[dict[str, Any]] = field(default_factory=list)
     interview_panelists: list[dict[str, Any]] = field(default_factory=list)
+    interview_scorecards: list[dict[str, Any]] = field(default_factory=list)
+    offers: list[dict[str, Any]] = field(default_factory=list)
     hires: list[dict[str, Any]] = field(default_factory=list)
     onboarding_plans: list[dict[str, Any]] = field(default_factory=list)
     onboarding_checkpoints: list[dict[str, Any]] = field(default_factory=list)
@@ -814,6 +817,8 @@ class _Builder:
             if cand["status"] == "rejected":
                 kinds = kinds[: 1 + int(self.rng.integers(0, len(kinds)))]
             self.interviews(cand, kinds, interviewers[cand["company_id"]])
+            if cand["status"] in ("offer", "hired"):
+                self.offer(cand)
             if cand["status"] == "hired":
                 self.hire(cand)
 
@@ -880,6 +885,61 @@ class _Builder:
                     "created_at": scheduled - timedelta(days=3),
                 }
             )
+            if done:
+                self.scorecard(cand, interview_id, interviewer, kind, score, feedback, scheduled)
+
+    def scorecard(
+        self,
+        cand: dict,
+        interview_id: uuid.UUID,
+        interviewer: uuid.UUID,
+        kind: str,
+        score: int,
+        feedback: dict,
+        at: datetime,
+    ) -> None:
+        """The interviewer's scorecard: 1-4 ratings that follow the interview's score. Its
+        own generator (seeded by the interview), so the rest of the world stays as it was."""
+        rng = np.random.default_rng(interview_id.int % 2**32)
+        dims = DEFAULT_DIMENSIONS[kind]
+        ratings = {
+            d: int(np.clip(round(1 + 3 * score / 100 + rng.normal(0, 0.4)), 1, 4)) for d in dims
+        }
+        self.world.interview_scorecards.append(
+            {
+                "id": self.ids("scorecard", len(self.world.interview_scorecards)),
+                "company_id": cand["company_id"],
+                "interview_id": interview_id,
+                "interviewer_id": interviewer,
+                "version": 1,
+                "ratings": ratings,
+                "evidence": {dims[0]: feedback["strengths"], dims[-1]: feedback["concerns"]},
+                "recommendation": feedback["recommendation"],
+                "created_at": at + timedelta(hours=2),
+            }
+        )
+
+    def offer(self, cand: dict) -> None:
+        """The offer a candidate at offer (or hired) got: inside the role's band."""
+        rng = np.random.default_rng(cand["id"].int % 2**32)
+        role = next(r for r in self.world.roles if r["id"] == cand["role_id"])
+        band = role["role_intelligence"]["compensation"]
+        salary = int(round(rng.uniform(band["min"], band["max"]) / 1000) * 1000)
+        made = cand["updated_at"] - timedelta(days=int(rng.integers(3, 10)))
+        self.world.offers.append(
+            {
+                "id": self.ids("offer", len(self.world.offers)),
+                "company_id": cand["company_id"],
+                "candidate_id": cand["id"],
+                "role_id": cand["role_id"],
+                "salary": min(max(salary, band["min"]), band["max"]),
+                "currency": band.get("currency", "USD"),
+                "start_date": cand["updated_at"].date() + timedelta(days=21),
+                "band_exception": None,
+                "made_by": "demo",
+                "created_at": made,
+            }
+        )
 
     def hire(self, cand: dict) -> None:
         hired_at = cand["updated_at"]

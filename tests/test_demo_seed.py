@@ -174,3 +174,46 @@ def test_as_of_moves_the_world_in_time(new_database_url: Callable[[], str]) -> N
         assert latest.date() <= date(2025, 6, 1)
     finally:
         db.dispose()
+
+
+def test_the_people_chain_is_whole_in_the_demo(seeded_db: Database) -> None:
+    """Every hired candidate: one offer at least, one hire, one plan, four checkpoints;
+    every outcome row points at a prediction; every conducted interview has its panel's
+    scorecard, with ratings on the 1-4 scale."""
+    from core.models import (
+        Hire,
+        Interview,
+        InterviewPanelist,
+        InterviewScorecard,
+        Offer,
+        OnboardingCheckpoint,
+        OnboardingPlan,
+        Outcome,
+    )
+
+    with seeded_db.uow() as uow:
+        s = uow.session
+        hired = set(s.scalars(select(Candidate.id).where(Candidate.status == "hired")))
+        hires = list(s.scalars(select(Hire)))
+        plans = {p.hire_id: p.id for p in s.scalars(select(OnboardingPlan))}
+        checkpoints = dict(
+            s.execute(
+                select(OnboardingCheckpoint.onboarding_plan_id, func.count()).group_by(
+                    OnboardingCheckpoint.onboarding_plan_id
+                )
+            ).all()
+        )
+        offered = set(s.scalars(select(Offer.candidate_id)))
+        at_offer = set(s.scalars(select(Candidate.id).where(Candidate.status == "offer")))
+        loose = s.scalar(select(func.count()).where(Outcome.prediction_id.is_(None)))
+        outcomes = s.scalar(select(func.count()).select_from(Outcome))
+        conducted = set(s.scalars(select(Interview.id).where(Interview.status == "completed")))
+        carded = list(s.scalars(select(InterviewScorecard)))
+        panels = set(s.execute(select(InterviewPanelist.interview_id, InterviewPanelist.user_id)))
+    assert hired and sorted(h.candidate_id for h in hires) == sorted(hired)
+    assert all(h.id in plans and checkpoints[plans[h.id]] == 4 for h in hires)
+    assert (hired | at_offer) <= offered
+    assert outcomes > 0 and loose == 0
+    assert conducted and {c.interview_id for c in carded} == conducted
+    assert all((c.interview_id, c.interviewer_id) in panels for c in carded)
+    assert all(set(c.ratings.values()) <= {1, 2, 3, 4} for c in carded)

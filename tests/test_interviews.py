@@ -672,3 +672,22 @@ def test_scorecards_on_the_pages_hide_others_until_ones_own_is_in(world_app: Dat
     lead.switch_page("pages/candidate.py").run()
     debrief = lead.dataframe[-1].value
     assert "Model (0-100)" in debrief.columns and len(debrief.columns) == 4
+
+
+def test_a_kit_stored_before_the_bank_still_reads(world: Database, panel: dict[str, Any]) -> None:
+    """Demo interviews keep their earlier kits ({"question", "competency"})."""
+    from core.services import interview_questions
+
+    with world.uow() as uow:
+        old = next(
+            i
+            for i in uow.session.scalars(
+                select(Interview).where(
+                    Interview.company_id == panel["company"], Interview.questions.is_not(None)
+                )
+            )
+            if "question" in i.questions[0]
+        )
+        texts = [q["question"] for q in old.questions]
+    kit = interview_questions.list_questions(world.uow(), panel["talent"], old.id)
+    assert [q.text for q in kit] == texts and all(q.id for q in kit)

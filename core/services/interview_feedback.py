@@ -25,7 +25,7 @@ from core.repositories.scoring import ScoringRepository
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 from core.services.scope import visible_candidate
-from ml.interview_questions import DIMENSIONS
+from ml.interview_questions import DEFAULT_DIMENSIONS, DIMENSIONS
 
 RATINGS = {
     1: "1 · Strong concern",
@@ -35,13 +35,6 @@ RATINGS = {
 }
 RECOMMENDATIONS = {"strong_no": "Strong no", "no": "No", "yes": "Yes", "strong_yes": "Strong yes"}
 MAX_EVIDENCE = 2000
-# What an interview of each type rates when it has no question kit to say.
-DEFAULT_DIMENSIONS = {
-    "phone": ("experience", "role", "culture"),
-    "technical": ("skills", "experience", "velocity"),
-    "culture": ("culture", "builder", "stage"),
-    "final": ("role", "stage", "track_record"),
-}
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,15 @@ def save_questions(
         interview, _ = _interview(uow, actor, interview_id)
         if interview.status != "scheduled":
             raise ValidationError(f"This interview is {interview.status}; its questions are kept.")
-        current = list(interview.questions or [])
-        known = {q.get("id") for q in current}
+        current = [
+            {
+                **q,
+                "id": str(q.get("id") or f"earlier-{i}"),
+                "text": q.get("text") or q.get("question", ""),
+            }
+            for i, q in enumerate(interview.questions or [])
+        ]
+        known = {q["id"] for q in current}
         unknown = (set(texts) | set(removed)) - known
         if unknown:
             raise ValidationError("Some of these questions are not in this interview's kit.")
@@ -164,15 +171,16 @@ def _views(actor: Actor, questions: list[dict[str, Any]]) -> list[QuestionView]:
     scores = actor.can(Permission.VIEW_SCORES)
     return [
         QuestionView(
-            id=q["id"],
-            text=q["text"],
+            # Kits stored before the bank existed hold only {"question", "competency"}.
+            id=str(q.get("id") or f"earlier-{i}"),
+            text=str(q.get("text") or q.get("question") or ""),
             kind=q.get("kind", ""),
             dimension=q.get("dimension", ""),
             strong=q.get("strong", ""),
             weak=q.get("weak", ""),
             reason=q.get("reason", "") if scores else _plain_reason(q),
         )
-        for q in questions
+        for i, q in enumerate(questions)
     ]
 
 
