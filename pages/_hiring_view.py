@@ -44,8 +44,16 @@ def offer_and_hire(actor: Actor, candidate_id: uuid.UUID, status: str) -> None:
                         f"starting {offer.start_date:%Y-%m-%d}."
                     )
     if status == "offer":
+        offer = hiring.latest_offer(uow(), actor, candidate_id)
+        planned = offer.start_date if offer and offer.start_date >= today else None
         with st.expander("Hire"), st.form(f"hire_{candidate_id}"):
-            start = st.date_input("Start date", value=None, min_value=today, key="hire_start")
+            start = st.date_input(
+                "First day",
+                value=planned,
+                min_value=today,
+                key="hire_start",
+                help="From the offer; change it if the start moved.",
+            )
             st.caption(
                 "Creates the hire, the employee record, their account (they set a password "
                 f"through a link valid {hiring.INVITATION_HOURS} hours) and the onboarding plan."

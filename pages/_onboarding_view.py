@@ -31,6 +31,9 @@ def checkpoint_table(plan: onboarding.Plan) -> None:
 
 def checkpoint_form(actor: Actor, plan: onboarding.Plan, side: str) -> None:
     """The actor's side of the plan's next open checkpoint."""
+    flash = st.session_state.pop("_onboarding_saved", None)
+    if flash:
+        st.success(flash)
     waiting = [c for c in plan.checkpoints if c.completed_at is None and side not in c.answered_by]
     if not waiting:
         st.caption("No checkpoint waits for your answers.")
@@ -61,5 +64,6 @@ def checkpoint_form(actor: Actor, plan: onboarding.Plan, side: str) -> None:
             except PeopleOSError as exc:
                 st.error(escape_markdown(str(exc)))
             else:
-                st.success(f"Day {checkpoint.day} answers saved.")
+                # Shown after the rerun that brings the table above up to date.
+                st.session_state["_onboarding_saved"] = f"Day {checkpoint.day} answers saved."
                 st.rerun()

@@ -181,6 +181,9 @@ def _questions_section(views: list[interviews.InterviewView]) -> None:
     if not editable:
         table(rows, empty="")
         return
+    st.caption("Why each question was chosen:")
+    for number, q in enumerate(kit, start=1):
+        st.text(f"{number}. {q.reason}")
     edited = st.data_editor(
         [{"Remove": False, **row} for row in rows],
         hide_index=True,

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -639,3 +639,182 @@ def test_a_file_over_the_one_upload_limit_never_reaches_the_server(
         finally:
             browser.close()
     assert _intake_counts(browser_db) == before
+
+
+def _pick(page, label: str, option: str) -> None:  # noqa: ANN001 - playwright Page
+    """Add ``option`` in the multiselect labelled ``label``."""
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=label)
+    box.click()
+    page.get_by_role("option", name=option, exact=False).click()
+    page.keyboard.press("Escape")
+    _wait_for_streamlit(page)
+
+
+def _radio(page, label: str, option: str) -> None:  # noqa: ANN001 - playwright Page
+    group = page.locator('[data-testid="stRadio"]').filter(has_text=label).first
+    group.get_by_text(option, exact=True).click()
+
+
+def test_the_people_chain_from_interview_to_day_seven(
+    chromium_path: str, app_url: str, browser_db: Database
+) -> None:
+    """Schedule an interview, its questions (the weakest dimension among the reasons), a
+    scorecard given blind to another's, offer, hire with four dated checkpoints, the new hire
+    sets a password through the invitation, logs in and completes day 7, and the founder's
+    Onboarding page shows the new status and alignment."""
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+    from sqlalchemy import select
+
+    from core.models import Candidate, Notification
+    from core.services import interview_feedback, interviews, model_registry, onboarding, scoring
+    from tests.helpers import actor_of_role
+
+    company = company_ids_by_name(browser_db)["Quillpay"]
+    with browser_db.uow() as uow:
+        candidate = uow.session.scalars(
+            select(Candidate)
+            .where(
+                Candidate.company_id == company,
+                Candidate.status == "interview",
+                Candidate.fit_breakdown.is_not(None),
+            )
+            .order_by(Candidate.id)
+        ).first()
+        name, email, candidate_id = candidate.full_name, candidate.email, candidate.id
+    founder = actor_of_role(browser_db, company, "founder")
+    # Scored as "Rescore now" does, so the kit has dimension scores to work from.
+    scoring.rescore_candidate(
+        browser_db.uow(),
+        actor_of_role(browser_db, company),
+        candidate_id,
+        model_registry.load_models(),
+        datetime.now(UTC),
+    )
+    with sync_playwright() as p:
+        browser = _browser(p, chromium_path)
+        try:
+            talent = browser.new_page(viewport={"width": 1400, "height": 1600})
+            _log_in(talent, app_url, "talent.quillpay")
+            talent.goto(f"{app_url}/interviews?candidate={candidate_id}")
+            _wait_for_streamlit(talent)
+            _pick(talent, "Panel (the first leads)", "Nia Rossi")
+            _pick(talent, "Panel (the first leads)", founder.full_name)
+            talent.get_by_role("button", name="Schedule and invite the panel").click()
+            expect(talent.get_by_text("invitation(s) queued")).to_be_visible(timeout=30_000)
+            talent.get_by_role("button", name="Generate questions").click()
+            _wait_for_streamlit(talent)
+            expect(talent.get_by_text("weakest dimension").first).to_be_visible(timeout=30_000)
+            view = interviews.list_interviews(
+                browser_db.uow(), actor_of_role(browser_db, company), datetime.now(UTC)
+            )[0]
+            assert view.candidate_id == candidate_id
+            # The founder on the panel gives feedback first; the interviewer cannot see it.
+            rated = interview_feedback.scorecard_form(browser_db.uow(), founder, view.id)
+            interview_feedback.submit_scorecard(
+                browser_db.uow(),
+                founder,
+                view.id,
+                dict.fromkeys(rated, 3),
+                {rated[0]: "Clear about the job."},
+                "yes",
+                datetime.now(UTC),
+            )
+            nia = browser.new_page(viewport={"width": 1400, "height": 1600})
+            _log_in(nia, app_url, "interviewer.quillpay")
+            nia.goto(f"{app_url}/candidate?id={candidate_id}")
+            _wait_for_streamlit(nia)
+            expect(nia.get_by_text("scorecard(s) from the panel stay hidden")).to_be_visible(
+                timeout=30_000
+            )
+            nia.goto(f"{app_url}/interviews")
+            _wait_for_streamlit(nia)
+            when = view.local_start.strftime("%a %Y-%m-%d %H:%M")
+            _choose(nia, "Interview you sat on", f"{when} · {name}")
+            labels = [interview_feedback.DIMENSIONS[d] for d in rated]
+            for label in labels:
+                _radio(nia, label, "3 · Meets the bar")
+            nia.get_by_role("textbox", name=f"What you saw: {labels[0]}").fill(
+                "Walked through a migration in detail."
+            )
+            _radio(nia, "Recommendation", "Yes")
+            nia.get_by_role("button", name="Submit feedback").click()
+            expect(nia.get_by_text("Feedback submitted (version 1)")).to_be_visible(timeout=30_000)
+            # Offer, then hire, on the profile.
+            talent.goto(f"{app_url}/candidate?id={candidate_id}")
+            _wait_for_streamlit(talent)
+            talent.get_by_text("Make an offer").first.click()
+            talent.get_by_role("spinbutton", name="Annual salary").fill("130000")
+            talent.get_by_role("textbox", name="Why, if outside the role's pay band").fill(
+                "Agreed with the founder."
+            )
+            talent.get_by_role("button", name="Make an offer").click()
+            expect(talent.get_by_text("Offer recorded")).to_be_visible(timeout=30_000)
+            talent.reload()
+            _wait_for_streamlit(talent)
+            talent.get_by_text("Hire", exact=True).first.click()
+            talent.get_by_role("button", name="Hire", exact=True).click()
+            hired = talent.get_by_text("Checkpoints:")
+            expect(hired).to_be_visible(timeout=30_000)
+            dates = re.findall(r"\d{4}-\d{2}-\d{2}", hired.inner_text())
+            start = date.fromisoformat(dates[0])
+            assert dates[1:] == [str(start + timedelta(days=d)) for d in (7, 30, 60, 90)]
+            # The new hire's invitation, as the email carries it.
+            with browser_db.uow() as uow:
+                body = uow.session.scalars(
+                    select(Notification.body).where(
+                        Notification.event_type == "user.invitation",
+                        Notification.recipient == email,
+                    )
+                ).one()
+            token = re.search(r"token=(\S+)", body).group(1)
+            username = re.search(r"username is (\S+)\.", body).group(1)
+            newbie = browser.new_page(viewport={"width": 1400, "height": 1400})
+            newbie.goto(f"{app_url}/welcome?token={token}")
+            _wait_for_streamlit(newbie)
+            newbie.get_by_role("textbox", name="Password (at least 12 characters)").fill(
+                "first-day-at-quillpay"
+            )
+            newbie.get_by_role("textbox", name="Repeat the password").fill("first-day-at-quillpay")
+            newbie.get_by_role("button", name="Set my password").click()
+            expect(newbie.get_by_text("Your password is set")).to_be_visible(timeout=30_000)
+            # The manager's side of day 7, then the new hire's in the browser.
+            plan = next(
+                pl
+                for pl in onboarding.list_plans(browser_db.uow(), founder)
+                if pl.hire_name == name
+            )
+            onboarding.answer_checkpoint(
+                browser_db.uow(),
+                founder,
+                plan.id,
+                7,
+                {"on_track": 4, "team": 4, "values": 4},
+                "",
+                datetime.now(UTC),
+            )
+            mine = browser.new_page(viewport={"width": 1400, "height": 1600})
+            _log_in(mine, app_url, username, "first-day-at-quillpay")
+            mine.goto(f"{app_url}/my_onboarding")
+            _wait_for_streamlit(mine)
+            for text in onboarding.QUESTIONS["new_hire"].values():
+                _radio(mine, text, "4")
+            mine.get_by_role("button", name="Submit the checkpoint").click()
+            expect(mine.get_by_text("Day 7 answers saved")).to_be_visible(timeout=30_000)
+            boss = browser.new_page(viewport={"width": 1400, "height": 1600})
+            _log_in(boss, app_url, founder.username)
+            boss.goto(f"{app_url}/onboarding")
+            _wait_for_streamlit(boss)
+            expect(boss.get_by_text("Alignment by checkpoint")).to_be_visible(timeout=30_000)
+            row = boss.locator('[data-testid="stDataFrame"]').first
+            expect(row).to_be_visible()
+            done = next(
+                pl for pl in onboarding.list_plans(browser_db.uow(), founder) if pl.id == plan.id
+            )
+            assert done.status == "in_progress" and done.checkpoints[0].alignment == 75
+            shot = os.environ.get("PEOPLEOS_SCREENSHOT_DIR")
+            if shot:
+                boss.screenshot(path=str(Path(shot) / "onboarding.png"), full_page=True)
+        finally:
+            browser.close()

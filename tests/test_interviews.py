@@ -517,11 +517,16 @@ def test_an_interviewer_sees_others_feedback_only_after_giving_their_own(
     view, first, second = _two_panel_interview(world, panel)
     assert feedback.scorecard_form(world.uow(), first, view.id) == list(GOOD)
     feedback.submit_scorecard(world.uow(), first, view.id, GOOD, NOTES, "yes", NOW)
+    with world.uow() as uow:  # given before the interview's time: not yet "completed"
+        assert uow.session.get(Interview, view.id).status == "scheduled"
     # The second panelist has not written theirs: the first's is held back from them.
     before = feedback.list_feedback(world.uow(), second, view.candidate_id)
     assert before.scorecards == [] and before.hidden == 1
     low = {"skills": 2, "experience": 2, "velocity": 1}
-    feedback.submit_scorecard(world.uow(), second, view.id, low, {"skills": "Guessed."}, "no", NOW)
+    after_it = view.starts_at + timedelta(hours=2)
+    feedback.submit_scorecard(
+        world.uow(), second, view.id, low, {"skills": "Guessed."}, "no", after_it
+    )
     after = feedback.list_feedback(world.uow(), second, view.candidate_id)
     assert {c.interviewer_id for c in after.scorecards} == {first.user_id, second.user_id}
     assert feedback.list_feedback(world.uow(), panel["talent"], view.candidate_id).hidden == 0

@@ -8,7 +8,16 @@ from datetime import date, datetime
 
 from sqlalchemy import select, update
 
-from core.models import Candidate, Employee, Hire, OnboardingCheckpoint, OnboardingPlan, Role, User
+from core.models import (
+    Candidate,
+    Employee,
+    Hire,
+    Offer,
+    OnboardingCheckpoint,
+    OnboardingPlan,
+    Role,
+    User,
+)
 from core.repositories.base import Repository
 
 
@@ -94,3 +103,11 @@ class HireRepository(Repository):
             .where(Employee.company_id == company_id, Employee.hire_id == hire_id)
             .values(end_date=left_on, status="left" if left_on else "active")
         )
+
+    def latest_offer(self, company_id: uuid.UUID, candidate_id: uuid.UUID) -> Offer | None:
+        return self.session.scalars(
+            select(Offer)
+            .where(Offer.company_id == company_id, Offer.candidate_id == candidate_id)
+            .order_by(Offer.created_at.desc())
+            .limit(1)
+        ).first()

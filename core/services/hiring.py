@@ -155,6 +155,25 @@ def make_offer(
         )
 
 
+def latest_offer(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) -> OfferView | None:
+    """The candidate's most recent offer (the hire form starts from its start date)."""
+    actor.require(Permission.MOVE_CANDIDATES)
+    with uow:
+        candidate = visible_candidate(uow.session, actor, candidate_id)
+        offer = HireRepository(uow.session).latest_offer(actor.company_id, candidate.id)
+        if offer is None:
+            return None
+        band = _band(_role(uow, actor, candidate))
+        return OfferView(
+            candidate.id,
+            offer.salary,
+            offer.currency,
+            offer.start_date,
+            (band[0], band[1]) if band else None,
+            offer.band_exception,
+        )
+
+
 def hire_candidate(
     uow: UnitOfWork,
     actor: Actor,

@@ -153,12 +153,14 @@ def _checked(
 def _record_on_interview(
     repo: InterviewRepository, actor: Actor, interview: Interview, now: datetime
 ) -> None:
-    """The interview happened; its score is the panel's mean rating on 0-100."""
+    """The interview's score is the panel's mean rating on 0-100; once its time has come,
+    feedback on it means it happened."""
     cards = repo.latest_scorecards(actor.company_id, interview_ids=[interview.id])
     means = [fmean(card.ratings.values()) for card, _, _ in cards if card.ratings]
     interview.score = round((fmean(means) - 1) / 3 * 100) if means else None
-    interview.status = "completed"
-    interview.conducted_at = interview.conducted_at or now
+    if interview.scheduled_at is None or interview.scheduled_at <= now:
+        interview.status = "completed"
+        interview.conducted_at = interview.conducted_at or now
 
 
 def _panel_interview(uow: UnitOfWork, actor: Actor, interview_id: uuid.UUID) -> Interview:
