@@ -85,7 +85,8 @@ def _route() -> None:
         visibility="hidden",
     )
     sections.setdefault("", []).insert(0, home)
-    navigation = st.navigation(sections)
+    # Every page in the menu: collapsed, Streamlit hides those past the tenth behind "View more".
+    navigation = st.navigation(sections, expanded=True)
     st.sidebar.caption(signed_in_caption(actor))
     logout_button(authenticator)
     navigation.run()

@@ -89,15 +89,15 @@ PAGES: dict[str, Permission] = {
     "candidate": Permission.VIEW_CANDIDATES,  # a profile, opened from a list
     "interviews": Permission.VIEW_CANDIDATES,  # interviewers: their own panels
     "hires": Permission.RECORD_OUTCOMES,
-    "onboarding": Permission.MANAGE_ONBOARDING,
-    "my_onboarding": Permission.VIEW_OWN_ONBOARDING,
     "roles": Permission.MANAGE_ROLES,
     "imports": Permission.IMPORT_CANDIDATES,
     "duplicates": Permission.MERGE_CANDIDATES,
+    "onboarding": Permission.MANAGE_ONBOARDING,
     "company_dna": Permission.VIEW_COMPANY_DNA,
     "models": Permission.VIEW_MODELS,
     "users": Permission.MANAGE_USERS,
     "audit_log": Permission.VIEW_AUDIT_LOG,
+    "my_onboarding": Permission.VIEW_OWN_ONBOARDING,
     "account": Permission.MANAGE_OWN_ACCOUNT,
 }
 
