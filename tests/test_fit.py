@@ -671,6 +671,17 @@ def _labelled_hires(db: Database, company_id: uuid.UUID, n: int, seed: int) -> N
                     actual_outcome="success" if row["builder_fit"] >= 50 else "failure",
                 )
             )
+            # What the model learns from: the features stored with the prediction.
+            uow.session.add(
+                Prediction(
+                    company_id=company_id,
+                    entity_type="candidate",
+                    entity_id=candidate.id,
+                    prediction_type="fit_score",
+                    predicted_value=0.5,
+                    features={"features": row},
+                )
+            )
         uow.commit()
 
 

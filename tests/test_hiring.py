@@ -353,3 +353,29 @@ def test_the_cli_records_an_outcome_and_refuses_someone_never_hired(world: Datab
     done = run_cli(*args, "--email", candidate.email, url=world.url)
     assert done.returncode == 0, done.stderr
     assert "Recorded neutral" in done.stdout and "prediction(s) checked" in done.stdout
+
+
+def test_models_learn_from_the_features_stored_with_the_prediction(world: Database) -> None:
+    """A rescore after the hire changes the candidate's breakdown; the training row keeps
+    the features the prediction was made from."""
+    from core.repositories.scoring import ScoringRepository
+    from core.services import hires
+
+    talent, candidate, hire_id = _hired(world)
+    hires.record_outcome(world.uow(), talent, hire_id, "success", datetime(2027, 3, 1, tzinfo=UTC))
+    with world.uow() as uow:
+        stored = [
+            p.features
+            for p in uow.session.scalars(
+                select(Prediction).where(
+                    Prediction.entity_id == candidate.id, Prediction.prediction_type == "fit_score"
+                )
+            )
+        ]
+        row = uow.session.get(Candidate, candidate.id)
+        row.fit_breakdown = {**row.fit_breakdown, "features": {"recomputed": 1.0}}
+        uow.commit()
+    with world.uow() as uow:
+        rows = ScoringRepository(uow.session).labelled_hires(talent.company_id)
+    mine = [features for features, outcome in rows if features in stored]
+    assert mine and all("recomputed" not in f["features"] for f, _ in rows)

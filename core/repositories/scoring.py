@@ -189,19 +189,36 @@ class ScoringRepository(Repository):
         )
 
     def labelled_hires(self, company_id: uuid.UUID) -> list[tuple[dict[str, Any], str]]:
-        """(the hired candidate's fit breakdown, the hire's outcome) for every known outcome."""
+        """(what was stored with a fit prediction about the hire, the hire's outcome) for
+        every hire with a known outcome: the features as they were when predicted, never
+        recomputed since. The prediction is the last one made by the hire, else the first."""
         rows = self.session.execute(
-            select(Candidate.fit_breakdown, Hire.actual_outcome)
-            .join(Hire, Hire.candidate_id == Candidate.id)
+            select(
+                Hire.id,
+                Hire.created_at,
+                Hire.actual_outcome,
+                Prediction.created_at,
+                Prediction.features,
+            )
+            .join(
+                Prediction,
+                (Prediction.entity_id == Hire.candidate_id)
+                & (Prediction.entity_type == "candidate")
+                & (Prediction.prediction_type == "fit_score")
+                & (Prediction.company_id == company_id),
+            )
             .where(
                 Hire.company_id == company_id,
-                Candidate.company_id == company_id,
                 Hire.actual_outcome.is_not(None),
-                Candidate.fit_breakdown.is_not(None),
+                Prediction.features.is_not(None),
             )
-            .order_by(Hire.created_at, Hire.id)
+            .order_by(Hire.created_at, Hire.id, Prediction.created_at)
         )
-        return [(breakdown, outcome) for breakdown, outcome in rows]
+        chosen: dict[uuid.UUID, tuple[dict[str, Any], str]] = {}
+        for hire_id, hired_at, outcome, made_at, stored in rows:
+            if hire_id not in chosen or made_at <= hired_at:
+                chosen[hire_id] = (stored, outcome)
+        return list(chosen.values())
 
     def company_versions(self, company_id: uuid.UUID, name: str, status: str) -> list[ModelVersion]:
         return list(
