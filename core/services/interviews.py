@@ -10,6 +10,7 @@ they are on the panel of.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -205,17 +206,13 @@ def reschedule_interview(
     """Move an interview; its panel gets an updated invitation (same UID, next SEQUENCE)."""
     actor.require(Permission.SCHEDULE_INTERVIEWS)
     starts_at = _starts_at(schedule, now)
-    with uow:
-        interview, candidate = _open_interview(uow, actor, interview_id)
+
+    def move(interview: Interview) -> None:
         interview.scheduled_at = starts_at
         interview.timezone = schedule.timezone
         interview.duration_minutes = schedule.duration_minutes
-        interview.sequence += 1
-        panel = _panel_users(uow, actor, interview)
-        _invite(uow, actor, interview, candidate, panel, now)
-        _audit(uow, actor, "interview.rescheduled", interview, schedule)
-        uow.commit()
-        return _view(uow, actor, interview, candidate)
+
+    return _change(uow, actor, interview_id, move, "interview.rescheduled", schedule, now)
 
 
 def cancel_interview(
@@ -223,13 +220,31 @@ def cancel_interview(
 ) -> InterviewView:
     """Cancel an interview; its panel gets a cancellation that removes the event."""
     actor.require(Permission.SCHEDULE_INTERVIEWS)
+
+    def cancel(interview: Interview) -> None:
+        interview.status = "cancelled"
+
+    return _change(uow, actor, interview_id, cancel, "interview.cancelled", None, now)
+
+
+def _change(
+    uow: UnitOfWork,
+    actor: Actor,
+    interview_id: uuid.UUID,
+    apply: Callable[[Interview], None],
+    action: str,
+    schedule: Schedule | None,
+    now: datetime,
+) -> InterviewView:
+    """Change a scheduled interview and send its panel the update (same UID, next
+    SEQUENCE), in one transaction."""
     with uow:
         interview, candidate = _open_interview(uow, actor, interview_id)
-        interview.status = "cancelled"
+        apply(interview)
         interview.sequence += 1
         panel = _panel_users(uow, actor, interview)
         _invite(uow, actor, interview, candidate, panel, now)
-        _audit(uow, actor, "interview.cancelled", interview, None)
+        _audit(uow, actor, action, interview, schedule)
         uow.commit()
         return _view(uow, actor, interview, candidate)
 
