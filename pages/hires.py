@@ -31,8 +31,9 @@ table(
 if rows:
     st.subheader("Record an outcome")
     st.caption(
-        "The outcome is checked against every fit and success prediction made about the "
-        "person; the Models page measures accuracy from these checks."
+        "An outcome is checked against every fit and success prediction made about the "
+        "person (one row each, with its error) and counts toward the company's own model "
+        "(Models page)."
     )
     by_id = {r.hire_id: r for r in rows}
     with st.form("outcome"):
