@@ -175,7 +175,7 @@ def _views(actor: Actor, questions: list[dict[str, Any]]) -> list[QuestionView]:
             id=str(q.get("id") or f"earlier-{i}"),
             text=str(q.get("text") or q.get("question") or ""),
             kind=q.get("kind", ""),
-            dimension=q.get("dimension", ""),
+            dimension=q.get("dimension") or q.get("competency", ""),
             strong=q.get("strong", ""),
             weak=q.get("weak", ""),
             reason=q.get("reason", "") if scores else _plain_reason(q),
