@@ -49,6 +49,8 @@ class Settings:
     slack_webhook_url: str | None = None
     smtp_url: str | None = None
     jd_corpus: Path | None = None  # CSV of reference job postings for role intelligence
+    # Culture pulse aggregates show only for groups of at least this many respondents.
+    pulse_min_group: int = 5
     # Where people reach the web app: the start of links in emails (invitations).
     base_url: str = "http://localhost:8501"
     # Reverse proxies whose X-Forwarded-For is believed; from anyone else it is ignored.
@@ -117,6 +119,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         jd_corpus=_existing_file(env, "PEOPLEOS_JD_CORPUS"),
         trusted_proxies=_networks(env.get("PEOPLEOS_TRUSTED_PROXIES", "")),
         base_url=(_http_url(env, "PEOPLEOS_BASE_URL") or "http://localhost:8501").rstrip("/"),
+        pulse_min_group=_pulse_min_group(env.get("PEOPLEOS_PULSE_MIN_GROUP", "5")),
     )
 
 
@@ -208,6 +211,18 @@ def _networks(raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
                 f"PEOPLEOS_TRUSTED_PROXIES: '{part}' is not an IP address or CIDR block."
             ) from None
     return tuple(networks)
+
+
+def _pulse_min_group(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(
+            f"PEOPLEOS_PULSE_MIN_GROUP must be a whole number, not '{raw}'."
+        ) from None
+    if value < 3:
+        raise SettingsError("PEOPLEOS_PULSE_MIN_GROUP is at least 3: smaller groups expose people.")
+    return value
 
 
 def _session_hours(raw: str) -> float:
