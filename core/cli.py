@@ -162,6 +162,23 @@ def _parser() -> argparse.ArgumentParser:
         help="train this company's own models from its labelled hires instead of the prior",
     )
     mo.add_parser("evaluate", help="held-out metrics of the prior models, as JSON")
+
+    re_ = groups.add_parser("retention", help="retention risk").add_subparsers(
+        dest="cmd", required=True
+    )
+    bt = re_.add_parser("backtest", help="cross-validate the retention model on an HRIS CSV")
+    bt.add_argument("--csv", required=True, help="the export, one row per employee (record)")
+    bt.add_argument("--target", required=True, help="the column that says who left")
+    bt.add_argument("--positive", help="the target value that means leaving (default: 1/Yes/True)")
+    bt.add_argument("--id-column", help="person id: records sharing it stay in one fold")
+    bt.add_argument("--time-column", help="also fit on the earliest 80%% and test on the rest")
+    bt.add_argument("--drop", nargs="+", default=[], metavar="C", help="columns to leave out")
+    bt.add_argument(
+        "--join", action="append", default=[], metavar="FILE:KEY", help="left-join FILE on KEY"
+    )
+    bt.add_argument("--folds", type=int, default=5)
+    bt.add_argument("--repeats", type=int, default=3)
+    bt.add_argument("--model", choices=("logistic", "boosting"), default="logistic")
     return parser
 
 
@@ -185,10 +202,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _pipeline(args, settings.database_url)
         if args.group == "hires":
             return _hires(args, settings.database_url)
+        if args.group == "retention":
+            return _retention(args)
         return _demo(args, settings)
     except (SettingsError, PeopleOSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+
+
+def _retention(args: argparse.Namespace) -> int:
+    from ml.retention_backtest import BacktestInputError, BacktestOptions, backtest
+
+    joins = []
+    for spec in args.join:
+        file, sep, key = spec.rpartition(":")
+        if not sep or not file or not key:
+            raise ValidationError(f"--join takes FILE:KEY, not '{spec}'.")
+        joins.append((file, key))
+    options = BacktestOptions(
+        target=args.target,
+        positive=args.positive,
+        id_column=args.id_column,
+        time_column=args.time_column,
+        drop=tuple(args.drop),
+        joins=tuple(joins),
+        folds=args.folds,
+        repeats=args.repeats,
+        model=args.model,
+    )
+    try:
+        report = backtest(args.csv, options)
+    except BacktestInputError as exc:
+        raise ValidationError(str(exc)) from None
+    _out(json.dumps(report, indent=2))
+    return 0
 
 
 def _db(args: argparse.Namespace, url: str) -> int:
