@@ -82,6 +82,7 @@ def _check_credentials(username: str, password: str) -> bool:
     if token is None:
         return False
     st.session_state[SESSION_KEY] = token
+    st.session_state.pop("_peopleos_ended", None)
     return True
 
 
@@ -159,7 +160,8 @@ def current_actor() -> tuple[Actor | None, stauth.Authenticate]:
 def login_form(authenticator: stauth.Authenticate) -> None:
     """The login form. On success the authenticator's cookie component writes the cookie
     in the browser and reruns the app, which then opens the user's pages."""
-    if st.session_state.pop("_peopleos_ended", False):
+    # Kept until the next login: the rerun that drops the cookie would otherwise lose it.
+    if st.session_state.get("_peopleos_ended"):
         st.info("Your session has ended. Please log in again.")
     try:
         authenticator.login(location="main", key="login")

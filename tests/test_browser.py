@@ -270,7 +270,7 @@ def test_log_out_ends_the_session_and_no_other_cookie_opens_one(
     """Log out, reload: the login form. The cookie copied before logging out opens nothing in
     another browser, nor does a cookie signed with the development key from the source, nor
     one signed with the app's own key that names no live session."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from core.config import _DEV_SECRET, get_settings
     from pages._session import COOKIE_NAME
@@ -294,6 +294,8 @@ def test_log_out_ends_the_session_and_no_other_cookie_opens_one(
             elsewhere.context.add_cookies(copied)
             elsewhere.goto(app_url, timeout=60_000)
             _shows_only_the_login(elsewhere)
+            # A session that ended under the browser says so.
+            expect(elsewhere.get_by_text("Your session has ended")).to_be_visible(timeout=30_000)
 
             far = time.time() + 10 * 365 * 86_400
             forged = [
