@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.db import UnitOfWork
-from core.models import CandidateStageEvent
+from core.models import Candidate, CandidateStageEvent
 from core.models.enums import CANDIDATE_STATUSES
 from core.permissions import Permission
 from core.repositories.audit import AuditRepository
@@ -319,6 +319,36 @@ _NEXT = {
 }
 
 
+def record_move(
+    repo: CandidateRepository,
+    candidate: Candidate,
+    to_status: str,
+    reason: str,
+    now: datetime,
+    *,
+    by: str,
+    reason_code: str | None = None,
+) -> None:
+    """Record a stage move in the caller's unit of work: the stage event (from which time
+    in stage is measured) and the candidate's new stage. Callers check who may make the
+    move, check the move itself, and audit it."""
+    repo.add_stage_event(
+        candidate,
+        CandidateStageEvent(
+            company_id=candidate.company_id,
+            candidate_id=candidate.id,
+            from_status=candidate.status,
+            to_status=to_status,
+            reason=reason,
+            reason_code=reason_code,
+            actor=by,
+            created_at=now,
+        ),
+    )
+    candidate.status = to_status
+    candidate.updated_at = now
+
+
 def _check_move(
     candidate_ids: list[uuid.UUID], to_status: str, reason: str, reason_code: str | None
 ) -> str:
@@ -365,19 +395,6 @@ def move_stage(
                     f"{candidate.full_name or candidate.email} is {candidate.status}; "
                     f"cannot move to {to_status}."
                 )
-            repo.add_stage_event(
-                candidate,
-                CandidateStageEvent(
-                    company_id=actor.company_id,
-                    candidate_id=candidate.id,
-                    from_status=candidate.status,
-                    to_status=to_status,
-                    reason=reason,
-                    reason_code=reason_code,
-                    actor=actor.username,
-                    created_at=now,
-                ),
-            )
             AuditRepository(uow.session).add(
                 **actor.audit_fields(),
                 action="candidate.moved",
@@ -385,8 +402,9 @@ def move_stage(
                 entity_id=str(candidate.id),
                 summary={"from": candidate.status, "to": to_status, "code": reason_code},
             )
-            candidate.status = to_status
-            candidate.updated_at = now
+            record_move(
+                repo, candidate, to_status, reason, now, by=actor.username, reason_code=reason_code
+            )
             # A high-risk candidate moving forward alerts the team (a person still decides).
             scoring.alert_if_high_risk(
                 uow.session, actor, candidate, to_status, repo.role_title(candidate)

@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 from core.db import UnitOfWork
 from core.models import (
     Candidate,
-    CandidateStageEvent,
     Employee,
     Hire,
     Offer,
@@ -39,7 +38,7 @@ from core.repositories.notifications import NotificationRepository
 from core.repositories.roles import RoleRepository
 from core.repositories.scoring import ScoringRepository
 from core.repositories.users import UserRepository
-from core.services import notifications
+from core.services import candidates, notifications
 from core.services.auth import Actor, unusable_password_hash
 from core.services.errors import ValidationError
 from core.services.scope import visible_candidate
@@ -232,20 +231,8 @@ def _name(candidate: Candidate) -> str:
 def _move(
     uow: UnitOfWork, actor: Actor, candidate: Candidate, to: str, reason: str, now: datetime
 ) -> None:
-    CandidateRepository(uow.session).add_stage_event(
-        candidate,
-        CandidateStageEvent(
-            company_id=actor.company_id,
-            candidate_id=candidate.id,
-            from_status=candidate.status,
-            to_status=to,
-            reason=reason,
-            actor=actor.username,
-            created_at=now,
-        ),
-    )
-    candidate.status = to
-    candidate.updated_at = now
+    repo = CandidateRepository(uow.session)
+    candidates.record_move(repo, candidate, to, reason, now, by=actor.username)
 
 
 def _predicted_fit(uow: UnitOfWork, actor: Actor, candidate: Candidate) -> int | None:
