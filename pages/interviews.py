@@ -24,7 +24,7 @@ def _local(view: interviews.InterviewView) -> str:
     return "—" if start is None else start.strftime("%a %Y-%m-%d %H:%M")
 
 
-def _schedule_inputs(key: str, zones: list[str]) -> interviews.Schedule:
+def _schedule_inputs(key: str, zones: tuple[str, ...]) -> interviews.Schedule:
     """Date, time, time zone and length, as the scheduler sees them."""
     c1, c2, c3, c4 = st.columns([2, 1, 2, 1])
     day = c1.date_input(

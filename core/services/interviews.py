@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from core.db import UnitOfWork
@@ -76,9 +77,10 @@ class InterviewView:
         return self.starts_at.astimezone(ZoneInfo(self.timezone or "UTC"))
 
 
-def time_zones() -> list[str]:
-    """Every IANA time zone name, sorted, for a picker."""
-    return sorted(available_timezones())
+@lru_cache(maxsize=1)
+def time_zones() -> tuple[str, ...]:
+    """Every IANA time zone name, sorted, for a picker (read from disk once per process)."""
+    return tuple(sorted(available_timezones()))
 
 
 def _starts_at(schedule: Schedule, now: datetime) -> datetime:
