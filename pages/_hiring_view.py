@@ -71,8 +71,17 @@ def offer_and_hire(actor: Actor, candidate_id: uuid.UUID, status: str) -> None:
                 except PeopleOSError as exc:
                     st.error(escape_markdown(str(exc)))
                 else:
-                    st.success(
-                        f"Hired, starting {hired.start_date:%Y-%m-%d}; account "
-                        f"{escape_markdown(hired.username or '')} invited. Checkpoints: "
-                        + ", ".join(f"{d:%Y-%m-%d}" for d in hired.checkpoints)
-                    )
+                    # The rerun shows the profile as hired, with the summary below.
+                    st.rerun()
+    if status == "hired":
+        summary = hiring.get_hire(uow(), actor, candidate_id)
+        if summary is not None:
+            account = f"account {summary.username}" if summary.username else "no account"
+            st.info(
+                escape_markdown(
+                    f"Hired, starting {summary.start_date:%Y-%m-%d}; {account}. "
+                    "Onboarding checkpoints: "
+                    + (", ".join(f"{d:%Y-%m-%d}" for d in summary.checkpoints) or "none")
+                ),
+                icon=":material/how_to_reg:",
+            )

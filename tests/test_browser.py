@@ -759,7 +759,7 @@ def test_the_people_chain_from_interview_to_day_seven(
             _wait_for_streamlit(talent)
             talent.get_by_text("Hire", exact=True).first.click()
             talent.get_by_role("button", name="Hire", exact=True).click()
-            hired = talent.get_by_text("Checkpoints:")
+            hired = talent.get_by_text("Onboarding checkpoints:")
             expect(hired).to_be_visible(timeout=30_000)
             dates = re.findall(r"\d{4}-\d{2}-\d{2}", hired.inner_text())
             start = date.fromisoformat(dates[0])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -156,8 +157,11 @@ def test_hiring_creates_everything_once(world: Database) -> None:
     company, candidate, role = _in_stage(world, "offer")
     talent = actor_of_role(world, company)
     before = _counts(world)
+    assert hiring.get_hire(world.uow(), talent, candidate.id) is None
     hired = hiring.hire_candidate(world.uow(), talent, candidate.id, START, NOW, base_url=BASE)
     assert hired.created
+    # What the profile shows from then on.
+    assert hiring.get_hire(world.uow(), talent, candidate.id) == replace(hired, created=False)
     assert list(hired.checkpoints) == [START + timedelta(days=d) for d in (7, 30, 60, 90)]
     after = _counts(world)
     for name in ("Hire", "Employee", "User", "UserInvitation", "OnboardingPlan"):

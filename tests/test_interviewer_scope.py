@@ -315,6 +315,7 @@ PROBES: dict[str, Probe] = {
             c.uow(), a, c.target, date(2026, 12, 1), NOW, base_url="http://x.test"
         )
     ),
+    "hiring.get_hire": refused(lambda c, a: hiring.get_hire(c.uow(), a, c.target)),
     "hiring.latest_offer": refused(lambda c, a: hiring.latest_offer(c.uow(), a, c.target)),
     "hiring.make_offer": refused(
         lambda c, a: hiring.make_offer(c.uow(), a, c.target, 100_000, date(2026, 12, 1), NOW)

@@ -173,6 +173,15 @@ def latest_offer(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) -> Offe
         )
 
 
+def get_hire(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) -> HireView | None:
+    """The candidate's hire (start date, account, checkpoints), if they were hired."""
+    actor.require(Permission.MOVE_CANDIDATES)
+    with uow:
+        candidate = visible_candidate(uow.session, actor, candidate_id)
+        hire = HireRepository(uow.session).get_for_candidate(actor.company_id, candidate.id)
+        return None if hire is None else _hire_view(uow, actor, hire, created=False)
+
+
 def hire_candidate(
     uow: UnitOfWork,
     actor: Actor,
