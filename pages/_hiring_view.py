@@ -60,7 +60,7 @@ def offer_and_hire(actor: Actor, candidate_id: uuid.UUID, status: str) -> None:
             )
             if st.form_submit_button("Hire", type="primary"):
                 try:
-                    hired = hiring.hire_candidate(
+                    hiring.hire_candidate(
                         uow(),
                         actor,
                         candidate_id,
