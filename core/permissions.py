@@ -20,6 +20,8 @@ class Permission(StrEnum):
     RECORD_OUTCOMES = "record_outcomes"  # a hire's real outcome, checked against predictions
     MANAGE_ONBOARDING = "manage_onboarding"  # every hire's plan; the manager's checkpoint side
     VIEW_OWN_ONBOARDING = "view_own_onboarding"  # a new hire's own plan and checkpoint forms
+    # Each employee's retention risk, its drivers and actions; rescoring on demand.
+    VIEW_RETENTION = "view_retention"
     MANAGE_ROLES = "manage_roles"  # create, edit, open and close roles; generate JDs
     IMPORT_CANDIDATES = "import_candidates"  # CSV import of candidates
     MERGE_CANDIDATES = "merge_candidates"  # review duplicates and merge them
@@ -48,6 +50,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.SCHEDULE_INTERVIEWS,
             Permission.RECORD_OUTCOMES,
             Permission.MANAGE_ONBOARDING,
+            Permission.VIEW_RETENTION,
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
             Permission.MERGE_CANDIDATES,
@@ -93,6 +96,7 @@ PAGES: dict[str, Permission] = {
     "imports": Permission.IMPORT_CANDIDATES,
     "duplicates": Permission.MERGE_CANDIDATES,
     "onboarding": Permission.MANAGE_ONBOARDING,
+    "retention": Permission.VIEW_RETENTION,
     "company_dna": Permission.VIEW_COMPANY_DNA,
     "models": Permission.VIEW_MODELS,
     "users": Permission.MANAGE_USERS,

@@ -37,6 +37,7 @@ from core.services import (
     notifications,
     onboarding,
     privacy,
+    retention,
     worker_jobs,
     worker_runs,
 )
@@ -138,6 +139,10 @@ _WORK: dict[str, tuple[Callable[[], timedelta], Callable[[datetime], dict[str, A
         _every(timedelta(days=1)),
         lambda now: onboarding.notify_overdue(_db().uow(), now),
     ),
+    "retention_rescore": (
+        _every(timedelta(days=1)),
+        lambda now: retention.rescore_all(_db(), now),
+    ),
 }
 
 
@@ -178,6 +183,10 @@ def job_onboarding_overdue() -> str:
     return _run("onboarding_overdue")
 
 
+def job_retention_rescore() -> str:
+    return _run("retention_rescore")
+
+
 def job_retry_stale() -> dict[str, str]:
     """Run again the slots whose worker died mid-run (their run lease lapsed)."""
     periods = {job_id: period() for job_id, (period, _) in _WORK.items()}
@@ -195,6 +204,7 @@ JOBS: dict[str, Callable[[], str]] = {
     "privacy_purge": job_privacy_purge,
     "db_analyze": job_db_analyze,
     "onboarding_overdue": job_onboarding_overdue,
+    "retention_rescore": job_retention_rescore,
 }
 
 
@@ -232,6 +242,14 @@ def build_scheduler(db: Database) -> BlockingScheduler:
         hour=8,
         minute=0,
         id="onboarding_overdue",
+        replace_existing=True,
+    )
+    add(
+        job_retention_rescore,
+        "cron",
+        hour=2,
+        minute=30,
+        id="retention_rescore",
         replace_existing=True,
     )
     add(

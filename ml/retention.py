@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -294,7 +295,10 @@ class RetentionModel:
             list(NUMERIC), list(CATEGORICAL), "logistic", self.random_state
         )
         self.pipeline_.set_params(model__C=self.C)
-        self.pipeline_.fit(X.loc[base, list(FEATURES)], y[base])
+        with warnings.catch_warnings():
+            # A feature never observed in the fitting months (no pulse yet) is left out.
+            warnings.filterwarnings("ignore", message="Skipping features without any observed")
+            self.pipeline_.fit(X.loc[base, list(FEATURES)], y[base])
         margin = self.decision_function(X.loc[late])
         self.calibrator_ = LogisticRegression(C=1e6).fit(margin.reshape(-1, 1), y[late])
         transformed = self.pipeline_["prep"].transform(X.loc[base, list(FEATURES)])

@@ -46,6 +46,7 @@ from scipy.special import expit
 from ml import synthetic_text as txt
 from ml.features import SIGNALS
 from ml.interview_questions import DEFAULT_DIMENSIONS
+from ml.synthetic_retention import add_retention_history
 
 GROUND_TRUTH_NAME = "synthetic_hiring_success"
 GROUND_TRUTH_VERSION = "gt-1"
@@ -1165,6 +1166,7 @@ def generate_world(
     builder.pipeline()
     builder.stage_events()
     builder.link_employee_users()
+    add_retention_history(builder)  # level, pay, last change; former employees
     builder.pulse()
     return builder.finish()
 

@@ -38,6 +38,7 @@ PAGE_FILES = {
     "interviews": ("pages/interviews.py", "Interviews", ":material/event:", "Hiring"),
     "hires": ("pages/hires.py", "Hires", ":material/how_to_reg:", "Hiring"),
     "onboarding": ("pages/onboarding.py", "Onboarding", ":material/rocket_launch:", "People"),
+    "retention": ("pages/retention.py", "Retention", ":material/trending_down:", "People"),
     "my_onboarding": ("pages/my_onboarding.py", "My onboarding", ":material/checklist:", "You"),
     "roles": ("pages/roles.py", "Roles", ":material/badge:", "Hiring"),
     "imports": ("pages/imports.py", "Import candidates", ":material/upload_file:", "Hiring"),

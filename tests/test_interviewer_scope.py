@@ -61,6 +61,7 @@ from core.services import (
     model_registry,
     onboarding,
     pipeline,
+    retention,
     roles,
     scope,
     scoring,
@@ -405,6 +406,8 @@ PROBES: dict[str, Probe] = {
     "model_registry.train_company_models": refused(
         lambda c, a: model_registry.train_company_models(c.db, a, c.models, NOW)
     ),
+    "retention.risk_list": refused(lambda c, a: retention.risk_list(c.uow(), a, NOW)),
+    "retention.score_company": refused(lambda c, a: retention.score_company(c.uow(), a, NOW)),
     "pipeline.export_pipeline_csv": refused(
         lambda c, a: pipeline.export_pipeline_csv(
             c.uow(), a, NOW, pipeline.PipelineQuery(), role_id=c.target_role
