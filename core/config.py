@@ -51,6 +51,8 @@ class Settings:
     jd_corpus: Path | None = None  # CSV of reference job postings for role intelligence
     # Culture pulse aggregates show only for groups of at least this many respondents.
     pulse_min_group: int = 5
+    # The worker opens a culture pulse every this many weeks (0: only when opened by hand).
+    pulse_every_weeks: int = 4
     # Where people reach the web app: the start of links in emails (invitations).
     base_url: str = "http://localhost:8501"
     # Reverse proxies whose X-Forwarded-For is believed; from anyone else it is ignored.
@@ -120,6 +122,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=_networks(env.get("PEOPLEOS_TRUSTED_PROXIES", "")),
         base_url=(_http_url(env, "PEOPLEOS_BASE_URL") or "http://localhost:8501").rstrip("/"),
         pulse_min_group=_pulse_min_group(env.get("PEOPLEOS_PULSE_MIN_GROUP", "5")),
+        pulse_every_weeks=_pulse_every_weeks(env.get("PEOPLEOS_PULSE_EVERY_WEEKS", "4")),
     )
 
 
@@ -222,6 +225,18 @@ def _pulse_min_group(raw: str) -> int:
         ) from None
     if value < 3:
         raise SettingsError("PEOPLEOS_PULSE_MIN_GROUP is at least 3: smaller groups expose people.")
+    return value
+
+
+def _pulse_every_weeks(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(
+            f"PEOPLEOS_PULSE_EVERY_WEEKS must be a whole number, not '{raw}'."
+        ) from None
+    if not 0 <= value <= 52:
+        raise SettingsError("PEOPLEOS_PULSE_EVERY_WEEKS is 0 (off) to 52.")
     return value
 
 

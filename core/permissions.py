@@ -22,6 +22,9 @@ class Permission(StrEnum):
     VIEW_OWN_ONBOARDING = "view_own_onboarding"  # a new hire's own plan and checkpoint forms
     # Each employee's retention risk, its drivers and actions; rescoring on demand.
     VIEW_RETENTION = "view_retention"
+    ANSWER_PULSE = "answer_pulse"  # the culture pulse, anonymously (anyone employed)
+    VIEW_CULTURE_PULSE = "view_culture_pulse"  # aggregates of groups large enough only
+    RUN_CULTURE_PULSE = "run_culture_pulse"  # open a round by hand
     MANAGE_ROLES = "manage_roles"  # create, edit, open and close roles; generate JDs
     IMPORT_CANDIDATES = "import_candidates"  # CSV import of candidates
     MERGE_CANDIDATES = "merge_candidates"  # review duplicates and merge them
@@ -50,6 +53,9 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.SCHEDULE_INTERVIEWS,
             Permission.RECORD_OUTCOMES,
             Permission.MANAGE_ONBOARDING,
+            Permission.ANSWER_PULSE,
+            Permission.VIEW_CULTURE_PULSE,
+            Permission.RUN_CULTURE_PULSE,
             Permission.VIEW_RETENTION,
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
@@ -72,6 +78,8 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.SCHEDULE_INTERVIEWS,
             Permission.RECORD_OUTCOMES,
             Permission.MANAGE_ONBOARDING,
+            Permission.ANSWER_PULSE,
+            Permission.VIEW_CULTURE_PULSE,
             Permission.MANAGE_ROLES,
             Permission.IMPORT_CANDIDATES,
             Permission.MERGE_CANDIDATES,
@@ -80,8 +88,12 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.MANAGE_OWN_ACCOUNT,
         }
     ),
-    "interviewer": frozenset({Permission.VIEW_CANDIDATES, Permission.MANAGE_OWN_ACCOUNT}),
-    "employee": frozenset({Permission.VIEW_OWN_ONBOARDING, Permission.MANAGE_OWN_ACCOUNT}),
+    "interviewer": frozenset(
+        {Permission.VIEW_CANDIDATES, Permission.ANSWER_PULSE, Permission.MANAGE_OWN_ACCOUNT}
+    ),
+    "employee": frozenset(
+        {Permission.VIEW_OWN_ONBOARDING, Permission.ANSWER_PULSE, Permission.MANAGE_OWN_ACCOUNT}
+    ),
 }
 
 # Page key -> the permission that opens it. app.py builds the navigation from this.
@@ -97,11 +109,13 @@ PAGES: dict[str, Permission] = {
     "duplicates": Permission.MERGE_CANDIDATES,
     "onboarding": Permission.MANAGE_ONBOARDING,
     "retention": Permission.VIEW_RETENTION,
+    "culture_pulse": Permission.VIEW_CULTURE_PULSE,
     "company_dna": Permission.VIEW_COMPANY_DNA,
     "models": Permission.VIEW_MODELS,
     "users": Permission.MANAGE_USERS,
     "audit_log": Permission.VIEW_AUDIT_LOG,
     "my_onboarding": Permission.VIEW_OWN_ONBOARDING,
+    "pulse": Permission.ANSWER_PULSE,
     "account": Permission.MANAGE_OWN_ACCOUNT,
 }
 

@@ -32,6 +32,7 @@ from core.config import SettingsError, get_settings, worker_intervals
 from core.db import Database
 from core.services import (
     auth,
+    culture_pulse,
     database,
     model_registry,
     notifications,
@@ -143,6 +144,10 @@ _WORK: dict[str, tuple[Callable[[], timedelta], Callable[[datetime], dict[str, A
         _every(timedelta(days=1)),
         lambda now: retention.rescore_all(_db(), now),
     ),
+    "culture_pulse": (
+        _every(timedelta(days=1)),
+        lambda now: culture_pulse.run_schedule(_db().uow(), get_settings(), now),
+    ),
 }
 
 
@@ -183,6 +188,10 @@ def job_onboarding_overdue() -> str:
     return _run("onboarding_overdue")
 
 
+def job_culture_pulse() -> str:
+    return _run("culture_pulse")
+
+
 def job_retention_rescore() -> str:
     return _run("retention_rescore")
 
@@ -205,6 +214,7 @@ JOBS: dict[str, Callable[[], str]] = {
     "db_analyze": job_db_analyze,
     "onboarding_overdue": job_onboarding_overdue,
     "retention_rescore": job_retention_rescore,
+    "culture_pulse": job_culture_pulse,
 }
 
 
@@ -252,6 +262,7 @@ def build_scheduler(db: Database) -> BlockingScheduler:
         id="retention_rescore",
         replace_existing=True,
     )
+    add(job_culture_pulse, "cron", hour=9, minute=0, id="culture_pulse", replace_existing=True)
     add(
         job_score_unscored,
         "interval",

@@ -46,6 +46,7 @@ from scipy.special import expit
 from ml import synthetic_text as txt
 from ml.features import SIGNALS
 from ml.interview_questions import DEFAULT_DIMENSIONS
+from ml.synthetic_pulse import add_pulses
 from ml.synthetic_retention import add_retention_history
 
 GROUND_TRUTH_NAME = "synthetic_hiring_success"
@@ -102,6 +103,8 @@ class World:
     hires: list[dict[str, Any]] = field(default_factory=list)
     onboarding_plans: list[dict[str, Any]] = field(default_factory=list)
     onboarding_checkpoints: list[dict[str, Any]] = field(default_factory=list)
+    culture_pulses: list[dict[str, Any]] = field(default_factory=list)
+    culture_pulse_participants: list[dict[str, Any]] = field(default_factory=list)
     culture_pulse_checks: list[dict[str, Any]] = field(default_factory=list)
     candidate_stage_events: list[dict[str, Any]] = field(default_factory=list)
     ground_truth: dict[str, Any] = field(default_factory=dict)
@@ -1044,64 +1047,8 @@ class _Builder:
 
     # ----- culture pulse
     def pulse(self) -> None:
-        first = (self.as_of.replace(day=1) - timedelta(days=335)).replace(day=1)
-        months = []
-        cursor = first
-        while cursor <= self.as_of and len(months) < 12:
-            months.append(cursor)
-            cursor = (cursor + timedelta(days=32)).replace(day=1)
-        for emp in self.world.employees:
-            base_align = float(self.rng.normal(72, 9))
-            base_builder = float(self.rng.normal(68, 10))
-            for month in months:
-                month_end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-                if emp["start_date"] > month_end:
-                    continue
-                if emp["end_date"] is not None and emp["end_date"] < month:
-                    continue
-                if self.rng.random() > 0.8:
-                    continue
-                decline = 0.0
-                if emp["end_date"] is not None:
-                    months_left = (emp["end_date"] - month).days / 30
-                    decline = 25 * max(0.0, 1 - months_left / 4)
-                align = int(np.clip(round(base_align - decline + self.rng.normal(0, 5)), 0, 100))
-                builder = int(
-                    np.clip(round(base_builder - 0.6 * decline + self.rng.normal(0, 5)), 0, 100)
-                )
-                last_day = min(month_end, self.as_of)
-                day = month + timedelta(days=int(self.rng.integers(0, (last_day - month).days + 1)))
-                answers = {
-                    q: int(
-                        np.clip(
-                            round(
-                                (align if i % 2 == 0 else builder) / 20 + self.rng.normal(0, 0.5)
-                            ),
-                            1,
-                            5,
-                        )
-                    )
-                    for i, q in enumerate(txt.PULSE_QUESTIONS)
-                }
-                comment = None
-                if self.rng.random() < 0.25:
-                    bank = txt.PULSE_COMMENTS_GOOD if align >= 65 else txt.PULSE_COMMENTS_BAD
-                    comment = self.choice(bank)
-                self.world.culture_pulse_checks.append(
-                    {
-                        "id": self.ids("pulse", emp["id"], month.isoformat()),
-                        "company_id": emp["company_id"],
-                        "employee_id": emp["id"],
-                        "alignment_score": align,
-                        "builder_mindset_score": builder,
-                        "pulse_data": {
-                            "month": month.strftime("%Y-%m"),
-                            "answers": answers,
-                            "comment": comment,
-                        },
-                        "created_at": _at(day, self.rng),
-                    }
-                )
+        demo_logins = {u["employee_id"] for u in self.world.users if u.get("employee_id")}
+        add_pulses(self.world, self.ids, self.rng, self.as_of, demo_logins)
 
     def stage_events(self) -> None:
         """The moves that brought each candidate to their stage (no random draws)."""

@@ -500,23 +500,6 @@ INTERVIEW_QUESTIONS = {
         ("What kind of support helps you do your best work?", "self-awareness"),
     ),
 }
-PULSE_QUESTIONS = (
-    "I understand our priorities this quarter",
-    "I can ship without waiting on approvals",
-    "My work connects to our mission",
-    "I would recommend working here to a friend",
-    "I have what I need to do my job well",
-)
-PULSE_COMMENTS_GOOD = (
-    "Great month, the launch went well.",
-    "Love how fast we can move right now.",
-    "Clear priorities, thanks for the planning doc.",
-)
-PULSE_COMMENTS_BAD = (
-    "Priorities keep changing week to week.",
-    "Feeling stretched thin; too many fires.",
-    "Not sure where my work is going.",
-)
 ONBOARDING_GOALS = {
     "7": (
         "Set up laptop, accounts and local environment",

@@ -191,12 +191,13 @@ def _snapshot(db: Database, company_id: uuid.UUID) -> dict[str, Any]:
 def test_matrix_covers_every_role_and_page() -> None:
     assert set(MATRIX) == set(ROLES)
     assert pages_for("admin") == list(PAGES)
-    assert pages_for("employee") == ["my_onboarding", "account"]
+    assert pages_for("employee") == ["my_onboarding", "pulse", "account"]
     assert pages_for("interviewer") == [
         "candidates",
         "pipeline",
         "candidate",
         "interviews",
+        "pulse",
         "account",
     ]
     # Interviewers are not shown the model's view of a candidate, nor export candidates.

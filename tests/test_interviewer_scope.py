@@ -50,6 +50,7 @@ from core.services import (
     auth,
     candidates,
     company_dna,
+    culture_pulse,
     duplicates,
     fit_insight,
     hires,
@@ -306,6 +307,18 @@ PROBES: dict[str, Probe] = {
         control=True,
     ),
     "candidates.list_roles": Probe(lambda c, a: candidates.list_roles(c.uow(), a)),
+    "culture_pulse.culture_report": refused(
+        lambda c, a: culture_pulse.culture_report(c.uow(), a, NOW, 5)
+    ),
+    "culture_pulse.my_pulse": Probe(
+        lambda c, a: culture_pulse.my_pulse(c.uow(), a, NOW), accepts=(ValidationError,)
+    ),
+    "culture_pulse.open_pulse": refused(
+        lambda c, a: culture_pulse.open_pulse(c.uow(), a, NOW, base_url="http://x")
+    ),
+    "culture_pulse.submit_answers": refused_or_told(
+        lambda c, a: culture_pulse.submit_answers(c.uow(), a, uuid.uuid4(), {}, None, NOW)
+    ),
     "hires.find_hire": refused(lambda c, a: hires.find_hire(c.uow(), a, TARGET_EMAIL)),
     "hires.list_hires": refused(lambda c, a: hires.list_hires(c.uow(), a)),
     "hires.record_outcome": refused(

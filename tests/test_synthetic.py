@@ -106,15 +106,22 @@ def test_emails_are_unique_per_company_and_on_example_domains(world) -> None:
     assert domains <= {"example.com", "example.net", "example.org"}
 
 
-def test_dates_respect_as_of_and_pulse_covers_the_last_year(world) -> None:
+def test_dates_respect_as_of_and_pulses_cover_six_months(world) -> None:
     assert all(c["created_at"].date() <= AS_OF for c in world.candidates)
     assert all(c["updated_at"] >= c["created_at"] for c in world.candidates)
     assert all(c["created_at"].tzinfo is not None for c in world.candidates)
-    months = {p["pulse_data"]["month"] for p in world.culture_pulse_checks}
-    assert len(months) == 12
-    earliest = min(p["created_at"].date() for p in world.culture_pulse_checks)
-    assert AS_OF - timedelta(days=366) <= earliest
-    assert max(p["created_at"].date() for p in world.culture_pulse_checks) <= AS_OF
+    for company in world.companies:
+        rounds = sorted(
+            p["opened_at"] for p in world.culture_pulses if p["company_id"] == company["id"]
+        )
+        assert len(rounds) == 6 and rounds[-1].date() <= AS_OF
+        assert AS_OF - timedelta(days=183) <= rounds[0].date()
+    opened = {p["id"]: p["opened_at"] for p in world.culture_pulses}
+    # Answers carry no employee and the round's time, not their own.
+    assert all(c["employee_id"] is None for c in world.culture_pulse_checks)
+    assert all(c["created_at"] == opened[c["pulse_id"]] for c in world.culture_pulse_checks)
+    answered = sum(p["answered"] for p in world.culture_pulse_participants)
+    assert answered == len(world.culture_pulse_checks)
     for cp in world.onboarding_checkpoints:
         assert (cp["completed_at"] is None) or cp["completed_at"].date() <= AS_OF
 

@@ -4,7 +4,7 @@ from core.models.audit import AuditLog
 from core.models.base import Base
 from core.models.candidates import Candidate, FitScoreDimension
 from core.models.companies import Company, CompanyDnaDimension
-from core.models.culture_pulse import CulturePulseCheck
+from core.models.culture_pulse import CulturePulse, CulturePulseCheck, CulturePulseParticipant
 from core.models.employees import Employee
 from core.models.feedback import ModelVersion, Outcome, Prediction
 from core.models.hires import Hire
@@ -57,7 +57,9 @@ __all__ = [
     "SelfIdentification",
     "Company",
     "CompanyDnaDimension",
+    "CulturePulse",
     "CulturePulseCheck",
+    "CulturePulseParticipant",
     "Employee",
     "FitScoreDimension",
     "Hire",

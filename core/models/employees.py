@@ -16,6 +16,8 @@ class Employee(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "employees"
     __table_args__ = (
         CheckConstraint(in_check("status", EMPLOYEE_STATUSES), name="status"),
+        CheckConstraint("level IS NULL OR (level >= 0 AND level <= 3)", name="level"),
+        CheckConstraint("salary IS NULL OR salary > 0", name="salary"),
         UniqueConstraint("company_id", "startupos_member_id", name="uq_employees_startupos_member"),
         Index("idx_employees_company_status", "company_id", "status"),
     )
@@ -30,3 +32,8 @@ class Employee(UUIDPrimaryKey, Timestamps, Base):
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(20), default="active")
+    # For the retention model: level 0-3 (junior, mid, senior, staff+), annual salary in
+    # the company's currency, and the last change of title, level or pay.
+    level: Mapped[int | None]
+    salary: Mapped[int | None]
+    last_change_on: Mapped[date | None]

@@ -17,7 +17,9 @@ from core.models import (
     Candidate,
     CandidateStageEvent,
     Company,
+    CulturePulse,
     CulturePulseCheck,
+    CulturePulseParticipant,
     Employee,
     Hire,
     Interview,
@@ -192,6 +194,8 @@ def _build_objects(
         ("offers", Offer, world.offers),
         ("onboarding_plans", OnboardingPlan, world.onboarding_plans),
         ("onboarding_checkpoints", OnboardingCheckpoint, world.onboarding_checkpoints),
+        ("culture_pulses", CulturePulse, world.culture_pulses),
+        ("culture_pulse_participants", CulturePulseParticipant, world.culture_pulse_participants),
         ("culture_pulse_checks", CulturePulseCheck, world.culture_pulse_checks),
         ("candidate_stage_events", CandidateStageEvent, world.candidate_stage_events),
     ]
@@ -205,7 +209,8 @@ def _build_objects(
             }
             # Timestamps come from the world, never the clock, so a seed always gives the
             # same rows.
-            fields.setdefault("created_at", world_time)
+            if hasattr(model, "created_at"):
+                fields.setdefault("created_at", world_time)
             if hasattr(model, "updated_at"):
                 fields.setdefault("updated_at", fields["created_at"])
             if model is User:
