@@ -20,7 +20,8 @@ import math
 import os
 import pickle
 import warnings
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -223,10 +224,12 @@ def snapshot_frame(
             start, end = person.get("start_date"), person.get("end_date")
             if start is None or start > on or (end is not None and end <= on):
                 continue
-            if end is not None and end <= horizon_end:
-                label = 1.0 if end <= as_of else math.nan
+            # Only a complete horizon gives a label: taking the leaves already seen in an
+            # open one would label the latest months with leavers only.
+            if horizon_end > as_of:
+                label = math.nan
             else:
-                label = 0.0 if horizon_end <= as_of else math.nan
+                label = 1.0 if end is not None and end <= horizon_end else 0.0
             pulse = pulse_features(aggregates, person.get("department"))
             rows.append(
                 {
@@ -265,6 +268,14 @@ def _category_of(column: str) -> str:
     raise KeyError(column)
 
 
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """A feature never observed in the fitting months (no pulse yet) is left out: say nothing."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Skipping features without any observed")
+        yield
+
+
 class RetentionModel:
     """Logistic regression on :data:`FEATURES`, Platt-calibrated on later snapshots."""
 
@@ -295,13 +306,12 @@ class RetentionModel:
             list(NUMERIC), list(CATEGORICAL), "logistic", self.random_state
         )
         self.pipeline_.set_params(model__C=self.C)
-        with warnings.catch_warnings():
-            # A feature never observed in the fitting months (no pulse yet) is left out.
-            warnings.filterwarnings("ignore", message="Skipping features without any observed")
+        with _quiet():
             self.pipeline_.fit(X.loc[base, list(FEATURES)], y[base])
         margin = self.decision_function(X.loc[late])
         self.calibrator_ = LogisticRegression(C=1e6).fit(margin.reshape(-1, 1), y[late])
-        transformed = self.pipeline_["prep"].transform(X.loc[base, list(FEATURES)])
+        with _quiet():
+            transformed = self.pipeline_["prep"].transform(X.loc[base, list(FEATURES)])
         self.background_ = np.asarray(transformed, dtype=float).mean(axis=0)
         names = self.pipeline_["prep"].get_feature_names_out()
         self.columns_ = [str(n) for n in names]
@@ -312,7 +322,8 @@ class RetentionModel:
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """The uncalibrated log-odds."""
-        return np.asarray(self.pipeline_.decision_function(X[list(FEATURES)]), dtype=float)
+        with _quiet():
+            return np.asarray(self.pipeline_.decision_function(X[list(FEATURES)]), dtype=float)
 
     @property
     def _platt(self) -> tuple[float, float]:
@@ -337,7 +348,8 @@ class RetentionModel:
         :meth:`base_logit` they add up to each row's calibrated log-odds.
         """
         slope, _ = self._platt
-        transformed = np.asarray(self.pipeline_["prep"].transform(X[list(FEATURES)]), float)
+        with _quiet():
+            transformed = np.asarray(self.pipeline_["prep"].transform(X[list(FEATURES)]), float)
         phi = slope * self.pipeline_["model"].coef_[0] * (transformed - self.background_)
         out = pd.DataFrame(0.0, index=X.index, columns=list(CATEGORIES))
         for j, category in enumerate(self.column_categories_):
