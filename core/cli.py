@@ -566,6 +566,7 @@ def _fake(args: argparse.Namespace) -> int:
 
 def _scan_demo_companies(url: str) -> None:
     """Give every demo company its DNA profile and score its candidates, as the worker would."""
+    from core.services import retention as retention_service
     from ml.embeddings import Embedder
 
     db = Database(url)
@@ -590,6 +591,8 @@ def _scan_demo_companies(url: str) -> None:
                 db, company.id, models, datetime.now(UTC), trigger="demo", encoder=encoder
             )
             _out(f"Scanned the DNA of {company.name} and scored {scored} candidates.")
+            risk = retention_service.score_company(db.uow(), actor, datetime.now(UTC))
+            _out(f"Scored the retention risk of {risk.scored} employees ({risk.model_version}).")
     finally:
         db.dispose()
     database.analyze(url)  # the planner needs statistics to use the right index at scale
@@ -626,6 +629,15 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
             f"Models {models.version} {outcome}: fit AUC {models.metrics['auc']:.3f} "
             f"(Bayes {models.metrics['bayes_auc']:.3f}) on held-out synthetic history; {path}"
         )
+    # The retention prior too, so no page waits for it to train on first use.
+    from core.services import retention as retention_service
+
+    prior = retention_service.load_prior(settings)
+    test = prior.metrics.get("test") or {}
+    _out(
+        f"Retention prior {prior.version}: AUC {test.get('auc', float('nan')):.3f} on later "
+        "months of its synthetic population."
+    )
     return 0
 
 

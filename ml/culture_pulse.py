@@ -128,20 +128,23 @@ def enps(scores: Iterable[int]) -> float | None:
 def aggregate(
     questions: Sequence[Mapping[str, Any]], sheets: Sequence[Mapping[str, int]]
 ) -> dict[str, Any]:
-    """Figures of one group: per question the mean, on 0-100 (agree5) or 0-10 (nps), and
-    the count of each answer; the eNPS; the number of answer sheets."""
+    """Figures of one group: per question the mean, on 0-100 (agree5) or 0-10 (nps), the
+    count of each answer and (agree5) the % favourable; the eNPS; the number of sheets."""
     per_question: dict[str, dict[str, Any]] = {}
     for q in questions:
         given = [s[q["key"]] for s in sheets if q["key"] in s]
         if not given:
             continue
+        figure: dict[str, Any] = {"n": len(given)}
         if q["scale"] == NPS:
-            mean = float(np.mean(given))
-            counts = {k: given.count(k) for k in range(11)}
+            figure["mean"] = round(float(np.mean(given)), 1)
+            figure["counts"] = {k: given.count(k) for k in range(11)}
         else:
-            mean = _agree_to_100(float(np.mean(given)))
-            counts = {k: given.count(k) for k in AGREE_LABELS}
-        per_question[q["key"]] = {"mean": round(mean, 1), "counts": counts, "n": len(given)}
+            figure["mean"] = round(_agree_to_100(float(np.mean(given))), 1)
+            figure["counts"] = {k: given.count(k) for k in AGREE_LABELS}
+            # The share who agree (4) or strongly agree (5), in %.
+            figure["favourable"] = round(100 * float(np.mean(np.asarray(given) >= 4)), 1)
+        per_question[q["key"]] = figure
     return {
         "n": len(sheets),
         "questions": per_question,
@@ -154,8 +157,9 @@ def culture_gap(
     questions: Sequence[Mapping[str, Any]],
     figures: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
-    """Per culture dimension of the DNA: its score (0-100) beside the mean of what people
-    answered to the stated values it counts (0-100), the gap (reported − DNA) and the
+    """Per culture dimension of the DNA: its score (0-100) beside the % of answers that
+    agree its stated values describe how we work (the mean over those values), the gap
+    (reported − DNA) and the
     sentences behind each side. A value is matched to a dimension by its text in the
     DNA's ``stated_values``; values the DNA counts for no dimension come last, with no DNA
     score."""
@@ -167,7 +171,7 @@ def culture_gap(
         if not mine:
             continue
         matched |= {q["key"] for q in mine}
-        reported = float(np.mean([figures["questions"][q["key"]]["mean"] for q in mine]))
+        reported = float(np.mean([figures["questions"][q["key"]]["favourable"] for q in mine]))
         dna = int(dimension.get("score") or 0)
         rows.append(
             {
@@ -185,7 +189,7 @@ def culture_gap(
                 {
                     "dimension": None,
                     "dna_score": None,
-                    "reported": figures["questions"][q["key"]]["mean"],
+                    "reported": figures["questions"][q["key"]]["favourable"],
                     "gap": None,
                     "stated_values": [q["value"]],
                     "evidence": [],

@@ -128,7 +128,7 @@ def _sheet(
     answers: dict[str, int] = {}
     for q in questions:
         if q["scale"] == NPS:
-            answers[q["key"]] = int(np.clip(round(7.2 + 1.6 * mood + rng.normal(0, 1.2)), 0, 10))
+            answers[q["key"]] = int(np.clip(round(7.9 + 1.5 * mood + rng.normal(0, 1.2)), 0, 10))
         else:
             shift = -0.4 if q["key"] == "workload" else 0.0
             answers[q["key"]] = int(

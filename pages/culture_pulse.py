@@ -148,8 +148,9 @@ elif not report.gap:
 else:
     st.caption(
         f"Pulse of {report.gap_round:%Y-%m-%d}, all teams. DNA score: how strongly the "
-        "company's own words express the dimension (Company DNA page). Reported: mean "
-        "agreement (0-100) that the stated values behind it describe how we actually work."
+        "company's own words express the dimension (Company DNA page). Reported: % of "
+        "answers that agree (4 or 5) that the stated values behind it describe how we "
+        "actually work."
     )
     gap = pd.DataFrame(
         [

@@ -92,10 +92,11 @@ def test_enps_and_group_figures() -> None:
     figures = aggregate(questions, [_full_sheet(questions, 5), _full_sheet(questions, 3)])
     assert figures["n"] == 2 and figures["questions"]["builder"]["mean"] == 75.0
     assert figures["questions"]["builder"]["counts"][5] == 1
+    assert figures["questions"]["builder"]["favourable"] == 50.0
     gap = culture_gap(CULTURE, questions, figures)
     assert [(g["dimension"], g["dna_score"], g["reported"], g["gap"]) for g in gap] == [
-        ("Speed", 80, 75.0, -5.0),
-        ("Care", 40, 75.0, 35.0),
+        ("Speed", 80, 50.0, -30.0),
+        ("Care", 40, 50.0, 10.0),
     ]
 
 
