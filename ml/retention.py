@@ -125,26 +125,34 @@ def team_pulse(
     window_days: int = PULSE_WINDOW_DAYS,
 ) -> dict[str, dict[str, float]]:
     """The pulse aggregates that may be used on ``on``: team name -> figures, plus
-    :data:`COMPANY`. Only answers of the window before ``on`` count, and only groups that
-    :func:`shown_groups` shows (the company as a whole and each team).
+    :data:`COMPANY`.
 
-    ``answers``: ``id``, ``team`` (or None), ``on`` (the round's date), ``alignment``
-    (0-100), ``enps`` (0-10) and ``manager`` (1-5), each possibly None. No person.
+    Only answers of rounds opened in the window before ``on`` and closed by then count,
+    and of each round only the groups :func:`shown_groups` shows within that round (the
+    company as a whole and each team): exactly the groups the Culture pulse page shows. A
+    window's figure is then a union of figures shown there, so subtracting it from them
+    reveals no group that is withheld.
+
+    ``answers``: ``id``, ``team`` (or None), ``on`` (the round's opening date), ``round``
+    and ``closes`` (its id and closing date; without them an answer is its own round's),
+    ``alignment`` (0-100), ``enps`` (0-10) and ``manager`` (1-5), each possibly None.
+    No person.
     """
     start = on - timedelta(days=window_days)
-    window = [a for a in answers if start < a["on"] <= on]
-    groups: dict[str, frozenset[Hashable]] = {COMPANY: frozenset(a["id"] for a in window)}
+    window = [a for a in answers if start < a["on"] <= on and a.get("closes", a["on"]) <= on]
+    rounds: dict[Any, list[Mapping[str, Any]]] = {}
     for answer in window:
-        if answer.get("team"):
-            groups.setdefault(f"team:{answer['team']}", frozenset())
-    for name in list(groups):
-        if name != COMPANY:
-            team = name.removeprefix("team:")
-            groups[name] = frozenset(a["id"] for a in window if a.get("team") == team)
-    shown = shown_groups(groups, min_group)
+        rounds.setdefault(answer.get("round", answer["on"]), []).append(answer)
+    usable: dict[str, set[Hashable]] = {}
+    for members in rounds.values():
+        groups: dict[str, frozenset[Hashable]] = {COMPANY: frozenset(a["id"] for a in members)}
+        for team in {a["team"] for a in members if a.get("team")}:
+            groups[f"team:{team}"] = frozenset(a["id"] for a in members if a.get("team") == team)
+        for name in shown_groups(groups, min_group):
+            usable.setdefault(name, set()).update(groups[name])
     out: dict[str, dict[str, float]] = {}
-    for name in shown:
-        members = [a for a in window if a["id"] in groups[name]]
+    for name, ids in usable.items():
+        members = [a for a in window if a["id"] in ids]
         figures = {}
         for feature, key in zip(PULSE_FEATURES, ("alignment", "enps", "manager"), strict=True):
             values = [float(a[key]) for a in members if a.get(key) is not None]

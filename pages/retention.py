@@ -63,15 +63,75 @@ st.caption(
 table(frame.to_dict("records"), empty="No employee matches these filters.")
 st.download_button("Download CSV", frame.to_csv(index=False), "retention_risk.csv", "text/csv")
 
-if view.heatmap:
-    st.subheader("Teams by risk band")
-    heat = pd.DataFrame(view.heatmap).pivot_table(
+st.subheader("One person's risk")
+picked = st.selectbox(
+    "Employee",
+    rows,
+    format_func=lambda r: f"{r.name} · {r.team or 'No team'} · {round(100 * r.probability)}%",
+)
+if picked is not None:
+    moves = pd.DataFrame(
+        [
+            {"Driver": c, "Effect": v, "Direction": "raises risk" if v > 0 else "lowers risk"}
+            for c, v in sorted(picked.contributions.items(), key=lambda cv: cv[1])
+        ]
+    )
+    left, right = st.columns([3, 2])
+    if len(moves):
+        bars = px.bar(
+            moves,
+            x="Effect",
+            y="Driver",
+            color="Direction",
+            orientation="h",
+            color_discrete_map={"raises risk": "#d62728", "lowers risk": "#1f77b4"},
+        )
+        bars.update_layout(
+            height=300, margin={"t": 10}, xaxis_title="Effect on the risk (SHAP, log-odds)"
+        )
+        left.plotly_chart(bars, width="stretch")
+    right.markdown("**Suggested actions**")
+    if picked.drivers:
+        for d in picked.drivers:
+            right.text(f"{d['category']}: {d['action']}")
+    else:
+        right.text("Nothing raises this person's risk above the baseline.")
+    with st.expander("What the score was computed from"):
+        table(
+            [{"Input": k.replace("_", " "), "Value": v} for k, v in picked.values.items()],
+            empty="No inputs stored.",
+        )
+
+if view.team_drivers:
+    st.subheader("What moves each team's risk")
+    st.caption(
+        "Mean effect of each driver on the team's members (SHAP, log-odds): red raises the "
+        "risk, blue lowers it. Hover for how many people a cell rests on."
+    )
+    heat = pd.DataFrame(view.team_drivers)
+    effect = heat.pivot_table(index="team", columns="category", values="mean_log_odds")
+    people = heat.pivot_table(index="team", columns="category", values="people")
+    bound = float(abs(effect.to_numpy()).max()) or 1.0
+    chart = px.imshow(
+        effect,
+        color_continuous_scale="RdBu_r",
+        zmin=-bound,
+        zmax=bound,
+        aspect="auto",
+        text_auto=".2f",
+    )
+    chart.update_traces(
+        customdata=people.to_numpy(),
+        hovertemplate="%{y} · %{x}: %{z:.2f} (%{customdata} people)<extra></extra>",
+    )
+    chart.update_layout(height=140 + 34 * len(effect), margin={"t": 10})
+    st.plotly_chart(chart, width="stretch")
+    bands = pd.DataFrame(view.heatmap).pivot_table(
         index="team", columns="band", values="people", fill_value=0
     )
-    heat = heat.reindex(columns=[b for b in ("High", "Medium", "Low") if b in heat.columns])
-    chart = px.imshow(heat, text_auto=True, color_continuous_scale="Reds", aspect="auto")
-    chart.update_layout(height=120 + 32 * len(heat), margin={"t": 10}, coloraxis_showscale=False)
-    st.plotly_chart(chart, width="stretch")
+    bands = bands.reindex(columns=[b for b in ("High", "Medium", "Low") if b in bands.columns])
+    st.caption("People per risk band")
+    st.dataframe(bands, width="stretch")
 
 st.subheader("How accurate the model is")
 test = (view.validation or {}).get("test") or {}

@@ -107,6 +107,34 @@ def test_a_small_teams_answers_never_reach_its_members_features() -> None:
     assert rm.pulse_features(again, "Sales") == sales
 
 
+def test_a_window_adds_only_groups_each_round_shows_and_no_open_round() -> None:
+    def answers(round_id: str, day: int, team: str, n: int, value: float) -> list[dict]:
+        return [
+            dict(
+                a,
+                id=f"{round_id}-{a['id']}",
+                round=round_id,
+                on=date(2026, 9, day),
+                closes=date(2026, 9, day + 14),
+                alignment=value,
+            )
+            for a in _answers(team, n, 0, value)
+        ]
+
+    # Engineering: 6 answers in the first round (shown there), 2 in the second (withheld
+    # there). Were the 2 added to the window's figure, that figure minus the first round's
+    # (shown on the Culture pulse page) would give them away.
+    first = answers("r1", 1, "Engineering", 6, 80.0) + answers("r1", 1, "Product", 6, 60.0)
+    second = answers("r2", 10, "Engineering", 2, 0.0) + answers("r2", 10, "Product", 9, 60.0)
+    shown = rm.team_pulse(first + second, date(2026, 10, 15), 5)
+    assert shown["Engineering"]["team_alignment"] == 80.0
+    # A round still open on the day counts for nothing (its figures would move per answer).
+    still_open = [dict(a, closes=date(2026, 10, 20)) for a in second]
+    assert rm.team_pulse(first + still_open, date(2026, 10, 15), 5) == rm.team_pulse(
+        first, date(2026, 10, 15), 5
+    )
+
+
 # --------------------------------------------------------------------------- the service
 
 
@@ -267,6 +295,12 @@ def test_the_page_shows_each_risk_with_its_drivers(world_app: Database) -> None:
     assert (frame["Top drivers"] != "—").any()
     shown = " ".join(t.value for t in at.text)
     assert "trained on" in shown and "leaver(s)" in shown or "own model" in shown
+    # One person's drivers, with the action for each that raises their risk.
+    top = view.rows[0]
+    person = next(s for s in at.selectbox if s.label == "Employee")
+    assert person.value == top and top.drivers
+    for driver in top.drivers:
+        assert f"{driver['category']}: {driver['action']}" in shown
     lead = actor_of_role(world_app, company_id, "talent_lead")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         login_app(lead.username, "retention")  # not in a talent lead's navigation

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from core.models import (
+    CulturePulse,
     CulturePulseCheck,
     Employee,
     Hire,
@@ -75,9 +76,12 @@ class RetentionRepository(Repository):
 
     def pulse_answers(
         self, company_id: uuid.UUID, since: datetime
-    ) -> list[tuple[uuid.UUID, str | None, datetime, int | None, int | None, Any]]:
-        """(answer id, team, round date, alignment, eNPS, answers) of the anonymous pulse
-        answers since ``since``. No column that could name a person is read."""
+    ) -> list[
+        tuple[uuid.UUID, str | None, datetime, int | None, int | None, Any, Any, datetime | None]
+    ]:
+        """(answer id, team, round date, alignment, eNPS, answers, round id, round closes)
+        of the anonymous pulse answers since ``since``. No column that could name a person
+        is read."""
         rows = self.session.execute(
             select(
                 CulturePulseCheck.id,
@@ -86,7 +90,17 @@ class RetentionRepository(Repository):
                 CulturePulseCheck.alignment_score,
                 CulturePulseCheck.enps,
                 CulturePulseCheck.pulse_data,
-            ).where(
+                CulturePulseCheck.pulse_id,
+                CulturePulse.closes_at,
+            )
+            .outerjoin(
+                CulturePulse,
+                and_(
+                    CulturePulse.id == CulturePulseCheck.pulse_id,
+                    CulturePulse.company_id == company_id,
+                ),
+            )
+            .where(
                 CulturePulseCheck.company_id == company_id,
                 CulturePulseCheck.created_at >= since,
             )

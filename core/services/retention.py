@@ -154,13 +154,17 @@ def _company_data(repo: RetentionRepository, company_id: uuid.UUID, today: date)
         today - timedelta(days=31 * HISTORY_MONTHS + rm.PULSE_WINDOW_DAYS), time(), UTC
     )
     answers = []
-    for answer_id, team, created, alignment, enps, data in repo.pulse_answers(company_id, since):
+    for answer_id, team, created, alignment, enps, data, round_id, closes in repo.pulse_answers(
+        company_id, since
+    ):
         manager = ((data or {}).get("answers") or {}).get("manager")
         answers.append(
             {
                 "id": answer_id,
                 "team": team,
                 "on": created.date(),
+                "round": round_id,
+                "closes": closes.date() if closes is not None else created.date(),
                 "alignment": alignment,
                 "enps": enps,
                 "manager": manager if isinstance(manager, int | float) else None,
@@ -354,6 +358,8 @@ class RiskRow:
     probability: float
     band: str
     drivers: list[dict[str, Any]]  # {"category", "log_odds", "action"}, strongest first
+    contributions: dict[str, float]  # every category's SHAP value (log-odds)
+    values: dict[str, Any]  # the feature values the score was computed from
     scored_at: datetime
     model_version: str | None
 
@@ -369,7 +375,10 @@ class RetentionView:
     leavers: int  # the company's leavers with a complete horizon
     min_own_leavers: int
     live: dict[str, Any] | None  # from recorded outcomes
-    heatmap: list[dict[str, Any]] = field(default_factory=list)  # team, band, people
+    # team, band, people (how many of a team in each band)
+    heatmap: list[dict[str, Any]] = field(default_factory=list)
+    # team, category, mean_log_odds, people (what moves each team's risk, on average)
+    team_drivers: list[dict[str, Any]] = field(default_factory=list)
     active_employees: int = 0
 
 
@@ -424,6 +433,8 @@ def risk_list(
                 probability=float(p.predicted_value),
                 band=rm.risk_band(float(p.predicted_value)),
                 drivers=list(stored.get("top") or []),
+                contributions={str(k): float(v) for k, v in (stored.get("drivers") or {}).items()},
+                values=dict(stored.get("values") or {}),
                 scored_at=p.created_at,
                 model_version=p.model_version,
             )
@@ -441,9 +452,12 @@ def risk_list(
     if in_use is prior and len(rm.complete(history)):
         measured = rm.measure(prior.model, history)
     heat: dict[tuple[str, str], int] = {}
+    moves: dict[tuple[str, str], list[float]] = {}
     for r in rows:
         key = (r.team or "No team", r.band)
         heat[key] = heat.get(key, 0) + 1
+        for category, value in r.contributions.items():
+            moves.setdefault((r.team or "No team", category), []).append(value)
     return RetentionView(
         rows=rows,
         model_version=version or prior.version,
@@ -455,5 +469,9 @@ def risk_list(
         min_own_leavers=rm.MIN_OWN_LEAVERS,
         live=_live_accuracy(closed),
         heatmap=[{"team": t, "band": b, "people": n} for (t, b), n in sorted(heat.items())],
+        team_drivers=[
+            {"team": t, "category": c, "mean_log_odds": float(np.mean(v)), "people": len(v)}
+            for (t, c), v in sorted(moves.items())
+        ],
         active_employees=len(active),
     )
