@@ -15,7 +15,8 @@ st.title("Pulse")
 st.caption(
     "A few questions every few weeks on how work feels. Your answers are stored without "
     "your name and without the time you gave them; results are shown only for groups of "
-    "several people, after the pulse closes. Nobody, admins included, can see your answers."
+    "several people, after the pulse closes. No page or export shows anyone an individual "
+    "answer, or which answers are yours."
 )
 now = datetime.now(UTC)
 try:

@@ -822,3 +822,53 @@ def test_the_people_chain_from_interview_to_day_seven(
                 boss.screenshot(path=str(Path(shot) / "onboarding.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_a_pulse_is_opened_answered_anonymously_and_shown_open(
+    chromium_path: str, app_url: str, browser_db: Database
+) -> None:
+    """The founder opens a pulse (the page then says it is open, figures after it closes);
+    the employee answers it in the browser; the answer is stored without its author, dated at the pulse's opening."""
+    from playwright.sync_api import expect, sync_playwright
+    from sqlalchemy import func, select
+
+    from core.models import CulturePulse, CulturePulseCheck
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path)
+        try:
+            founder = browser.new_page(viewport={"width": 1400, "height": 1400})
+            _log_in(founder, app_url, "founder.quillpay")
+            founder.goto(f"{app_url}/culture_pulse")
+            _wait_for_streamlit(founder)
+            founder.get_by_role("button", name="Open a pulse now").click()
+            expect(founder.get_by_text("its results appear when it closes")).to_be_visible(
+                timeout=30_000
+            )
+            with browser_db.uow() as uow:
+                pulse = uow.session.scalars(
+                    select(CulturePulse).order_by(CulturePulse.opened_at.desc())
+                ).first()
+            employee = browser.new_page(viewport={"width": 1400, "height": 1800})
+            _log_in(employee, app_url, "employee.quillpay")
+            employee.goto(f"{app_url}/pulse")
+            _wait_for_streamlit(employee)
+            groups = employee.locator('[data-testid="stRadio"]')
+            expect(groups).to_have_count(len(pulse.questions))
+            for i in range(groups.count()):
+                group = groups.nth(i)
+                agree = group.get_by_text("4 · Agree", exact=True)
+                (agree if agree.count() else group.get_by_text("9", exact=True)).click()
+            employee.get_by_role("button", name="Send my answers").click()
+            expect(employee.get_by_text("your answers are in")).to_be_visible(timeout=30_000)
+            expect(employee.get_by_text("You have answered this pulse")).to_be_visible()
+        finally:
+            browser.close()
+    with browser_db.uow() as uow:
+        answers = uow.session.scalars(
+            select(CulturePulseCheck).where(CulturePulseCheck.pulse_id == pulse.id)
+        ).all()
+        total = uow.session.scalar(select(func.count()).select_from(CulturePulseCheck))
+    assert len(answers) == 1 and total > 1
+    assert answers[0].employee_id is None and answers[0].created_at == pulse.opened_at
+    assert answers[0].enps == 9 and answers[0].builder_mindset_score == 75

@@ -402,8 +402,16 @@ def test_pages_answer_and_report(world_app: Database) -> None:
     page.selectbox[0].set_value(small).run()
     assert not page.exception
     assert page.metric[0].value == "not enough responses"
+    assert any("Not enough responses for this question" in i.value for i in page.info)
     table = page.dataframe[0].value
-    assert set(table["Answered"]) <= {"not enough responses"} | {
-        str(g.answered) for g in report.groups if g.team == small and g.shown
-    }
     assert set(table["Team"]) == {small}
+    assert set(table["Answered"]) == {"not enough responses"} and set(table["eNPS"]) == {""}
+    # Every team filter: a withheld group's row carries no figure, a shown one its own.
+    for team in report.teams:
+        page.selectbox[0].set_value(team).run()
+        rows = page.dataframe[0].value
+        for _, row in rows.iterrows():
+            if row["Answered"] == "not enough responses":
+                assert row["eNPS"] == ""
+            else:
+                assert int(row["Answered"]) >= 5
