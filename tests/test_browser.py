@@ -828,7 +828,8 @@ def test_a_pulse_is_opened_answered_anonymously_and_shown_open(
     chromium_path: str, app_url: str, browser_db: Database
 ) -> None:
     """The founder opens a pulse (the page then says it is open, figures after it closes);
-    the employee answers it in the browser; the answer is stored without its author, dated at the pulse's opening."""
+    the employee answers it in the browser; the answer is stored without its author, dated
+    at the pulse's opening."""
     from playwright.sync_api import expect, sync_playwright
     from sqlalchemy import func, select
 
