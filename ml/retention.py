@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.pipeline import Pipeline
@@ -339,7 +340,7 @@ class RetentionModel:
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         slope, intercept = self._platt
-        p = 1 / (1 + np.exp(-(slope * self.decision_function(X) + intercept)))
+        p = expit(slope * self.decision_function(X) + intercept)
         return np.column_stack([1 - p, p])
 
     def base_logit(self) -> float:

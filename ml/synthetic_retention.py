@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from ml import synthetic_text as txt
 from ml.retention import TrainedRetention, band_for, month_starts, snapshot_frame, train
@@ -65,7 +66,7 @@ def monthly_hazard(
     if onboarding_alignment is not None:
         z -= 0.035 * (onboarding_alignment - 70.0)
     z -= 0.45 * team_morale
-    return float(1 / (1 + np.exp(-z)))
+    return float(expit(z))
 
 
 def _since(start: date, change: date | None, on: date) -> float:

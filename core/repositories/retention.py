@@ -30,7 +30,7 @@ PREDICTION = "retention_risk"
 
 
 class RetentionRepository(Repository):
-    def employees(self, company_id: uuid.UUID) -> list[Employee]:
+    def list_employees(self, company_id: uuid.UUID) -> list[Employee]:
         """Every employee, current and former, oldest start first."""
         return list(
             self.session.scalars(
@@ -40,14 +40,14 @@ class RetentionRepository(Repository):
             )
         )
 
-    def hire_roles(self, company_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID | None]:
+    def list_hire_roles(self, company_id: uuid.UUID) -> dict[uuid.UUID, uuid.UUID | None]:
         """Hire id -> the role it filled."""
         rows = self.session.execute(
             select(Hire.id, Hire.role_id).where(Hire.company_id == company_id)
         )
         return {hire_id: role_id for hire_id, role_id in rows}
 
-    def roles(self, company_id: uuid.UUID) -> list[tuple[uuid.UUID, str, str | None, Any]]:
+    def list_roles(self, company_id: uuid.UUID) -> list[tuple[uuid.UUID, str, str | None, Any]]:
         """(id, title, department, role_intelligence) of every role."""
         rows = self.session.execute(
             select(Role.id, Role.title, Role.department, Role.role_intelligence).where(
@@ -56,7 +56,9 @@ class RetentionRepository(Repository):
         )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
-    def checkpoint_scores(self, company_id: uuid.UUID) -> list[tuple[uuid.UUID, datetime, int]]:
+    def list_checkpoint_scores(
+        self, company_id: uuid.UUID
+    ) -> list[tuple[uuid.UUID, datetime, int]]:
         """(hire id, completed at, alignment 0-100) of every answered onboarding checkpoint."""
         rows = self.session.execute(
             select(
@@ -74,7 +76,7 @@ class RetentionRepository(Repository):
         )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
-    def pulse_answers(
+    def list_pulse_answers(
         self, company_id: uuid.UUID, since: datetime
     ) -> list[
         tuple[uuid.UUID, str | None, datetime, int | None, int | None, Any, Any, datetime | None]
@@ -110,7 +112,9 @@ class RetentionRepository(Repository):
     def add_predictions(self, rows: list[Prediction]) -> None:
         self.session.add_all(rows)
 
-    def predictions_on(self, company_id: uuid.UUID, day_start: datetime) -> list[Prediction]:
+    def list_predictions_since(
+        self, company_id: uuid.UUID, day_start: datetime
+    ) -> list[Prediction]:
         """The retention predictions made since ``day_start`` (a rescore replaces them)."""
         return list(
             self.session.scalars(
@@ -123,11 +127,11 @@ class RetentionRepository(Repository):
             )
         )
 
-    def delete(self, rows: list[Prediction]) -> None:
+    def delete_predictions(self, rows: list[Prediction]) -> None:
         for row in rows:
             self.session.delete(row)
 
-    def latest_predictions(self, company_id: uuid.UUID) -> list[Prediction]:
+    def list_latest_predictions(self, company_id: uuid.UUID) -> list[Prediction]:
         """Each employee's latest retention prediction."""
         rows = self.session.scalars(
             select(Prediction)
@@ -143,7 +147,7 @@ class RetentionRepository(Repository):
             latest.setdefault(row.entity_id, row)
         return list(latest.values())
 
-    def open_predictions(self, company_id: uuid.UUID) -> list[Prediction]:
+    def list_open_predictions(self, company_id: uuid.UUID) -> list[Prediction]:
         """Retention predictions with no outcome yet."""
         return list(
             self.session.scalars(
@@ -164,7 +168,9 @@ class RetentionRepository(Repository):
     def add_outcomes(self, rows: list[Outcome]) -> None:
         self.session.add_all(rows)
 
-    def closed_predictions(self, company_id: uuid.UUID) -> list[tuple[float, float, str | None]]:
+    def list_closed_predictions(
+        self, company_id: uuid.UUID
+    ) -> list[tuple[float, float, str | None]]:
         """(predicted probability, actual 0/1, model version) of predictions with an outcome."""
         rows = self.session.execute(
             select(Prediction.predicted_value, Outcome.actual_value, Prediction.model_version)

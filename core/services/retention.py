@@ -113,7 +113,7 @@ class _CompanyData:
 
 def _company_data(repo: RetentionRepository, company_id: uuid.UUID, today: date) -> _CompanyData:
     roles = []
-    for role_id, title, department, intelligence in repo.roles(company_id):
+    for role_id, title, department, intelligence in repo.list_roles(company_id):
         pay = (intelligence or {}).get("compensation")
         if isinstance(pay, dict) and pay.get("min") and pay.get("max"):
             roles.append(
@@ -126,12 +126,12 @@ def _company_data(repo: RetentionRepository, company_id: uuid.UUID, today: date)
                     "max": float(pay["max"]),
                 }
             )
-    hire_roles = repo.hire_roles(company_id)
+    hire_roles = repo.list_hire_roles(company_id)
     checkpoints: dict[uuid.UUID, list[tuple[date, float]]] = {}
-    for hire_id, completed, score in repo.checkpoint_scores(company_id):
+    for hire_id, completed, score in repo.list_checkpoint_scores(company_id):
         checkpoints.setdefault(hire_id, []).append((completed.date(), float(score)))
     people, names = [], {}
-    for e in repo.employees(company_id):
+    for e in repo.list_employees(company_id):
         names[e.id] = (e.full_name, e.department, e.title, e.status)
         if e.start_date is None:
             continue
@@ -154,9 +154,16 @@ def _company_data(repo: RetentionRepository, company_id: uuid.UUID, today: date)
         today - timedelta(days=31 * HISTORY_MONTHS + rm.PULSE_WINDOW_DAYS), time(), UTC
     )
     answers = []
-    for answer_id, team, created, alignment, enps, data, round_id, closes in repo.pulse_answers(
-        company_id, since
-    ):
+    for (
+        answer_id,
+        team,
+        created,
+        alignment,
+        enps,
+        data,
+        round_id,
+        closes,
+    ) in repo.list_pulse_answers(company_id, since):
         manager = ((data or {}).get("answers") or {}).get("manager")
         answers.append(
             {
@@ -223,7 +230,7 @@ def _close_predictions(
     """Outcome rows for open predictions whose horizon saw a leave or has passed."""
     ends = {p["key"]: p["end_date"] for p in data.people}
     rows, left, stayed = [], 0, 0
-    for prediction in repo.open_predictions(company_id):
+    for prediction in repo.list_open_predictions(company_id):
         made = prediction.created_at.date()
         horizon = int((prediction.features or {}).get("horizon_days") or rm.HORIZON_DAYS)
         horizon_end = made + timedelta(days=horizon)
@@ -280,7 +287,7 @@ def score_company(
             rm.dump(trained, _path(trained.version, settings))
             _register(scoring, trained, actor.company_id, "champion", now)
         day_start = datetime.combine(today, time(), UTC)
-        repo.delete([p for p in repo.predictions_on(actor.company_id, day_start)])
+        repo.delete_predictions(repo.list_predictions_since(actor.company_id, day_start))
         uow.session.flush()
         frame = current_features(data, today, settings.pulse_min_group)
         rows = []
@@ -407,8 +414,8 @@ def risk_list(
     with uow:
         repo = RetentionRepository(uow.session)
         data = _company_data(repo, actor.company_id, today)
-        latest = repo.latest_predictions(actor.company_id)
-        closed = repo.closed_predictions(actor.company_id)
+        latest = repo.list_latest_predictions(actor.company_id)
+        closed = repo.list_closed_predictions(actor.company_id)
         version = latest[0].model_version if latest else None
         registered = (
             ScoringRepository(uow.session).model_version(MODEL_NAME, version) if version else None
