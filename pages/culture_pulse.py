@@ -63,7 +63,8 @@ else:
     when = rounds[latest.round_id].opened_at
     c1.metric(
         f"Participation ({when:%Y-%m-%d})",
-        f"{latest.answered} of {latest.asked}",
+        f"{latest.answered} of {latest.asked}"
+        + (f" ({100 * latest.answered / latest.asked:.0f}%)" if latest.asked else ""),
         help="Answers of the latest closed pulse with enough responses, of those asked.",
     )
     enps = latest.figures["enps"]
@@ -117,6 +118,9 @@ table(
             "Team": g.team,
             "Asked": g.asked,
             "Answered": "not enough responses" if g.answered is None else str(g.answered),
+            "Participation": ""
+            if g.answered is None or not g.asked
+            else f"{100 * g.answered / g.asked:.0f}%",
             "eNPS": ""
             if g.figures is None or g.figures["enps"] is None
             else f"{g.figures['enps']:+.0f}",

@@ -412,6 +412,6 @@ def test_pages_answer_and_report(world_app: Database) -> None:
         rows = page.dataframe[0].value
         for _, row in rows.iterrows():
             if row["Answered"] == "not enough responses":
-                assert row["eNPS"] == ""
+                assert row["eNPS"] == "" and row["Participation"] == ""
             else:
                 assert int(row["Answered"]) >= 5
