@@ -17,8 +17,6 @@ Pure: plain dicts, DataFrames and scikit-learn in and out. The pieces:
 from __future__ import annotations
 
 import math
-import os
-import pickle
 import warnings
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,8 +32,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.pipeline import Pipeline
 
+from ml import artifacts
 from ml.anonymity import shown_groups
-from ml.retention_backtest import _calibration, build_pipeline
+from ml.retention_backtest import build_pipeline, calibration_bins
 
 HORIZON_DAYS = 180
 PULSE_WINDOW_DAYS = 90
@@ -424,7 +423,7 @@ def measure(model: RetentionModel, frame: pd.DataFrame) -> dict[str, Any]:
     result["mean_predicted"] = round(float(p.mean()), 4)
     if len(np.unique(y)) == 2:
         result["auc"] = round(float(roc_auc_score(y, p)), 4)
-    result["calibration"] = [b for b in _calibration(y, p, bins=10) if b["count"]]
+    result["calibration"] = [b for b in calibration_bins(y, p, bins=10) if b["count"]]
     return result
 
 
@@ -466,21 +465,13 @@ class TrainedRetention:
 
 
 def dump(trained: TrainedRetention, path: Path) -> None:
-    """Write ``trained`` to ``path`` atomically (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.partial")
-    with partial.open("wb") as fh:
-        pickle.dump(trained, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    partial.replace(path)
+    """Write ``trained`` to ``path`` atomically."""
+    artifacts.dump(trained, path)
 
 
 def load(path: Path) -> TrainedRetention:
-    """A model written by :func:`dump` (local artifacts only: pickle trusts its input)."""
-    with path.open("rb") as fh:
-        trained = pickle.load(fh)  # noqa: S301 - our own artifact under data/local
-    if not isinstance(trained, TrainedRetention):
-        raise TypeError(f"{path} does not hold a PeopleOS retention model")
-    return trained
+    """A model written by :func:`dump`."""
+    return artifacts.load(path, TrainedRetention, "a PeopleOS retention model")
 
 
 def train(frame: pd.DataFrame, version: str, trained_on: str, seed: int = 0) -> TrainedRetention:

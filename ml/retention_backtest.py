@@ -298,7 +298,7 @@ def build_pipeline(numeric: list[str], categorical: list[str], model: str, seed:
     return Pipeline([("prep", prep), ("model", clf)])
 
 
-def _calibration(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, Any]]:
+def calibration_bins(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, Any]]:
     edges = np.linspace(0, 1, bins + 1)
     index = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
     out = []
@@ -445,7 +445,7 @@ def backtest(csv: str | Path, options: BacktestOptions) -> dict[str, Any]:
         },
         "brier": round(float(brier_score_loss(y, pooled)), 4),
         "base_rate": round(float(y.mean()), 4),
-        "calibration": _calibration(y, pooled),
+        "calibration": calibration_bins(y, pooled),
         "rows": int(len(y)),
         "positives": int(y.sum()),
         "groups": int(n_groups),

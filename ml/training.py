@@ -8,7 +8,6 @@ on its labelled hires once it has :data:`MIN_COMPANY_OUTCOMES` of them.
 
 from __future__ import annotations
 
-import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ml import artifacts
 from ml.fit import MODEL_FEATURES, SUCCESS_FEATURES, dimension_frame, success_frame
 from ml.synthetic import bayes_auc, generate_history
 
@@ -147,18 +147,10 @@ def evaluate(models: TrainedModels, *, seed: int, n: int = EVAL_SIZE) -> dict[st
 
 
 def dump(models: TrainedModels, path: Path) -> None:
-    """Write ``models`` to ``path`` atomically (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + ".partial")
-    with partial.open("wb") as fh:
-        pickle.dump(models, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    partial.replace(path)
+    """Write ``models`` to ``path`` atomically."""
+    artifacts.dump(models, path)
 
 
 def load(path: Path) -> TrainedModels:
-    """Models written by :func:`dump` (local artifacts only: pickle trusts its input)."""
-    with path.open("rb") as fh:
-        models = pickle.load(fh)  # noqa: S301 - our own artifact under data/local
-    if not isinstance(models, TrainedModels):
-        raise TypeError(f"{path} does not hold PeopleOS models")
-    return models
+    """Models written by :func:`dump`."""
+    return artifacts.load(path, TrainedModels, "PeopleOS models")
