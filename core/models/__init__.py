@@ -21,6 +21,7 @@ from core.models.interviews import Interview, InterviewPanelist, InterviewScorec
 from core.models.notifications import Notification
 from core.models.offers import Offer, UserInvitation
 from core.models.onboarding import OnboardingCheckpoint, OnboardingPlan
+from core.models.privacy import PrivacyRequest
 from core.models.rate_limits import RateLimitEvent
 from core.models.roles import Role, RoleEmbedding
 from core.models.sync import StartuposSync
@@ -73,6 +74,7 @@ __all__ = [
     "OnboardingPlan",
     "Outcome",
     "Prediction",
+    "PrivacyRequest",
     "RateLimitEvent",
     "Role",
     "RoleEmbedding",
