@@ -79,7 +79,14 @@ stage_move_form(actor, {profile.id: f"{profile.full_name or profile.email}"}, "p
 if actor.can(Permission.MOVE_CANDIDATES):
     offer_and_hire(actor, profile.id, profile.status)
 
-if profile.scores_visible:
+if profile.scoring_opt_out and profile.scores_visible:
+    st.info(
+        "This applicant asked not to be scored automatically: no model scores or ranks "
+        "them. Review the application in person.",
+        icon=":material/person_check:",
+    )
+    st.divider()
+elif profile.scores_visible:
     fit_section(actor, profile.id)
     st.divider()
 if profile.skills:

@@ -99,12 +99,21 @@ with st.form("apply", clear_on_submit=False):
     st.caption(
         f"Privacy notice ({intake.PRIVACY_NOTICE_VERSION}): {company} uses your "
         "application only to assess it for this and similar roles. A person reviews every "
-        f"application; no model rejects anyone. We keep it for {intake.RETENTION_DAYS} days "
+        "application; no model rejects anyone. We keep it for "
+        f"{get_settings().candidate_retention_days} days "
         "from your latest application, then delete it (if you are hired, it becomes part of "
         "your employee record). You can ask what we hold about you or to delete it at any time."
     )
+    st.caption(
+        "Automated scoring: to help the team read applications, a model compares your resume "
+        "with the role and the company (skills, experience, stage and culture fit) and gives "
+        "it a score with the reasons behind it. It never rejects anyone and never sees the "
+        "self-identification below; people decide. You can opt out: then no score is computed "
+        "and a person reviews your application without one."
+    )
     consent = st.checkbox("I agree to the processing of my application as described above.")
     _problem("consent")
+    opt_out = st.checkbox("Do not score my application automatically")
     with st.expander("Voluntary self-identification (optional)"):
         st.caption(
             "Stored apart from your application, never shown to reviewers and never "
@@ -132,6 +141,7 @@ if submitted:
         self_id={k: v for k, v in self_id.items() if v},
         honeypot=honeypot,
         expected_compensation=int(salary) if salary else None,
+        scoring_opt_out=opt_out,
     )
     try:
         with st.spinner("Sending your application…"):

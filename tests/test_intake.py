@@ -169,6 +169,40 @@ def test_the_slow_half_embeds_and_scores_and_can_run_twice(world: Database) -> N
     )
 
 
+def test_an_applicant_who_opts_out_is_never_scored(world: Database) -> None:
+    receipt = _submit(world, _app(world, scoring_opt_out=True), client="203.0.113.10")
+    models = model_registry.load_models()
+    # The web app's completion, the worker's catch-up and a whole-company rescore all pass
+    # the applicant by.
+    intake.complete_application(
+        world.uow(),
+        receipt.company_id,
+        receipt.candidate_id,
+        now=NOW + timedelta(seconds=3),
+        encoder=_Encoder(),
+        models=models,
+    )
+    scoring.rescore_company(world, receipt.company_id, models, NOW, trigger="backfill")
+    with world.uow() as uow:
+        s = uow.session
+        c = s.get(Candidate, receipt.candidate_id)
+        assert c.scoring_opt_out and c.fit_score is None and c.fit_breakdown is None
+        assert c.success_probability is None and c.risk_indicators is None
+        assert not s.scalars(select(Prediction).where(Prediction.entity_id == c.id)).all()
+        assert c.id not in ScoringRepository(s).unscored_ids(receipt.company_id, 10_000)
+        audit = s.scalars(
+            select(AuditLog).where(
+                AuditLog.action == "candidate.applied", AuditLog.entity_id == str(c.id)
+            )
+        ).one()
+    assert audit.summary["scoring_opt_out"] is True
+    talent = actor_of_role(world, receipt.company_id, "talent_lead")
+    with pytest.raises(ValidationError, match="asked not to be scored"):
+        scoring.rescore_candidate(world.uow(), talent, receipt.candidate_id, models, NOW)
+    profile = candidates.get_candidate_profile(world.uow(), talent, receipt.candidate_id)
+    assert profile.scoring_opt_out and profile.fit_score is None
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [

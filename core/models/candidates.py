@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, CreatedAt, Timestamps, UUIDPrimaryKey, utcnow
+from core.models.encrypted import EncryptedText
 from core.models.enums import CANDIDATE_STATUSES, in_check, score_check
 
 
@@ -51,6 +52,8 @@ class Candidate(UUIDPrimaryKey, Timestamps, Base):
     success_probability: Mapped[int | None]
     risk_indicators: Mapped[list[Any] | None]
     genome_profile: Mapped[dict[str, Any] | None]
+    # The applicant asked not to be scored automatically: no model scores them; people review.
+    scoring_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Public reference given to the applicant; parsed resume (skills, jobs, years, ...).
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     resume_profile: Mapped[dict[str, Any] | None]

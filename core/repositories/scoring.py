@@ -53,6 +53,7 @@ class ScoringRepository(Repository):
                     Candidate.fit_score.is_(None),
                     Candidate.role_id.is_not(None),
                     Candidate.resume_profile.is_not(None),
+                    Candidate.scoring_opt_out.is_(False),
                 )
                 .order_by(Candidate.created_at)
                 .limit(limit)

@@ -120,6 +120,7 @@ class CandidateProfile:
     expected_compensation: int | None = None
     other_applications: list[OtherApplication] = field(default_factory=list)
     scores_visible: bool = True
+    scoring_opt_out: bool = False  # asked not to be scored automatically
 
 
 def candidate_filter(
@@ -284,6 +285,7 @@ def get_candidate_profile(
                 OtherApplication(c.id, title, c.status, c.created_at) for c, title in others
             ],
             scores_visible=scores,
+            scoring_opt_out=candidate.scoring_opt_out,
         )
         AuditRepository(uow.session).add(
             **actor.audit_fields(),

@@ -91,6 +91,7 @@ class Application:
     self_id: dict[str, str] | None = None
     honeypot: str = ""
     expected_compensation: int | None = None  # annual, USD; optional
+    scoring_opt_out: bool = False  # no automated score; a person reviews
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ def submit_application(
                 "role_id": str(role.id),
                 "file_kind": extracted.kind,
                 "other_applications": len(others),
+                "scoring_opt_out": candidate.scoring_opt_out,
             },
         )
         if send_confirmation:
@@ -358,6 +360,12 @@ def _fill(candidate: Candidate, app: Application, name: str, text: str, profile:
     }
     # A new resume is scored again (by complete_application), never shown with an old score.
     candidate.fit_score = None
+    candidate.scoring_opt_out = app.scoring_opt_out
+    if candidate.scoring_opt_out:  # nothing a model said about an earlier resume stays shown
+        candidate.success_probability = None
+        candidate.fit_breakdown = None
+        candidate.risk_indicators = None
+        candidate.genome_profile = None
 
 
 def _record_rows(

@@ -325,7 +325,10 @@ def score_in_session(
         raise ValueError(f"unknown scoring trigger {trigger!r}")
     repo = ScoringRepository(session)
     roles = roles if roles is not None else repo.roles(company.id, [c.role_id for c in candidates])
-    scorable = [c for c in candidates if c.resume_profile and c.role_id in roles]
+    # Nobody who opted out of automated scoring is scored, whatever asked for it.
+    scorable = [
+        c for c in candidates if c.resume_profile and c.role_id in roles and not c.scoring_opt_out
+    ]
     if not scorable:
         return []
     models, scope = model_registry.models_for(repo, company.id, models)
@@ -380,6 +383,11 @@ def rescore_candidate(
         if company is None or not found:
             raise NotFoundError("Candidate not found.")
         candidate = ensure_visible(uow.session, actor, found[0])
+        if candidate.scoring_opt_out:
+            raise ValidationError(
+                "This applicant asked not to be scored automatically; review the application "
+                "in person."
+            )
         if not candidate.resume_profile or candidate.role_id is None:
             raise ValidationError(
                 "This candidate has no parsed resume or no role, so there is nothing to score."

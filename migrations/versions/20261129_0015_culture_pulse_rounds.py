@@ -1,5 +1,5 @@
 """Culture pulse rounds and who was asked (answers stay unlinked); employee level, salary
-and last change for the retention model.
+and last change for the retention model; an applicant's opt-out of automated scoring.
 
 Revision ID: 0015
 Revises: 0014
@@ -21,6 +21,10 @@ JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("candidates", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("scoring_opt_out", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     op.create_table(
         "culture_pulses",
         sa.Column("company_id", sa.Uuid(), nullable=False),
@@ -112,6 +116,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("candidates", schema=None) as batch_op:
+        batch_op.drop_column("scoring_opt_out")
     with op.batch_alter_table("employees", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_employees_salary"), type_="check")
         batch_op.drop_constraint(op.f("ck_employees_level"), type_="check")
