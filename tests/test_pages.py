@@ -181,6 +181,11 @@ def test_careers_page_is_public_and_refuses_an_incomplete_application(
     assert not at.exception, at.exception
     assert at.title[0].value == "Open positions"
     assert len(at.metric) == 0  # no internal figures on a public page
+    # Automated scoring is explained, with a way out of it.
+    assert any("Automated scoring" in c.value for c in at.caption)
+    assert [c.label for c in at.checkbox if "score" in c.label] == [
+        "Do not score my application automatically"
+    ]
     _input(at, "Full name").input("Nobody")
     next(b for b in at.button if b.label == "Submit application").click().run()
     errors = " ".join(e.value for e in at.error)
