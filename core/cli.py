@@ -179,6 +179,17 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--folds", type=int, default=5)
     bt.add_argument("--repeats", type=int, default=3)
     bt.add_argument("--model", choices=("logistic", "boosting"), default="logistic")
+
+    pv = groups.add_parser("privacy", help="personal data").add_subparsers(
+        dest="cmd", required=True
+    )
+    rk = pv.add_parser(
+        "rotate-key",
+        help="re-encrypt every encrypted value under the first key of PEOPLEOS_DATA_KEY "
+        "(resumable: run it again after a stop)",
+    )
+    rk.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+    rk.add_argument("--max-batches", type=int, help="stop after this many transactions")
     return parser
 
 
@@ -204,10 +215,46 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _hires(args, settings.database_url)
         if args.group == "retention":
             return _retention(args)
+        if args.group == "privacy" and args.cmd == "rotate-key":
+            return _rotate_key(args, settings.database_url)
         return _demo(args, settings)
     except (SettingsError, PeopleOSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+
+
+def _rotate_key(args: argparse.Namespace, url: str) -> int:
+    from core.services import encryption
+
+    if args.batch_size < 1 or (args.max_batches is not None and args.max_batches < 1):
+        raise ValidationError("--batch-size and --max-batches must be at least 1.")
+
+    def progress(column: str, checked: int, done: int) -> None:
+        _out(f"{column}: {checked} checked, {done} re-encrypted")
+
+    database = Database(url)
+    try:
+        report = encryption.rotate_data_key(
+            database.uow(),
+            batch_size=args.batch_size,
+            max_batches=args.max_batches,
+            progress=progress,
+        )
+        counts = encryption.data_key_counts(database.uow())
+    finally:
+        database.dispose()
+    total = sum(report.reencrypted.values())
+    if not report.finished:
+        _out(
+            f"Stopped after {report.batches} batch(es), {total} value(s) re-encrypted; "
+            "run it again to go on."
+        )
+        return 0
+    _out(f"Done: {total} value(s) re-encrypted under key {report.key_id}.")
+    for column, by_key in counts.items():
+        held = ", ".join(f"{n} under {key}" for key, n in sorted(by_key.items())) or "empty"
+        _out(f"  {column}: {held}")
+    return 0
 
 
 def _retention(args: argparse.Namespace) -> int:

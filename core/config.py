@@ -6,11 +6,13 @@ Every setting is a ``PEOPLEOS_*`` environment variable with a documented default
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -27,6 +29,8 @@ DEFAULT_DEMO_PASSWORD = "peopleos-demo-2026"
 # Published here, so it signs cookies only for the test suite (PEOPLEOS_ENV=test); refused
 # in production even when set explicitly.
 _DEV_SECRET = "peopleos-dev-only-secret-change-me"
+# Likewise published: encrypts data at rest only in the test suite, refused in production.
+_DEV_DATA_KEY = base64.b64encode(b"peopleos-test-only-data-key-0032").decode("ascii")
 
 
 class SettingsError(ValueError):
@@ -57,6 +61,8 @@ class Settings:
     base_url: str = "http://localhost:8501"
     # Reverse proxies whose X-Forwarded-For is believed; from anyone else it is ignored.
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # AES-256 keys for personal data at rest (core.crypto); the first encrypts, all decrypt.
+    data_keys: tuple[bytes, ...] = field(default=(), repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -99,6 +105,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         )
     data_dir = Path(env.get("PEOPLEOS_DATA_DIR", str(PROJECT_ROOT / "data")))
     secret = _secret_key(env.get("PEOPLEOS_SECRET_KEY", "").strip(), environment, data_dir)
+    data_keys = _data_keys(env.get("PEOPLEOS_DATA_KEY", "").strip(), environment, data_dir)
     log_level = env.get("PEOPLEOS_LOG_LEVEL", "INFO").strip().upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(
@@ -109,6 +116,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             env.get("PEOPLEOS_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
         ),
         secret_key=secret,
+        data_keys=data_keys,
         environment=environment,
         data_dir=data_dir,
         log_level=log_level,
@@ -150,8 +158,50 @@ def _secret_key(given: str, environment: str, data_dir: Path) -> str:
     return _local_secret(data_dir / "local" / "secret_key")
 
 
-def _local_secret(path: Path) -> str:
-    """The key kept at ``path``, made (mode 600) by whichever process starts first."""
+def _data_keys(given: str, environment: str, data_dir: Path) -> tuple[bytes, ...]:
+    """The keys that encrypt personal data at rest: ``key[,older_key,...]``.
+
+    Each key is 32 bytes in base64 (``python -c "import os,base64;
+    print(base64.b64encode(os.urandom(32)).decode())"``); the first encrypts, the others
+    only decrypt until ``privacy rotate-key`` has moved everything to the first. Production
+    must set it and may not use the key published here for the test suite; development
+    makes a random key on first start, kept in the local data folder like the session key.
+    """
+    if not given:
+        if environment == "production":
+            raise SettingsError("PEOPLEOS_DATA_KEY must be set in production.")
+        given = (
+            _DEV_DATA_KEY
+            if environment == "test"
+            else _local_secret(
+                data_dir / "local" / "data_key",
+                lambda: base64.b64encode(secrets.token_bytes(32)).decode("ascii"),
+            )
+        )
+    keys = []
+    for position, part in enumerate((p.strip() for p in given.split(",")), start=1):
+        try:
+            key = base64.b64decode(part, validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != 32:
+            raise SettingsError(
+                f"PEOPLEOS_DATA_KEY: key {position} is not 32 bytes in base64 (AES-256)."
+            )
+        if key in keys:
+            raise SettingsError(f"PEOPLEOS_DATA_KEY: key {position} is given twice.")
+        keys.append(key)
+    if environment == "production" and keys[0] == base64.b64decode(_DEV_DATA_KEY):
+        raise SettingsError(
+            "PEOPLEOS_DATA_KEY is the test key published in the source; set a secret one in "
+            "production."
+        )
+    return tuple(keys)
+
+
+def _local_secret(path: Path, make: Callable[[], str] = lambda: secrets.token_urlsafe(48)) -> str:
+    """The key kept at ``path``, made (mode 600) by ``make`` in whichever process starts
+    first."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -161,11 +211,9 @@ def _local_secret(path: Path) -> str:
             if len(key) >= 32:
                 return key
             time.sleep(0.02)
-        raise SettingsError(
-            f"{path} does not hold a session key; delete it to make a new one."
-        ) from None
+        raise SettingsError(f"{path} does not hold a key; delete it to make a new one.") from None
     with os.fdopen(fd, "w") as out:
-        out.write(secrets.token_urlsafe(48))
+        out.write(make())
     return path.read_text().strip()
 
 

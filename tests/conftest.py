@@ -40,6 +40,9 @@ DEMO_AS_OF = date(2026, 11, 1)
 DEMO_PASSWORD = "peopleos-demo-2026"
 RUN_ENV = "PEOPLEOS_TEST_RUN"  # set by the controlling process, inherited by its workers
 RUN_DIR_ENV = "PEOPLEOS_TEST_RUN_DIR"
+# The test settings: the published test keys, the same in every worker and app server of the
+# run whatever PEOPLEOS_DATA_DIR a test sets (a development data key lives in the data dir).
+os.environ.setdefault("PEOPLEOS_ENV", "test")
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # One worker per core already keeps the cores busy; torch, OpenMP and BLAS would each

@@ -109,6 +109,7 @@ def test_demo_seed_refuses_production_and_writes_nothing(
     assert _cli("db", "upgrade", url=url).returncode == 0
     monkeypatch.setenv("PEOPLEOS_ENV", "production")
     monkeypatch.setenv("PEOPLEOS_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("PEOPLEOS_DATA_KEY", "ZGF0YS1rZXktb2YtYS1wcm9kdWN0aW9uLXNlcnZlcjE=")
     result = _cli("demo", "seed", "--companies", "1", "--candidates", "10", url=url)
     assert result.returncode == 2
     assert "never loaded when PEOPLEOS_ENV=production" in result.stderr

@@ -61,7 +61,13 @@ def test_production_refuses_the_published_key_even_when_set() -> None:
 
 
 def test_production_accepts_a_long_secret() -> None:
-    settings = load_settings({"PEOPLEOS_ENV": "production", "PEOPLEOS_SECRET_KEY": "k" * 40})
+    settings = load_settings(
+        {
+            "PEOPLEOS_ENV": "production",
+            "PEOPLEOS_SECRET_KEY": "k" * 40,
+            "PEOPLEOS_DATA_KEY": "ZGF0YS1rZXktb2YtYS1wcm9kdWN0aW9uLXNlcnZlcjE=",
+        }
+    )
     assert settings.secret_key == "k" * 40
 
 

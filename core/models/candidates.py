@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, CreatedAt, Timestamps, UUIDPrimaryKey, utcnow
-from core.models.encrypted import EncryptedText
+from core.models.encrypted import EncryptedJSON, EncryptedText
 from core.models.enums import CANDIDATE_STATUSES, in_check, score_check
 
 
@@ -43,20 +43,29 @@ class Candidate(UUIDPrimaryKey, Timestamps, Base):
     email: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str | None] = mapped_column(String(255))
     resume_url: Mapped[str | None] = mapped_column(Text)
-    resume_text: Mapped[str | None] = mapped_column(Text)
+    resume_text: Mapped[str | None] = mapped_column(EncryptedText("candidates.resume_text"))
     linkedin_url: Mapped[str | None] = mapped_column(Text)
     application_source: Mapped[str | None] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(50), default="applied")
     fit_score: Mapped[int | None]
-    fit_breakdown: Mapped[dict[str, Any] | None]
+    # Encrypted (core.crypto) like the resume they quote: explanations, evidence, the profile.
+    fit_breakdown: Mapped[dict[str, Any] | None] = mapped_column(
+        EncryptedJSON("candidates.fit_breakdown")
+    )
     success_probability: Mapped[int | None]
-    risk_indicators: Mapped[list[Any] | None]
-    genome_profile: Mapped[dict[str, Any] | None]
+    risk_indicators: Mapped[list[Any] | None] = mapped_column(
+        EncryptedJSON("candidates.risk_indicators")
+    )
+    genome_profile: Mapped[dict[str, Any] | None] = mapped_column(
+        EncryptedJSON("candidates.genome_profile")
+    )
     # The applicant asked not to be scored automatically: no model scores them; people review.
     scoring_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Public reference given to the applicant; parsed resume (skills, jobs, years, ...).
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
-    resume_profile: Mapped[dict[str, Any] | None]
+    resume_profile: Mapped[dict[str, Any] | None] = mapped_column(
+        EncryptedJSON("candidates.resume_profile")
+    )
     # One person applying to several roles is one application per role, linked by person_id
     # (the id of their first application).
     person_id: Mapped[uuid.UUID]
@@ -83,4 +92,4 @@ class FitScoreDimension(UUIDPrimaryKey, CreatedAt, Base):
     candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
     dimension_type: Mapped[str] = mapped_column(String(50))
     score: Mapped[int]
-    reasoning: Mapped[str | None] = mapped_column(Text)
+    reasoning: Mapped[str | None] = mapped_column(EncryptedText("fit_score_dimensions.reasoning"))

@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, CreatedAt, UUIDPrimaryKey
+from core.models.encrypted import EncryptedBytes, EncryptedJSON
 
 
 class Consent(UUIDPrimaryKey, CreatedAt, Base):
@@ -39,7 +40,7 @@ class CandidateDocument(UUIDPrimaryKey, CreatedAt, Base):
     filename: Mapped[str] = mapped_column(String(255))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(EncryptedBytes("candidate_documents.content"))
 
 
 class SelfIdentification(UUIDPrimaryKey, CreatedAt, Base):
@@ -53,7 +54,7 @@ class SelfIdentification(UUIDPrimaryKey, CreatedAt, Base):
 
     company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
-    answers: Mapped[dict[str, Any]]
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("self_id.answers"))
 
 
 class CandidateEmbedding(Base):
@@ -99,7 +100,8 @@ class CandidateMerge(UUIDPrimaryKey, CreatedAt, Base):
     reason: Mapped[str] = mapped_column(String(50))  # same_email, near_identical_resume
     similarity: Mapped[float | None]
     actor: Mapped[str] = mapped_column(String(100))
-    snapshot: Mapped[dict[str, Any]]  # the merged candidate's columns at merge time
+    # The merged candidate's columns at merge time (its resume too, hence encrypted).
+    snapshot: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("candidate_merges.snapshot"))
 
 
 class CandidateImport(UUIDPrimaryKey, CreatedAt, Base):
