@@ -1,4 +1,5 @@
-"""The careers page promises deletion after the retention period; the worker keeps it."""
+"""The careers page promises deletion after the retention period; the worker keeps it
+(an application is erased as :func:`core.services.privacy.erase_person` does)."""
 
 from __future__ import annotations
 
@@ -83,16 +84,25 @@ def test_applications_past_their_retention_are_deleted_with_everything_they_hold
     _set(world, hired, later - timedelta(days=900), "hired")
     assert _count(world, CandidateDocument, old) and _count(world, CandidateStageEvent, old)
 
-    assert privacy.purge_expired_applications(world.uow(), later)["deleted"] == 1
+    # Every application nobody hired whose latest application is over 365 days old goes:
+    # the demo world's older ones too.
+    expired = privacy.list_expired(world.uow(), later)
+    assert privacy.purge_expired_applications(world.uow(), later)["deleted"] == sum(
+        len(item.candidate_ids) for item in expired
+    )
     with world.uow() as uow:
-        assert uow.session.get(Candidate, old) is None
-        assert uow.session.get(Candidate, recent) is not None  # 300 days: kept
-        assert uow.session.get(Candidate, hired) is not None  # hired: an employee record now
+        # Erased: the row stays for the company's counts, naming nobody.
+        gone = uow.session.get(Candidate, old)
+        assert gone.email.endswith("@erased.invalid") and gone.full_name is None
+        assert gone.resume_text is None and gone.status == "interview"
+        assert uow.session.get(Candidate, recent).full_name  # 300 days: kept
+        assert uow.session.get(Candidate, hired).full_name  # hired: an employee record now
         audit = uow.session.scalars(
             select(AuditLog).where(AuditLog.action == "privacy.applications_deleted")
         ).all()
-    for model in (CandidateDocument, CandidateStageEvent, Consent):
+    for model in (CandidateDocument, Consent):
         assert _count(world, model, old) == 0, model.__name__
+    assert _count(world, CandidateStageEvent, old)  # the stage history stays, without reasons
     assert audit and all("@" not in str(a.summary) for a in audit)  # a count, no personal data
     # Running again deletes nothing more: the job is safe to repeat.
     assert privacy.purge_expired_applications(world.uow(), later)["deleted"] == 0
