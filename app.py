@@ -59,7 +59,14 @@ def _route() -> None:
         welcome = st.Page(
             "pages/welcome.py", title="Welcome", url_path="welcome", visibility="hidden"
         )
-        st.navigation([login, careers, welcome, *held], position="top").run()
+        # Reached from a privacy request's confirmation email only.
+        data_request = st.Page(
+            "pages/data_request.py",
+            title="Your data",
+            url_path="data_request",
+            visibility="hidden",
+        )
+        st.navigation([login, careers, welcome, data_request, *held], position="top").run()
         return
     st.session_state["actor"] = actor
     sections: dict[str, list[st.Page]] = {}

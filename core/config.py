@@ -57,6 +57,9 @@ class Settings:
     pulse_min_group: int = 5
     # The worker opens a culture pulse every this many weeks (0: only when opened by hand).
     pulse_every_weeks: int = 4
+    # Applications nobody hired are erased this many days after the person's latest
+    # application (the careers page and the consent state it).
+    candidate_retention_days: int = 365
     # Where people reach the web app: the start of links in emails (invitations).
     base_url: str = "http://localhost:8501"
     # Reverse proxies whose X-Forwarded-For is believed; from anyone else it is ignored.
@@ -131,6 +134,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         base_url=(_http_url(env, "PEOPLEOS_BASE_URL") or "http://localhost:8501").rstrip("/"),
         pulse_min_group=_pulse_min_group(env.get("PEOPLEOS_PULSE_MIN_GROUP", "5")),
         pulse_every_weeks=_pulse_every_weeks(env.get("PEOPLEOS_PULSE_EVERY_WEEKS", "4")),
+        candidate_retention_days=_retention_days(
+            env.get("PEOPLEOS_CANDIDATE_RETENTION_DAYS", "365")
+        ),
     )
 
 
@@ -285,6 +291,18 @@ def _pulse_every_weeks(raw: str) -> int:
         ) from None
     if not 0 <= value <= 52:
         raise SettingsError("PEOPLEOS_PULSE_EVERY_WEEKS is 0 (off) to 52.")
+    return value
+
+
+def _retention_days(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(
+            f"PEOPLEOS_CANDIDATE_RETENTION_DAYS must be a whole number, not '{raw}'."
+        ) from None
+    if not 30 <= value <= 3650:
+        raise SettingsError("PEOPLEOS_CANDIDATE_RETENTION_DAYS is 30 to 3650 days.")
     return value
 
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from core.config import get_settings
-from core.services import intake
-from core.services.errors import NotFoundError
+from core.services import intake, privacy
+from core.services.errors import NotFoundError, PeopleOSError
 from pages._components import (
     embedder,
     escape_markdown,
@@ -39,6 +39,21 @@ with st.expander(
     f"About {escape_markdown(role.title)} at {escape_markdown(role.company_name)}", expanded=True
 ):
     st.text(role.description or "")
+
+with st.expander(f"Your data at {escape_markdown(role.company_name)}"):
+    # The same answer whether or not the address applied: nobody learns who did.
+    with st.form("your_data"):
+        st.caption("Ask for a copy of what we hold about you, or for its deletion.")
+        data_email = st.text_input("Your email", max_chars=255)
+        if st.form_submit_button("Send me a link"):
+            try:
+                st.info(
+                    privacy.request_data(
+                        uow(), role.id, data_email, client=client_address(), now=datetime.now(UTC)
+                    )
+                )
+            except PeopleOSError as exc:
+                st.error(escape_markdown(str(exc)))
 
 receipt: intake.Receipt | None = st.session_state.get("application_receipt")
 if receipt:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from core.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT, get_settings
 from core.db import UnitOfWork
 from core.models import (
     Candidate,
@@ -36,7 +36,6 @@ from ml.resume import Taxonomy, parse_resume
 from ml.resume_files import ResumeFileError, extract_text
 
 PRIVACY_NOTICE_VERSION = "2026-11"
-RETENTION_DAYS = 365
 CLIENT_LIMIT = Limit(count=5, window=timedelta(minutes=10), block=timedelta(minutes=10))
 EMAIL_LIMIT = Limit(count=3, window=timedelta(days=1), block=timedelta(days=1))
 SELF_ID_QUESTIONS = {
@@ -396,7 +395,7 @@ def _record_rows(
             candidate_id=candidate.id,
             purpose="recruitment",
             notice_version=PRIVACY_NOTICE_VERSION,
-            retention_days=RETENTION_DAYS,
+            retention_days=get_settings().candidate_retention_days,
             granted_at=now,
             client_address=client,
         ),
