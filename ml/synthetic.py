@@ -48,6 +48,7 @@ from ml.features import SIGNALS
 from ml.interview_questions import DEFAULT_DIMENSIONS
 from ml.synthetic_pulse import add_pulses
 from ml.synthetic_retention import add_retention_history
+from ml.synthetic_self_id import add_self_identification
 
 GROUND_TRUTH_NAME = "synthetic_hiring_success"
 GROUND_TRUTH_VERSION = "gt-1"
@@ -107,6 +108,7 @@ class World:
     culture_pulse_participants: list[dict[str, Any]] = field(default_factory=list)
     culture_pulse_checks: list[dict[str, Any]] = field(default_factory=list)
     candidate_stage_events: list[dict[str, Any]] = field(default_factory=list)
+    self_id: list[dict[str, Any]] = field(default_factory=list)
     ground_truth: dict[str, Any] = field(default_factory=dict)
 
 
@@ -1115,6 +1117,7 @@ def generate_world(
     builder.link_employee_users()
     add_retention_history(builder)  # level, pay, last change; former employees
     builder.pulse()
+    add_self_identification(builder.world)  # after the pipeline: it reads the stage
     return builder.finish()
 
 

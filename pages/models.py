@@ -76,6 +76,21 @@ rows = [
     for v in overview.versions
 ]
 table(rows, empty="No model versions registered.")
+for v in overview.versions:
+    refused = v.metrics.get("promotion_refused") if v.name == scoring.FIT_MODEL else None
+    if refused:
+        st.error(
+            f"{escape_markdown(v.version)} was better on held-out hires but stays a challenger: "
+            "it would lower impact ratios.\n"
+            + "\n".join(f"• {escape_markdown(str(r))}" for r in refused)
+        )
+        if st.button(f"Model card of {escape_markdown(v.version)}", key=f"card_{v.version}"):
+            st.switch_page("pages/model_card.py", query_params={"version": v.version})
+if st.button(
+    "Model cards: intended use, features, calibration, impact ratios, proxy check",
+    icon=":material/description:",
+):
+    st.switch_page("pages/model_card.py")
 st.download_button(
     "Export CSV",
     pd.DataFrame(rows).to_csv(index=False),

@@ -32,6 +32,7 @@ from core.models import (
     Outcome,
     Prediction,
     Role,
+    SelfIdentification,
     StartuposSync,
     User,
 )
@@ -198,6 +199,7 @@ def _build_objects(
         ("culture_pulse_participants", CulturePulseParticipant, world.culture_pulse_participants),
         ("culture_pulse_checks", CulturePulseCheck, world.culture_pulse_checks),
         ("candidate_stage_events", CandidateStageEvent, world.candidate_stage_events),
+        ("self_id", SelfIdentification, world.self_id),
     ]
     world_time = datetime.combine(world.as_of, time(), UTC)
     entered = _stage_entered(world)

@@ -23,10 +23,11 @@ from core.db import Database, UnitOfWork
 from core.models import ModelVersion
 from core.permissions import Permission
 from core.repositories.audit import AuditRepository
+from core.repositories.fairness import FairnessRepository
 from core.repositories.scoring import ScoringRepository
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
-from ml import training
+from ml import fairness, training
 from ml.fit import MODEL_FEATURES
 from ml.training import FIT_MODEL, SUCCESS_MODEL, TrainedModels
 
@@ -64,6 +65,14 @@ def load_models(settings: Settings | None = None) -> TrainedModels:
 
 def _load_file(path: Path) -> TrainedModels:
     return _load(str(path), path.stat().st_mtime)
+
+
+def load_artifact(name: str) -> TrainedModels:
+    """The models of a registry row's artifact file (cached per process)."""
+    path = models_dir() / name
+    if not path.exists():
+        raise ModelsMissingError(f"The model artifact {name} is missing on this machine.")
+    return _load_file(path)
 
 
 def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = None) -> str:
@@ -121,6 +130,7 @@ class OwnModelReport:
     auc: float
     prior_auc: float
     labelled: int
+    refused: tuple[str, ...] = ()  # why a better model was kept a challenger (fairness)
 
 
 def train_company_models(
@@ -130,8 +140,11 @@ def train_company_models(
 
     The new fit model must beat the prior on the company's held-out hires to become the
     company's champion (the previous one retires); otherwise it is kept as a challenger
-    and the prior goes on scoring. Needs ``MIN_COMPANY_OUTCOMES`` labelled hires of both
-    kinds. Trains outside any transaction, then registers in one.
+    and the prior goes on scoring. A better model also stays a challenger, with the reasons
+    in its metrics, when it would push an impact ratio below 0.8 (or lower one already
+    below it) on the company's self-identified candidates (:func:`_fairness_refusals`).
+    Needs ``MIN_COMPANY_OUTCOMES`` labelled hires of both kinds. Trains outside any
+    transaction, then registers in one.
     """
     actor.require(Permission.TRAIN_MODELS)
     with db.uow() as uow:
@@ -158,6 +171,17 @@ def train_company_models(
     path = artifact_path(f"{actor.company_id}-{version}")
     training.dump(models, path)
     status = "champion" if models.metrics["better_than_prior"] else "challenger"
+    refused: list[str] = []
+    if status == "champion":
+        refused, measured = _fairness_refusals(db, actor, prior, models)
+        models.metrics["fairness_check"] = {
+            "measured_on": measured,
+            "passed": not refused,
+            "min_group": fairness.PROMOTION_MIN_GROUP,
+        }
+        if refused:
+            status = "challenger"
+            models.metrics["promotion_refused"] = refused
     with db.uow() as uow:
         repo = ScoringRepository(uow.session)
         if status == "champion":
@@ -170,12 +194,45 @@ def train_company_models(
             action="models.trained",
             entity_type="model_version",
             entity_id=version,
-            summary={"status": status, **{k: models.metrics[k] for k in ("auc", "prior_auc")}},
+            summary={
+                "status": status,
+                **{k: models.metrics[k] for k in ("auc", "prior_auc")},
+                "promotion_refused": refused,
+            },
         )
         uow.commit()
     return OwnModelReport(
-        version, status, models.metrics["auc"], models.metrics["prior_auc"], len(rows)
+        version,
+        status,
+        models.metrics["auc"],
+        models.metrics["prior_auc"],
+        len(rows),
+        tuple(refused),
     )
+
+
+def _fairness_refusals(
+    db: Database, actor: Actor, prior: TrainedModels, new: TrainedModels
+) -> tuple[list[str], int]:
+    """Why ``new`` must not replace the fit model now scoring the company, and on how many
+    candidates that was measured: impact ratios of scoring above the role's median on the
+    company's self-identified candidates, by each model. Self-identification is read only
+    to count; it is never given to a model."""
+    with db.uow() as uow:
+        current, _ = models_for(ScoringRepository(uow.session), actor.company_id, prior)
+        people = [
+            p
+            for p in FairnessRepository(uow.session).list_self_identified(actor.company_id)
+            if p.features
+        ]
+    if not people:
+        return [], 0
+    features = pd.DataFrame([p.features for p in people])[list(MODEL_FEATURES)]
+    groups = fairness.self_id_frame(p.answers for p in people)
+    roles = [p.role_id for p in people]
+    before = fairness.score_impact(current.fit.decision_function(features), roles, groups)
+    after = fairness.score_impact(new.fit.decision_function(features), roles, groups)
+    return fairness.promotion_refusals(before, after), len(people)
 
 
 def models_for(
