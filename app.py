@@ -27,10 +27,12 @@ def _serve() -> int:
 
 def _route() -> None:
     from pages._components import HIDDEN_PAGES, PAGE_FILES, signed_in_caption
+    from pages._data_key import stop_unless_data_key_fits
     from pages._session import current_actor, login_form, logout_button
 
     st.set_page_config(page_title="PeopleOS", page_icon=":material/diversity_3:", layout="wide")
     st.session_state[ROUTED_KEY] = True
+    stop_unless_data_key_fits()
     actor, authenticator = current_actor()
     careers = st.Page(
         "pages/careers.py", title="Careers", icon=":material/work:", url_path="careers"

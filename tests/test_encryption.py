@@ -296,3 +296,20 @@ def test_rotate_key_re_encrypts_everything_and_carries_on_after_a_stop(
     monkeypatch.delenv("PEOPLEOS_DATA_KEY")
     get_settings.cache_clear()
     assert _readable(world) == before
+
+
+@pytest.mark.db
+def test_the_app_says_when_the_data_key_does_not_fit(
+    world_app: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.helpers import APP
+
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception and not at.error  # the right key: the login form
+    monkeypatch.setenv("PEOPLEOS_DATA_KEY", _b64(_key()))
+    get_settings.cache_clear()
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "PEOPLEOS\\_DATA\\_KEY" in at.error[0].value

@@ -107,3 +107,21 @@ def data_key_counts(uow: UnitOfWork) -> dict[str, Counter[str]]:
                     after = page[-1][0]
                     tally.update(stored_key_id(head) or PLAINTEXT for _, head in page)
     return counts
+
+
+def check_data_key(uow: UnitOfWork, *, companies: int = 20) -> None:
+    """Decrypt one stored value of every encrypted column (from the first ``companies``
+    companies holding one).
+
+    Raises :class:`core.crypto.DataKeyError` naming PEOPLEOS_DATA_KEY when the keys do not
+    fit the data, so a process can say so at start instead of failing on some page later.
+    """
+    with uow:
+        repo = EncryptionRepository(uow.session)
+        company_ids = repo.list_company_ids()[:companies]
+        for column in encrypted_columns():
+            for company_id in company_ids:
+                page = repo.list_headers(company_id, column, None, 1)
+                if page:
+                    repo.list_values(company_id, column, [page[0][0]])
+                    break
