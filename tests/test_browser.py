@@ -457,8 +457,12 @@ def _click_row(page, index: int) -> None:  # noqa: ANN001
     grid = page.locator('[data-testid="stDataFrame"]').last
     grid.scroll_into_view_if_needed()
     for attempt in range(6):
+        if "/candidate?" in page.url:  # an earlier click opened it after the last check
+            return
         box = grid.bounding_box()
-        assert box is not None
+        if box is None:  # the page is changing (the profile opening): look again
+            page.wait_for_timeout(500)
+            continue
         x, y = box["x"] + 120, box["y"] + 35 + 35 * index + 17
         # The grid takes a click only once the pointer has moved over it, from outside it
         # (a loaded machine may still be drawing it: wait longer each time).
