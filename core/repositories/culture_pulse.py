@@ -49,7 +49,7 @@ class CulturePulseRepository(Repository):
             )
         )
 
-    def latest_pulse(self, company_id: uuid.UUID) -> CulturePulse | None:
+    def get_latest_pulse(self, company_id: uuid.UUID) -> CulturePulse | None:
         return self.session.scalars(
             select(CulturePulse)
             .where(CulturePulse.company_id == company_id)
@@ -88,7 +88,7 @@ class CulturePulseRepository(Repository):
         )
         return [(p, email, name) for p, email, name in rows]
 
-    def asked_by_team(self, company_id: uuid.UUID) -> dict[tuple[uuid.UUID, str | None], int]:
+    def count_asked_by_team(self, company_id: uuid.UUID) -> dict[tuple[uuid.UUID, str | None], int]:
         """(round, team) -> how many were asked."""
         rows = self.session.execute(
             select(

@@ -114,7 +114,7 @@ def my_pulse(uow: UnitOfWork, actor: Actor, now: datetime) -> MyPulse | None:
     employee_id = _asked_employee(actor)
     with uow:
         repo = CulturePulseRepository(uow.session)
-        pulse = repo.latest_pulse(actor.company_id)
+        pulse = repo.get_latest_pulse(actor.company_id)
         if pulse is None or pulse.closes_at <= now:
             return None
         invite = repo.get_participant(actor.company_id, pulse.id, employee_id)
@@ -197,7 +197,7 @@ def _open(
     uow: UnitOfWork, company_id: uuid.UUID, opened_by: str, now: datetime, base_url: str
 ) -> Opened:
     repo = CulturePulseRepository(uow.session)
-    latest = repo.latest_pulse(company_id)
+    latest = repo.get_latest_pulse(company_id)
     if latest is not None and latest.closes_at > now:
         raise ValidationError(
             f"A pulse is already open until {latest.closes_at:%Y-%m-%d}; one at a time."
@@ -258,35 +258,44 @@ def _tell(
 
 
 def run_schedule(uow: UnitOfWork, settings: Settings, now: datetime) -> dict[str, int]:
-    """The worker's daily pass: open a round where one is due (every
-    ``pulse_every_weeks``; never while one is open) and remind, once, those who have not
-    answered a round open for a week."""
-    opened = reminded = skipped = 0
+    """The worker's daily pass, one transaction per company: open a round where one is
+    due (every ``pulse_every_weeks``; never while one is open) and remind, once, those
+    who have not answered a round open for a week."""
+    counts = {"opened": 0, "reminded": 0, "nobody_to_ask": 0}
     with uow:
-        repo = CulturePulseRepository(uow.session)
-        outbox = NotificationRepository(uow.session)
-        for company_id in repo.list_company_ids():
-            latest = repo.latest_pulse(company_id)
-            every = timedelta(weeks=settings.pulse_every_weeks)
-            due = settings.pulse_every_weeks and (latest is None or latest.opened_at + every <= now)
-            if due and (latest is None or latest.closes_at <= now):
-                try:
-                    _open(uow, company_id, "worker", now, settings.base_url)
-                    opened += 1
-                except ValidationError:
-                    skipped += 1  # nobody can answer yet
-                continue
-            if latest is None or latest.closes_at <= now or latest.reminded_at is not None:
-                continue
-            if now - latest.opened_at < REMIND_AFTER:
-                continue
-            for invite, email, _ in repo.list_unanswered(company_id, latest.id):
-                _tell(outbox, company_id, latest, email, "reminder", settings.base_url)
-                invite.reminded = True
-                reminded += 1
-            latest.reminded_at = now
-        uow.commit()
-    return {"opened": opened, "reminded": reminded, "nobody_to_ask": skipped}
+        company_ids = CulturePulseRepository(uow.session).list_company_ids()
+    for company_id in company_ids:
+        with uow:
+            for key, n in _schedule_company(uow, settings, company_id, now).items():
+                counts[key] += n
+            uow.commit()
+    return counts
+
+
+def _schedule_company(
+    uow: UnitOfWork, settings: Settings, company_id: uuid.UUID, now: datetime
+) -> dict[str, int]:
+    repo = CulturePulseRepository(uow.session)
+    latest = repo.get_latest_pulse(company_id)
+    every = timedelta(weeks=settings.pulse_every_weeks)
+    due = settings.pulse_every_weeks and (latest is None or latest.opened_at + every <= now)
+    if due and (latest is None or latest.closes_at <= now):
+        try:
+            _open(uow, company_id, "worker", now, settings.base_url)
+        except ValidationError:
+            return {"nobody_to_ask": 1}  # nobody can answer yet
+        return {"opened": 1}
+    if latest is None or latest.closes_at <= now or latest.reminded_at is not None:
+        return {}
+    if now - latest.opened_at < REMIND_AFTER:
+        return {}
+    outbox = NotificationRepository(uow.session)
+    unanswered = repo.list_unanswered(company_id, latest.id)
+    for invite, email, _ in unanswered:
+        _tell(outbox, company_id, latest, email, "reminder", settings.base_url)
+        invite.reminded = True
+    latest.reminded_at = now
+    return {"reminded": len(unanswered)}
 
 
 def culture_report(uow: UnitOfWork, actor: Actor, now: datetime, min_group: int) -> CultureReport:
@@ -297,7 +306,7 @@ def culture_report(uow: UnitOfWork, actor: Actor, now: datetime, min_group: int)
         repo = CulturePulseRepository(uow.session)
         pulses = repo.list_pulses(actor.company_id)
         checks = repo.list_checks(actor.company_id)
-        asked = repo.asked_by_team(actor.company_id)
+        asked = repo.count_asked_by_team(actor.company_id)
         company = CompanyRepository(uow.session).get(actor.company_id)
         culture = ((company.dna_profile if company else None) or {}).get("culture") or []
     by_round: dict[uuid.UUID, list[CulturePulseCheck]] = defaultdict(list)
