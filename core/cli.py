@@ -190,6 +190,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     rk.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
     rk.add_argument("--max-batches", type=int, help="stop after this many transactions")
+    pexp = pv.add_parser("export", help="everything held about a person, as JSON (GDPR access)")
+    pexp.add_argument("--company", required=True, help="company name or id")
+    pexp.add_argument("--email", required=True, help="the person's email")
+    pexp.add_argument("--out", default="-", help="the file to write ('-': standard output)")
+    per = pv.add_parser("erase", help="erase a person's data everywhere (GDPR erasure)")
+    per.add_argument("--company", required=True, help="company name or id")
+    per.add_argument("--email", required=True, help="the person's email")
+    per.add_argument("--yes", action="store_true", help="erase (without it: say what would go)")
+    pret = pv.add_parser("retention", help="erase applications nobody hired after N days")
+    mode = pret.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--dry-run", action="store_true", help="list them, change nothing")
+    mode.add_argument("--apply", action="store_true", help="erase them")
+    pret.add_argument("--days", type=int, help="default: PEOPLEOS_CANDIDATE_RETENTION_DAYS")
+
+    ba = groups.add_parser(
+        "bias-audit", help="selection rates and impact ratios of a decisions CSV, as JSON"
+    )
+    ba.add_argument("--csv", required=True, help="the decisions export, one row per decision")
+    ba.add_argument(
+        "--group-column",
+        action="append",
+        required=True,
+        metavar="COL",
+        help="a group column (give two: their intersection)",
+    )
+    ba.add_argument("--outcome-column", required=True, metavar="COL")
+    ba.add_argument("--positive", help="the outcome value that means selected (default: 1/yes)")
     return parser
 
 
@@ -217,10 +244,66 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _retention(args)
         if args.group == "privacy" and args.cmd == "rotate-key":
             return _rotate_key(args, settings.database_url)
+        if args.group == "privacy":
+            return _privacy(args, settings.database_url)
+        if args.group == "bias-audit":
+            return _bias_audit(args)
         return _demo(args, settings)
     except (SettingsError, PeopleOSError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+
+
+def _privacy(args: argparse.Namespace, url: str) -> int:
+    """``privacy export|erase|retention``: a person's data, and the retention rule."""
+    from core.services import privacy
+
+    db = Database(url)
+    now = datetime.now(UTC)
+    try:
+        if args.cmd == "retention":
+            if args.dry_run:
+                items = privacy.list_expired(db.uow(), now, args.days)
+                for item in items:
+                    _out(
+                        f"{item.company_id} person {item.person_id}: {len(item.candidate_ids)} "
+                        f"application(s), last {item.last_applied:%Y-%m-%d}, "
+                        f"expired {item.expired_on:%Y-%m-%d}"
+                    )
+                _out(f"{len(items)} person(s) past retention; nothing changed (dry run).")
+            else:
+                done = privacy.purge_expired_applications(db.uow(), now, args.days)
+                _out(f"Erased {done['deleted']} application(s) of {done['people']} person(s).")
+            return 0
+        actor = auth.system_actor(db.uow(), company=args.company)
+        if args.cmd == "export":
+            text = privacy.export_json(privacy.export_person(db.uow(), actor, args.email, now))
+            if args.out == "-":
+                _out(text)
+            else:
+                Path(args.out).write_text(text + "\n", encoding="utf-8")
+            return 0
+        if not args.yes:
+            report = privacy.preview_erasure(db.uow(), actor, args.email)
+            _out(_erasure_lines(report))
+            _out("Nothing erased: run again with --yes to erase.")
+            return 1
+        report = privacy.erase_person(db.uow(), actor, args.email, now)
+        _out(_erasure_lines(report))
+        return 0
+    finally:
+        db.dispose()
+
+
+def _erasure_lines(report: Any) -> str:
+    """A privacy.ErasureReport, done or previewed, as lines of counts."""
+    verb = "Erased" if report.done else "Would erase"
+    lines = [f"{verb}: {report.applications} application(s) (rows kept anonymised for counts)"]
+    lines += [f"  deleted {name}: {n}" for name, n in report.rows_deleted.items() if n]
+    lines += [f"  anonymised {name}: {n}" for name, n in report.rows_anonymised.items() if n]
+    lines.append(f"  outbox messages deleted: {report.notifications_deleted}")
+    lines.append(f"  audit entries scrubbed: {report.audit_rows_scrubbed}")
+    return "\n".join(lines)
 
 
 def _rotate_key(args: argparse.Namespace, url: str) -> int:
@@ -254,6 +337,17 @@ def _rotate_key(args: argparse.Namespace, url: str) -> int:
     for column, by_key in counts.items():
         held = ", ".join(f"{n} under {key}" for key, n in sorted(by_key.items())) or "empty"
         _out(f"  {column}: {held}")
+    return 0
+
+
+def _bias_audit(args: argparse.Namespace) -> int:
+    """``bias-audit``: the Fairness page's figures for a decisions file of any system."""
+    from core.services import fairness
+
+    report = fairness.audit_decisions_file(
+        args.csv, args.group_column, args.outcome_column, args.positive
+    )
+    _out(json.dumps(report, indent=2))
     return 0
 
 
@@ -575,6 +669,8 @@ def _train_company(company: str, settings: Settings) -> int:
         f"Trained {report.version} on {report.labelled} labelled hires of {actor.company_name}: "
         f"held-out AUC {report.auc:.3f} vs the prior's {report.prior_auc:.3f}; {verdict}."
     )
+    for reason in report.refused:  # better, but not promoted: the fairness guard
+        _out(f"Not promoted: {reason}.")
     return 0
 
 

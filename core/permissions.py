@@ -30,9 +30,13 @@ class Permission(StrEnum):
     MERGE_CANDIDATES = "merge_candidates"  # review duplicates and merge them
     SCORE_CANDIDATES = "score_candidates"  # rescore on demand; what-if is read-only
     VIEW_MODELS = "view_models"  # model versions, calibration, accuracy
+    # Selection rates and impact ratios by self-identified group (aggregates only).
+    VIEW_FAIRNESS = "view_fairness"
     TRAIN_MODELS = "train_models"  # train the company's own models from its outcomes
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
+    # Data-subject requests (access, erasure) and erasing a person: admins only.
+    MANAGE_PRIVACY = "manage_privacy"
     MANAGE_OWN_ACCOUNT = "manage_own_account"
 
 
@@ -63,6 +67,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             Permission.SCORE_CANDIDATES,
             Permission.VIEW_MODELS,
             Permission.TRAIN_MODELS,
+            Permission.VIEW_FAIRNESS,
             Permission.MANAGE_OWN_ACCOUNT,
         }
     ),
@@ -112,8 +117,11 @@ PAGES: dict[str, Permission] = {
     "culture_pulse": Permission.VIEW_CULTURE_PULSE,
     "company_dna": Permission.VIEW_COMPANY_DNA,
     "models": Permission.VIEW_MODELS,
+    "model_card": Permission.VIEW_MODELS,  # one version's card, opened from Models
+    "fairness": Permission.VIEW_FAIRNESS,
     "users": Permission.MANAGE_USERS,
     "audit_log": Permission.VIEW_AUDIT_LOG,
+    "privacy_requests": Permission.MANAGE_PRIVACY,
     "my_onboarding": Permission.VIEW_OWN_ONBOARDING,
     "pulse": Permission.ANSWER_PULSE,
     "account": Permission.MANAGE_OWN_ACCOUNT,

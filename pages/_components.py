@@ -33,6 +33,8 @@ PAGE_FILES = {
     "overview": ("pages/overview.py", "Overview", ":material/dashboard:", "Hiring"),
     "company_dna": ("pages/company_dna.py", "Company DNA", ":material/genetics:", "Company"),
     "models": ("pages/models.py", "Models", ":material/model_training:", "Company"),
+    "model_card": ("pages/model_card.py", "Model card", ":material/description:", "Company"),
+    "fairness": ("pages/fairness.py", "Fairness", ":material/balance:", "Company"),
     "candidates": ("pages/candidates.py", "Candidates", ":material/groups:", "Hiring"),
     "pipeline": ("pages/pipeline.py", "Pipeline", ":material/view_kanban:", "Hiring"),
     "interviews": ("pages/interviews.py", "Interviews", ":material/event:", "Hiring"),
@@ -52,6 +54,12 @@ PAGE_FILES = {
     "duplicates": ("pages/duplicates.py", "Duplicates", ":material/merge:", "Hiring"),
     "users": ("pages/users.py", "Users", ":material/manage_accounts:", "Admin"),
     "audit_log": ("pages/audit_log.py", "Audit log", ":material/policy:", "Admin"),
+    "privacy_requests": (
+        "pages/privacy_requests.py",
+        "Privacy requests",
+        ":material/shield_person:",
+        "Admin",
+    ),
     "account": ("pages/account.py", "My account", ":material/person:", "You"),
     "candidate": (
         "pages/candidate.py",
@@ -61,7 +69,7 @@ PAGE_FILES = {
     ),
 }
 # Pages reached from other pages (a clicked row), not from the navigation menu.
-HIDDEN_PAGES = frozenset({"candidate"})
+HIDDEN_PAGES = frozenset({"candidate", "model_card"})
 PROFILE_PAGE = "pages/candidate.py"
 
 

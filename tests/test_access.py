@@ -18,10 +18,12 @@ from core.services import (
     audit,
     auth,
     candidates,
+    fairness,
     fit_insight,
     imports,
     model_registry,
     pipeline,
+    privacy,
     roles,
     scoring,
     users,
@@ -156,6 +158,14 @@ def _actions(db: Database, actor: auth.Actor, target_company: uuid.UUID) -> dict
             lambda: users.reset_password(db.uow(), actor, employee.id, "another-long-pass-2", NOW),
         ),
         "audit_log": (Permission.VIEW_AUDIT_LOG, lambda: audit.list_audit(db.uow(), actor)),
+        "bias_audit": (
+            Permission.VIEW_FAIRNESS,
+            lambda: fairness.bias_audit(db.uow(), actor, NOW.date(), NOW.date(), NOW),
+        ),
+        "privacy_requests": (
+            Permission.MANAGE_PRIVACY,
+            lambda: privacy.list_requests(db.uow(), actor, NOW),
+        ),
         "move_candidate": (
             Permission.MOVE_CANDIDATES,
             lambda: candidates.move_stage(
@@ -203,6 +213,9 @@ def test_matrix_covers_every_role_and_page() -> None:
     # Interviewers are not shown the model's view of a candidate, nor export candidates.
     assert not can("interviewer", Permission.VIEW_SCORES)
     assert not can("interviewer", Permission.EXPORT_CANDIDATES)
+    # Impact ratios by self-identified group: founders and admins only.
+    assert [r for r in ROLES if "fairness" in pages_for(r)] == ["admin", "founder"]
+    assert "model_card" in pages_for("talent_lead") and "model_card" not in pages_for("employee")
 
 
 @pytest.mark.parametrize("role", ROLES)

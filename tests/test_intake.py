@@ -12,6 +12,7 @@ from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import func, select
 
+from core.config import get_settings
 from core.db import Database
 from core.models import (
     AuditLog,
@@ -21,13 +22,17 @@ from core.models import (
     CandidateStageEvent,
     Consent,
     Notification,
+    Prediction,
     Role,
     SelfIdentification,
     User,
 )
-from core.services import intake, model_registry
+from core.repositories.scoring import ScoringRepository
+from core.services import candidates, intake, model_registry, scoring
+from core.services.errors import ValidationError
 from core.services.intake import Application, ApplicationError
 from tests import hostile_files
+from tests.helpers import actor_of_role
 
 pytestmark = pytest.mark.db
 NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
@@ -129,7 +134,7 @@ def test_an_application_stores_everything_together(world: Database) -> None:
         assert c.resume_profile["total_years"] > 6 and c.fit_score is None
         assert c.resume_profile["answers"] == {"Why?": "Payments."}
         consent = uow.session.scalars(select(Consent).where(Consent.candidate_id == c.id)).one()
-        assert consent.retention_days == intake.RETENTION_DAYS
+        assert consent.retention_days == get_settings().candidate_retention_days == 365
         assert (
             uow.session.scalar(
                 select(func.count()).where(

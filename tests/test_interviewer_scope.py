@@ -52,6 +52,7 @@ from core.services import (
     company_dna,
     culture_pulse,
     duplicates,
+    fairness,
     fit_insight,
     hires,
     hiring,
@@ -62,6 +63,7 @@ from core.services import (
     model_registry,
     onboarding,
     pipeline,
+    privacy,
     retention,
     roles,
     scope,
@@ -202,6 +204,11 @@ def _target_vector(c: Ctx) -> np.ndarray:
             select(CandidateEmbedding.vector).where(CandidateEmbedding.candidate_id == c.target)
         )
     return np.frombuffer(vector, dtype=np.float32)
+
+
+def _target_email(c: Ctx) -> str:
+    with c.uow() as uow:
+        return c.target_row(uow.session).email
 
 
 @dataclass(frozen=True)
@@ -413,11 +420,32 @@ PROBES: dict[str, Probe] = {
     ),
     "imports.read_csv": refused(lambda c, a: imports.read_csv(a, CSV, "people.csv")),
     "model_registry.list_models": refused(lambda c, a: model_registry.list_models(c.uow(), a)),
+    "fairness.bias_audit": refused(
+        lambda c, a: fairness.bias_audit(c.uow(), a, NOW.date(), NOW.date(), NOW)
+    ),
+    "fairness.fit_versions": refused(lambda c, a: fairness.fit_versions(c.uow(), a)),
+    "fairness.model_card": refused(
+        lambda c, a: fairness.model_card(c.uow(), a, c.models, c.models.version, NOW)
+    ),
     "model_registry.models_that_scored": refused(
         lambda c, a: model_registry.models_that_scored(c.uow(), a, c.models, c.models.version)
     ),
     "model_registry.train_company_models": refused(
         lambda c, a: model_registry.train_company_models(c.db, a, c.models, NOW)
+    ),
+    # Data-subject rights are an admin's: an interviewer is refused before anything is read.
+    "privacy.export_person": refused(
+        lambda c, a: privacy.export_person(c.uow(), a, _target_email(c), NOW)
+    ),
+    "privacy.preview_erasure": refused(
+        lambda c, a: privacy.preview_erasure(c.uow(), a, _target_email(c))
+    ),
+    "privacy.erase_person": refused(
+        lambda c, a: privacy.erase_person(c.uow(), a, _target_email(c), NOW, index_dir=c.folder)
+    ),
+    "privacy.list_requests": refused(lambda c, a: privacy.list_requests(c.uow(), a, NOW)),
+    "privacy.fulfil_request": refused(
+        lambda c, a: privacy.fulfil_request(c.uow(), a, uuid.uuid4(), NOW, index_dir=c.folder)
     ),
     "retention.risk_list": refused(lambda c, a: retention.risk_list(c.uow(), a, NOW)),
     "retention.score_company": refused(lambda c, a: retention.score_company(c.uow(), a, NOW)),
