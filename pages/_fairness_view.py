@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from core.services.fairness import AuditTable, flag_text
 from ml.fairness import FLAG_BELOW, FLAG_TOO_SMALL, FOUR_FIFTHS
-from pages._components import table
+from pages._components import escape_markdown, table
 
+SMALL_REFERENCE = 10  # a reference group smaller than this is said to make ratios uncertain
 RULES = (
     "Selection rate: the share of a group selected at that step (counted only when the "
     "decision is made). Impact ratio: that rate divided by the highest rate of a group "
@@ -65,4 +67,25 @@ def impact_tables(tables: Sequence[AuditTable], key: str) -> None:
             ],
             empty="No figures.",
         )
+        reference = _reference(t)
+        if reference is not None:
+            few = reference.n < SMALL_REFERENCE
+            st.caption(
+                escape_markdown(
+                    f"Ratios compare with {reference.group}: {reference.selected} of "
+                    f"{reference.n} selected."
+                    + (
+                        f" A reference group under {SMALL_REFERENCE} people makes every "
+                        "ratio here uncertain."
+                        if few
+                        else ""
+                    )
+                )
+            )
         st.plotly_chart(impact_chart(t), key=f"{key}_{i}")
+
+
+def _reference(t: AuditTable) -> Any:
+    """The group the ratios divide by: the highest rate among the groups judged."""
+    judged = [r for r in t.rows if r.impact_ratio is not None and r.flag != FLAG_TOO_SMALL]
+    return max(judged, key=lambda r: r.selection_rate, default=None)

@@ -332,6 +332,16 @@ def test_the_fairness_page_for_a_founder(world_app: Database) -> None:
         "Impact ratio",
         "Flag",
     ]
+    # Each table names the group its ratios divide by, with its count.
+    reference = first[first["Impact ratio"] == 1].iloc[0]
+    said = [
+        c.value.replace("\\", "")  # the page escapes markdown in group names
+        for c in at.caption
+        if c.value.startswith("Ratios compare with")
+    ]
+    assert said[0].startswith(
+        f"Ratios compare with {reference['Group']}: {reference['Selected']} of {reference['n']}"
+    )
     for role in ("talent_lead", "interviewer", "employee"):
         other = actor_of_role(world_app, company_id, role)
         with pytest.raises(ValueError, match="Could not find a navigation page"):
