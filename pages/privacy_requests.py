@@ -18,6 +18,14 @@ st.caption(
     "confirmation (GDPR Art. 12(3)): the due date."
 )
 now = datetime.now(UTC)
+done = st.session_state.pop("privacy_done", None)
+if done:
+    st.success(done)
+export = st.session_state.get("privacy_export")
+if export:
+    st.download_button(
+        "Download the export (JSON)", export, "personal_data.json", "application/json"
+    )
 requests = privacy.list_requests(uow(), actor, now)
 open_ = [r for r in requests if r.status == "confirmed"]
 table(
@@ -40,7 +48,8 @@ by_id = {r.id: r for r in open_}
 chosen: uuid.UUID = st.selectbox(
     "Answer",
     list(by_id),
-    format_func=lambda i: f"{by_id[i].kind} · {escape_markdown(by_id[i].email or '')}",
+    # Option labels are plain text, never markdown: the address is shown as it is.
+    format_func=lambda i: f"{by_id[i].kind} · {by_id[i].email or ''}",
 )
 request = by_id[chosen]
 sure = request.kind == "access" or st.checkbox(
@@ -54,9 +63,9 @@ if st.button("Fulfil", type="primary", disabled=not sure):
     else:
         if isinstance(result, str):
             st.session_state["privacy_export"] = result
-        st.success("Done.")
-export = st.session_state.get("privacy_export")
-if export:
-    st.download_button(
-        "Download the export (JSON)", export, "personal_data.json", "application/json"
-    )
+        st.session_state["privacy_done"] = (
+            "Export ready below; send it to the person."
+            if request.kind == "access"
+            else "Erased everywhere; the request is fulfilled."
+        )
+        st.rerun()  # the table above then shows the request as fulfilled

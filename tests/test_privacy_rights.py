@@ -505,3 +505,10 @@ def test_the_pages_ask_confirm_and_queue_a_request(world_app: Database, tmp_path
     assert not page.exception, page.exception
     shown = page.dataframe[0].value
     assert person.email in set(shown["Email"]) and "erasure" in set(shown["Request"])
+    # The admin erases: the page reruns into the request fulfilled and the address gone.
+    page.checkbox[0].check().run()
+    next(b for b in page.button if b.label == "Fulfil").click().run()
+    assert not page.exception, page.exception
+    assert "Erased everywhere" in page.success[0].value
+    after = page.dataframe[0].value
+    assert person.email not in set(after["Email"]) and "fulfilled" in set(after["Status"])
