@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from core.config import get_settings
-from core.services import intake, privacy
+from core.services import intake, privacy_requests
 from core.services.errors import NotFoundError, PeopleOSError
 from pages._components import (
     embedder,
@@ -48,7 +48,7 @@ with st.expander(f"Your data at {escape_markdown(role.company_name)}"):
         if st.form_submit_button("Send me a link"):
             try:
                 st.info(
-                    privacy.request_data(
+                    privacy_requests.request_data(
                         uow(), role.id, data_email, client=client_address(), now=datetime.now(UTC)
                     )
                 )

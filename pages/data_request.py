@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from core.services import privacy
+from core.services import privacy_requests
 from core.services.errors import PeopleOSError
 from pages._components import escape_markdown, uow
 
@@ -29,7 +29,7 @@ with st.form("data_request"):
     )
     if st.form_submit_button("Confirm my request", type="primary"):
         try:
-            due = privacy.confirm_request(uow(), token, kind, datetime.now(UTC))
+            due = privacy_requests.confirm_request(uow(), token, kind, datetime.now(UTC))
         except PeopleOSError as exc:
             st.error(escape_markdown(str(exc)))
         else:

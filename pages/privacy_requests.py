@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from core.permissions import Permission
-from core.services import privacy
+from core.services import privacy_requests
 from core.services.errors import PeopleOSError
 from pages._components import escape_markdown, require, table, uow, when
 
@@ -26,7 +26,7 @@ if export:
     st.download_button(
         "Download the export (JSON)", export, "personal_data.json", "application/json"
     )
-requests = privacy.list_requests(uow(), actor, now)
+requests = privacy_requests.list_requests(uow(), actor, now)
 open_ = [r for r in requests if r.status == "confirmed"]
 table(
     [
@@ -57,7 +57,7 @@ sure = request.kind == "access" or st.checkbox(
 )
 if st.button("Fulfil", type="primary", disabled=not sure):
     try:
-        result = privacy.fulfil_request(uow(), actor, chosen, now)
+        result = privacy_requests.fulfil_request(uow(), actor, chosen, now)
     except PeopleOSError as exc:
         st.error(escape_markdown(str(exc)))
     else:

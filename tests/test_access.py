@@ -23,7 +23,7 @@ from core.services import (
     imports,
     model_registry,
     pipeline,
-    privacy,
+    privacy_requests,
     roles,
     scoring,
     users,
@@ -164,7 +164,7 @@ def _actions(db: Database, actor: auth.Actor, target_company: uuid.UUID) -> dict
         ),
         "privacy_requests": (
             Permission.MANAGE_PRIVACY,
-            lambda: privacy.list_requests(db.uow(), actor, NOW),
+            lambda: privacy_requests.list_requests(db.uow(), actor, NOW),
         ),
         "move_candidate": (
             Permission.MOVE_CANDIDATES,

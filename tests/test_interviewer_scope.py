@@ -64,6 +64,7 @@ from core.services import (
     onboarding,
     pipeline,
     privacy,
+    privacy_requests,
     retention,
     roles,
     scope,
@@ -443,9 +444,19 @@ PROBES: dict[str, Probe] = {
     "privacy.erase_person": refused(
         lambda c, a: privacy.erase_person(c.uow(), a, _target_email(c), NOW, index_dir=c.folder)
     ),
-    "privacy.list_requests": refused(lambda c, a: privacy.list_requests(c.uow(), a, NOW)),
-    "privacy.fulfil_request": refused(
-        lambda c, a: privacy.fulfil_request(c.uow(), a, uuid.uuid4(), NOW, index_dir=c.folder)
+    "privacy.erase_in_session": refused(
+        lambda c, a: privacy.erase_in_session(c.uow(), a, _target_email(c), NOW, "request")
+    ),
+    "privacy.export_in_session": refused(
+        lambda c, a: privacy.export_in_session(c.uow(), a, _target_email(c), NOW)
+    ),
+    "privacy_requests.list_requests": refused(
+        lambda c, a: privacy_requests.list_requests(c.uow(), a, NOW)
+    ),
+    "privacy_requests.fulfil_request": refused(
+        lambda c, a: privacy_requests.fulfil_request(
+            c.uow(), a, uuid.uuid4(), NOW, index_dir=c.folder
+        )
     ),
     "retention.risk_list": refused(lambda c, a: retention.risk_list(c.uow(), a, NOW)),
     "retention.score_company": refused(lambda c, a: retention.score_company(c.uow(), a, NOW)),

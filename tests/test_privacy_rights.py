@@ -36,7 +36,7 @@ from core.models import (
     PrivacyRequest,
     Role,
 )
-from core.services import intake, privacy, search
+from core.services import intake, privacy, privacy_requests, search
 from core.services.auth import Actor
 from core.services.errors import PermissionDeniedError, ValidationError
 from tests.helpers import actor_of_role, expected_overview, run_cli
@@ -180,7 +180,7 @@ def _plant(db: Database, person: Person, index_dir: Path, n: int = 2) -> list[uu
         s.add(Outcome(company_id=company, prediction_id=prediction.id, actual_value=0.0))
         uow.commit()
         search.company_index(uow, company, index_dir)
-    privacy.request_data(
+    privacy_requests.request_data(
         db.uow(), roles[0], person.email, client=f"203.0.113.{uuid.uuid4().int % 250}", now=NOW
     )
     return ids
@@ -386,26 +386,30 @@ def test_request_link_confirms_once_before_it_expires_and_lands_in_the_admin_que
         stored = uow.session.scalars(select(PrivacyRequest.token_hash)).all()
     assert token not in stored  # only the hash is kept
 
-    due = privacy.confirm_request(world.uow(), token, "access", NOW + timedelta(hours=1))
+    due = privacy_requests.confirm_request(world.uow(), token, "access", NOW + timedelta(hours=1))
     assert due == NOW + timedelta(hours=1, days=30)
     with pytest.raises(ValidationError, match="expired or was already used"):
-        privacy.confirm_request(world.uow(), token, "erasure", NOW + timedelta(hours=2))
+        privacy_requests.confirm_request(world.uow(), token, "erasure", NOW + timedelta(hours=2))
 
     # A second link, opened after 72 hours, no longer works.
-    privacy.request_data(world.uow(), roles[0], person.email, client="203.0.113.7", now=NOW)
+    privacy_requests.request_data(
+        world.uow(), roles[0], person.email, client="203.0.113.7", now=NOW
+    )
     late = _link_token(world, person.email)
     with pytest.raises(ValidationError, match="expired"):
-        privacy.confirm_request(world.uow(), late, "access", NOW + timedelta(hours=72))
+        privacy_requests.confirm_request(world.uow(), late, "access", NOW + timedelta(hours=72))
 
     admin = actor_of_role(world, company, "admin")
-    queue = privacy.list_requests(world.uow(), admin, NOW + timedelta(days=31))
+    queue = privacy_requests.list_requests(world.uow(), admin, NOW + timedelta(days=31))
     mine = [r for r in queue if r.email == person.email]
     assert len(mine) == 1 and mine[0].kind == "access" and mine[0].overdue
     with pytest.raises(PermissionDeniedError):
-        privacy.list_requests(world.uow(), actor_of_role(world, company), NOW)
-    answer = privacy.fulfil_request(world.uow(), admin, mine[0].id, NOW + timedelta(days=2))
+        privacy_requests.list_requests(world.uow(), actor_of_role(world, company), NOW)
+    answer = privacy_requests.fulfil_request(
+        world.uow(), admin, mine[0].id, NOW + timedelta(days=2)
+    )
     assert isinstance(answer, str) and person.phrases[0].lower() in answer.lower()
-    done = privacy.list_requests(world.uow(), admin, NOW)
+    done = privacy_requests.list_requests(world.uow(), admin, NOW)
     assert [r.status for r in done if r.id == mine[0].id] == ["fulfilled"]
 
 
@@ -415,14 +419,14 @@ def test_an_unknown_email_gets_the_same_answer_and_the_same_rate_limit(world: Da
     answers = set()
     for i in range(3):
         answers.add(
-            privacy.request_data(
+            privacy_requests.request_data(
                 world.uow(), roles[0], "nobody.here@example.org", client=f"192.0.2.{i}", now=NOW
             )
         )
-    assert answers == {privacy.REQUEST_ANSWER}
+    assert answers == {privacy_requests.REQUEST_ANSWER}
     assert _counts(world) == before  # no request stored, no email sent
     with pytest.raises(ValidationError, match="Too many"):
-        privacy.request_data(
+        privacy_requests.request_data(
             world.uow(), roles[0], "nobody.here@example.org", client="192.0.2.99", now=NOW
         )
 
@@ -486,7 +490,7 @@ def test_the_pages_ask_confirm_and_queue_a_request(world_app: Database, tmp_path
     next(t for t in at.text_input if t.label == "Your email").input(person.email)
     next(b for b in at.button if b.label == "Send me a link").click().run()
     assert not at.exception, at.exception
-    assert [i.value for i in at.info] == [privacy.REQUEST_ANSWER]
+    assert [i.value for i in at.info] == [privacy_requests.REQUEST_ANSWER]
 
     token = _link_token(world_app, person.email)
     link = AppTest.from_file(str(APP), default_timeout=60)
