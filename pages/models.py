@@ -1,10 +1,12 @@
 """Models: the registered model versions, their held-out accuracy and calibration."""
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 from core.permissions import Permission
-from core.services import model_registry, scoring
+from core.services import model_accuracy, model_registry, scoring
 from core.services.errors import PeopleOSError
 from pages._components import escape_markdown, require, table, uow, when
 from pages._fit_charts import reliability_curve
@@ -63,6 +65,62 @@ else:
             s2.metric("Success AUC", f"{success['auc']:.3f}")
             st.plotly_chart(reliability_curve(success), key="models_reliability")
             st.caption(fit.held_out)
+
+st.subheader("Accuracy from outcomes")
+measured = model_accuracy.accuracy_from_outcomes(uow(), actor)
+
+
+def _figure(e: Any) -> str:
+    """A figure with its bootstrap 95 % interval, or a dash when it cannot be computed."""
+    if e is None:
+        return "—"
+    return f"{e.value:.3f} ({e.low:.3f}–{e.high:.3f})"
+
+
+if not measured:
+    st.info(
+        "No outcome is recorded against a prediction yet, so no accuracy can be measured "
+        "from real outcomes: record hire outcomes (Hires) or let retention horizons pass."
+    )
+else:
+    total = sum(m.accuracy.n for m in measured)
+    st.caption(
+        f"Measured only from this company's predictions that have an outcome: rests on "
+        f"{total:,} outcomes (a person scored several times by a version counts once, by "
+        "the latest score). Brackets hold bootstrap 95 % intervals (1,000 resamples); AUC, "
+        "Brier and calibration use success/failure (left/stayed) outcomes only, the mean "
+        "absolute error every outcome on the 0-100 scale. " + scoring.CONFIDENCE
+    )
+    table(
+        [
+            {
+                "Version": m.model_version,
+                "Prediction": m.kind,
+                "Outcomes": m.accuracy.n,
+                "Yes/no outcomes": m.accuracy.n_binary,
+                "AUC (95 % CI)": _figure(m.accuracy.auc),
+                "Brier (95 % CI)": _figure(m.accuracy.brier),
+                "MAE, 0-100 (95 % CI)": _figure(m.accuracy.mae),
+            }
+            for m in measured
+        ],
+        empty="No outcomes.",
+    )
+    labels = [f"{m.kind} · {m.model_version} ({m.accuracy.n_binary} outcomes)" for m in measured]
+    pick = st.selectbox("Calibration of", range(len(measured)), format_func=labels.__getitem__)
+    bins = measured[pick].accuracy.calibration
+    if not bins:
+        st.info("No success/failure outcomes for this version: no calibration to draw.")
+    else:
+        curve = reliability_curve(
+            {
+                "predicted": [b.mean_predicted for b in bins],
+                "observed": [b.observed_rate for b in bins],
+                "counts": [b.n for b in bins],
+            }
+        )
+        curve.data[-1].name = labels[pick]
+        st.plotly_chart(curve, key="models_outcome_calibration")
 
 st.subheader("Registered versions")
 rows = [

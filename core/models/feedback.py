@@ -6,7 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, CreatedAt, UUIDPrimaryKey
@@ -63,5 +71,9 @@ class ModelVersion(UUIDPrimaryKey, CreatedAt, Base):
     status: Mapped[str] = mapped_column(String(20))
     metrics: Mapped[dict[str, Any] | None]
     feature_names: Mapped[list[Any] | None]
-    artifact_path: Mapped[str | None] = mapped_column(String(500))
+    artifact_path: Mapped[str | None] = mapped_column(String(500))  # its local cache file
+    # The pickled model itself, so every process on any machine loads the same one; deferred
+    # so listing versions does not read megabytes. NULL only on rows registered before 0017.
+    artifact: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    artifact_sha256: Mapped[str | None] = mapped_column(String(64))
     trained_at: Mapped[datetime | None]

@@ -1,19 +1,27 @@
-"""The fit and success models: artifacts on disk, their registry rows, a company's own.
+"""The fit and success models: their registry rows and artifacts, a company's own.
 
 Models are trained offline (``python -m core.cli models train``, the demo seed, the
 worker's start-up) and loaded read-only: a request never trains. A company gets its own
 models from its labelled hires, and they score its candidates only when they beat the prior.
+
+The registry row holds the artifact itself (its pickled bytes and their sha256), so every
+web process and worker on any machine loads the same model. The file under
+:func:`models_dir` is only a cache: used when its sha256 matches the row's, else rewritten
+from the row. Bytes in the row that do not match the row's sha256 are refused
+(:class:`ModelIntegrityError`), never loaded and never replaced by another model.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,16 +34,21 @@ from core.repositories.audit import AuditRepository
 from core.repositories.fairness import FairnessRepository
 from core.repositories.scoring import ScoringRepository
 from core.services.auth import Actor
-from core.services.errors import NotFoundError, ValidationError
-from ml import fairness, training
+from core.services.errors import NotFoundError, PeopleOSError, ValidationError
+from ml import artifacts, fairness, training
 from ml.fit import MODEL_FEATURES
 from ml.training import FIT_MODEL, SUCCESS_MODEL, TrainedModels
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ModelsMissingError(ValidationError):
     """The fit models have not been trained on this machine yet."""
+
+
+class ModelIntegrityError(PeopleOSError):
+    """A registered artifact's bytes do not match its stored sha256: it is refused."""
 
 
 def models_dir(settings: Settings | None = None) -> Path:
@@ -52,8 +65,18 @@ def _load(path: str, mtime: float) -> TrainedModels:  # noqa: ARG001 - mtime key
     return training.load(Path(path))
 
 
-def load_models(settings: Settings | None = None) -> TrainedModels:
-    """The prior models from disk (cached per process); never trains."""
+def load_models(settings: Settings | None = None, *, db: Database | None = None) -> TrainedModels:
+    """The prior models (cached per process); never trains.
+
+    With ``db``, from the registry row (the local file is a checked cache, so a machine with
+    an empty models folder loads the same models); without, or before the prior is
+    registered with its bytes, from the local file.
+    """
+    if db is not None:
+        with db.uow() as uow:
+            row = ScoringRepository(uow.session).model_version(FIT_MODEL, training.PRIOR_VERSION)
+            if row is not None and row.artifact_sha256:
+                return load_registered(row, TrainedModels, "PeopleOS models", settings)
     path = artifact_path(training.PRIOR_VERSION, settings)
     if not path.exists():
         raise ModelsMissingError(
@@ -76,21 +99,102 @@ def load_artifact(name: str) -> TrainedModels:
 
 
 def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = None) -> str:
-    """Train the prior models if their artifact is missing, and register them.
+    """Make sure the prior models are registered with their bytes, training them first
+    when neither the registry nor this machine has them.
 
-    Returns what happened ("trained", "loaded"). Registration is idempotent.
+    Returns what happened ("registered": the row already held them, "loaded": registered
+    from the local file, "trained"). Idempotent.
     """
     path = artifact_path(training.PRIOR_VERSION, settings)
-    if path.exists():
-        models, outcome = load_models(settings), "loaded"
-    else:
-        models = training.train_prior()
-        training.dump(models, path)
-        models, outcome = load_models(settings), "trained"
     with uow:
-        _register(ScoringRepository(uow.session), models, None, "champion", path, now)
+        repo = ScoringRepository(uow.session)
+        row = repo.model_version(FIT_MODEL, training.PRIOR_VERSION)
+        if row is not None and row.artifact_sha256:
+            load_registered(row, TrainedModels, "PeopleOS models", settings)  # checks the bytes
+            return "registered"
+    if path.exists():
+        outcome = "loaded"
+    else:
+        training.dump(training.train_prior(), path)
+        outcome = "trained"
+    data = path.read_bytes()
+    models = artifacts.loads(data, TrainedModels, "PeopleOS models")
+    with uow:
+        _register(ScoringRepository(uow.session), models, None, "champion", path, now, data)
         uow.commit()
     return outcome
+
+
+def register_artifact(repo: ScoringRepository, row: ModelVersion, data: bytes) -> None:
+    """Add the registry row ``row`` holding the artifact ``data`` and its sha256; when the
+    version is registered already, only give a row from before 0017 its missing bytes.
+
+    The one place a model's bytes enter the registry (fit, success and retention models).
+    """
+    existing = repo.model_version(row.name, row.version)
+    target = existing if existing is not None else row
+    if existing is not None and existing.artifact_sha256:
+        return
+    target.artifact = data
+    target.artifact_sha256 = artifacts.sha256(data)
+    if existing is None:
+        repo.add_model_version(row)
+
+
+# Loaded models by (version, sha256): a new artifact under an old version name is a new key.
+_LOADED: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_LOADED_MAX = 8
+_LOADED_LOCK = threading.Lock()
+
+
+def clear_loaded() -> None:
+    """Forget the models loaded by this process (tests; a new process starts empty)."""
+    with _LOADED_LOCK:
+        _LOADED.clear()
+
+
+def load_registered(
+    row: ModelVersion, kind: type[T], what: str, settings: Settings | None = None
+) -> T:
+    """The model of a registry row (cached per process by version and sha256).
+
+    Reads the local cache file when its sha256 matches the row's, else the row's bytes
+    (refreshing the cache file). Call inside the unit of work that read ``row`` (its bytes
+    load on first access). Raises :class:`ModelIntegrityError` when the row's bytes do not
+    match its sha256, and :class:`ModelsMissingError` for a row from before 0017 whose file
+    is missing.
+    """
+    expected = row.artifact_sha256
+    name = row.artifact_path or f"peopleos-{row.version}.pkl"
+    path = models_dir(settings) / name
+    if not expected:
+        if not path.exists():
+            raise ModelsMissingError(
+                f"Model version {row.version} was registered without its artifact and its "
+                f"file {name} is missing on this machine: train it again."
+            )
+        return artifacts.load(path, kind, what)
+    key = (row.version, expected)
+    with _LOADED_LOCK:
+        if key in _LOADED:
+            _LOADED.move_to_end(key)
+            return _LOADED[key]
+    data = path.read_bytes() if path.exists() else None
+    if data is None or artifacts.sha256(data) != expected:
+        data = row.artifact
+        if data is None or artifacts.sha256(data) != expected:
+            raise ModelIntegrityError(
+                f"The stored artifact of model version {row.version} ({row.name}) does not "
+                f"match its sha256 checksum {expected[:12]}…; it is refused. Register the "
+                "model again (retrain it) before it scores anyone."
+            )
+        artifacts.write_bytes(data, path)
+    model = artifacts.loads(data, kind, what)
+    with _LOADED_LOCK:
+        _LOADED[key] = model
+        while len(_LOADED) > _LOADED_MAX:
+            _LOADED.popitem(last=False)
+    return model
 
 
 def _register(
@@ -100,27 +204,30 @@ def _register(
     status: str,
     path: Path,
     now: datetime,
+    data: bytes,
 ) -> None:
-    """Registry rows of a fit and a success model trained together (once per version)."""
+    """Registry rows of a fit and a success model trained together (once per version),
+    each holding their shared artifact ``data``."""
     for name, features in (
         (FIT_MODEL, list(models.fit_features)),
         (SUCCESS_MODEL, list(models.success_features)),
     ):
-        if repo.model_version(name, models.version) is None:
-            repo.add_model_version(
-                ModelVersion(
-                    id=uuid.uuid5(uuid.NAMESPACE_URL, f"peopleos:model:{name}:{models.version}"),
-                    company_id=company_id,
-                    name=name,
-                    version=models.version,
-                    status=status,
-                    metrics={**models.metrics, "trained_on": models.trained_on},
-                    feature_names=features,
-                    artifact_path=path.name,
-                    trained_at=now,
-                    created_at=now,
-                )
-            )
+        register_artifact(
+            repo,
+            ModelVersion(
+                id=uuid.uuid5(uuid.NAMESPACE_URL, f"peopleos:model:{name}:{models.version}"),
+                company_id=company_id,
+                name=name,
+                version=models.version,
+                status=status,
+                metrics={**models.metrics, "trained_on": models.trained_on},
+                feature_names=features,
+                artifact_path=path.name,
+                trained_at=now,
+                created_at=now,
+            ),
+            data,
+        )
 
 
 @dataclass(frozen=True)
@@ -169,7 +276,6 @@ def train_company_models(
         seed=training.PRIOR_SEED,
     )
     path = artifact_path(f"{actor.company_id}-{version}")
-    training.dump(models, path)
     status = "champion" if models.metrics["better_than_prior"] else "challenger"
     refused: list[str] = []
     if status == "champion":
@@ -188,7 +294,9 @@ def train_company_models(
             for name in (FIT_MODEL, SUCCESS_MODEL):
                 for old in repo.company_versions(actor.company_id, name, "champion"):
                     old.status = "retired"
-        _register(repo, models, actor.company_id, status, path, now)
+        data = artifacts.dumps(models)
+        artifacts.write_bytes(data, path)
+        _register(repo, models, actor.company_id, status, path, now, data)
         AuditRepository(uow.session).add(
             **actor.audit_fields(),
             action="models.trained",
@@ -238,13 +346,16 @@ def _fairness_refusals(
 def models_for(
     repo: ScoringRepository, company_id: uuid.UUID, prior: TrainedModels
 ) -> tuple[TrainedModels, str]:
-    """The company's champion models when it has them on disk, else the prior."""
+    """The company's champion models from the registry when it has them, else the prior.
+
+    A champion whose artifact fails its checksum raises :class:`ModelIntegrityError`
+    (no silent fall back to the prior)."""
     champion = repo.company_champion(company_id, FIT_MODEL)
-    if champion is not None and champion.artifact_path:
-        path = models_dir() / champion.artifact_path
-        if path.exists():
-            return _load_file(path), "company"
-        log.warning("model artifact %s is missing; scoring with the prior", champion.artifact_path)
+    if champion is not None and (champion.artifact_sha256 or champion.artifact_path):
+        try:
+            return load_registered(champion, TrainedModels, "PeopleOS models"), "company"
+        except ModelsMissingError:
+            log.warning("model artifact of %s is missing; scoring with the prior", champion.version)
     return prior, "prior"
 
 
@@ -261,12 +372,9 @@ def models_that_scored(
         return prior
     with uow:
         row = ScoringRepository(uow.session).model_version(FIT_MODEL, version)
-        if row is None or row.company_id != actor.company_id or not row.artifact_path:
+        if row is None or row.company_id != actor.company_id:
             raise NotFoundError(f"Model version {version} is not registered for this company.")
-        path = models_dir() / row.artifact_path
-    if not path.exists():
-        raise ModelsMissingError(f"The artifact of model version {version} is missing.")
-    return _load_file(path)
+        return load_registered(row, TrainedModels, "PeopleOS models")
 
 
 @dataclass(frozen=True)

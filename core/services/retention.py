@@ -35,7 +35,12 @@ from core.repositories.companies import CompanyRepository
 from core.repositories.retention import ENTITY, PREDICTION, RetentionRepository
 from core.repositories.scoring import ScoringRepository
 from core.services.auth import Actor
-from core.services.model_registry import models_dir
+from core.services.model_registry import (
+    ModelsMissingError,
+    load_registered,
+    models_dir,
+    register_artifact,
+)
 from core.services.worker_runs import Outcomes, describe_error
 from ml import retention as rm
 from ml import synthetic_retention
@@ -68,22 +73,29 @@ def _register(
     company_id: uuid.UUID | None,
     status: str,
     now: datetime,
+    settings: Settings | None = None,
 ) -> None:
-    if scoring.model_version(MODEL_NAME, trained.version) is None:
-        scoring.add_model_version(
-            ModelVersion(
-                id=uuid.uuid5(uuid.NAMESPACE_URL, f"peopleos:model:{MODEL_NAME}:{trained.version}"),
-                company_id=company_id,
-                name=MODEL_NAME,
-                version=trained.version,
-                status=status,
-                metrics=_json({**trained.metrics, "trained_on": trained.trained_on}),
-                feature_names=list(trained.features),
-                artifact_path=_path(trained.version).name,
-                trained_at=now,
-                created_at=now,
-            )
-        )
+    """The registry row of a retention model with its artifact (the bytes of its file,
+    written here when missing), once per version."""
+    path = _path(trained.version, settings)
+    if not path.exists():
+        rm.dump(trained, path)
+    register_artifact(
+        scoring,
+        ModelVersion(
+            id=uuid.uuid5(uuid.NAMESPACE_URL, f"peopleos:model:{MODEL_NAME}:{trained.version}"),
+            company_id=company_id,
+            name=MODEL_NAME,
+            version=trained.version,
+            status=status,
+            metrics=_json({**trained.metrics, "trained_on": trained.trained_on}),
+            feature_names=list(trained.features),
+            artifact_path=path.name,
+            trained_at=now,
+            created_at=now,
+        ),
+        path.read_bytes(),
+    )
 
 
 def _json(value: Any) -> Any:
@@ -282,10 +294,10 @@ def score_company(
         uow.session.flush()
         history = _history(data, today, settings.pulse_min_group)
         trained = _own_model(history, prior, actor.company_id, today) or prior
-        _register(scoring, prior, None, "champion", now)
+        _register(scoring, prior, None, "champion", now, settings)
         if trained is not prior:
             rm.dump(trained, _path(trained.version, settings))
-            _register(scoring, trained, actor.company_id, "champion", now)
+            _register(scoring, trained, actor.company_id, "champion", now, settings)
         day_start = datetime.combine(today, time(), UTC)
         repo.delete_predictions(repo.list_predictions_since(actor.company_id, day_start))
         uow.session.flush()
@@ -422,6 +434,15 @@ def risk_list(
         )
         registered_metrics = dict(registered.metrics or {}) if registered else {}
         scope = "company" if registered is not None and registered.company_id else "prior"
+        own = None
+        if scope == "company" and registered is not None:
+            # From the registry (checked against its sha256), not only this machine's files.
+            try:
+                own = load_registered(
+                    registered, rm.TrainedRetention, "a PeopleOS retention model", settings
+                )
+            except ModelsMissingError:
+                own = None
     active = {k for k, v in data.names.items() if v[3] == "active"}
     rows = []
     for p in latest:
@@ -449,11 +470,7 @@ def risk_list(
     rows.sort(key=lambda r: -r.probability)
     history = _history(data, today, settings.pulse_min_group)
     prior = load_prior(settings)
-    in_use = prior
-    if scope == "company" and registered is not None and registered.artifact_path:
-        path = models_dir(settings) / registered.artifact_path
-        if path.exists():
-            in_use = _load(str(path), path.stat().st_mtime)
+    in_use = own or prior
     # The company's own model was fitted on this history: its figure is its time split's.
     measured = None
     if in_use is prior and len(rm.complete(history)):
