@@ -104,6 +104,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
 # Page key -> the permission that opens it. app.py builds the navigation from this.
 PAGES: dict[str, Permission] = {
     "overview": Permission.VIEW_OVERVIEW,
+    "analytics": Permission.VIEW_OVERVIEW,
     "candidates": Permission.VIEW_CANDIDATES,
     "pipeline": Permission.VIEW_CANDIDATES,
     "candidate": Permission.VIEW_CANDIDATES,  # a profile, opened from a list

@@ -216,6 +216,7 @@ def test_matrix_covers_every_role_and_page() -> None:
     # Impact ratios by self-identified group: founders and admins only.
     assert [r for r in ROLES if "fairness" in pages_for(r)] == ["admin", "founder"]
     assert "model_card" in pages_for("talent_lead") and "model_card" not in pages_for("employee")
+    assert [r for r in ROLES if "analytics" in pages_for(r)] == ["admin", "founder", "talent_lead"]
 
 
 @pytest.mark.parametrize("role", ROLES)
