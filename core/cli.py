@@ -656,7 +656,7 @@ def _train_company(company: str, settings: Settings) -> int:
     try:
         actor = auth.system_actor(db.uow(), company=company)
         report = model_registry.train_company_models(
-            db, actor, model_registry.load_models(settings), datetime.now(UTC)
+            db, actor, model_registry.load_models(settings, db=db), datetime.now(UTC)
         )
     finally:
         db.dispose()
@@ -677,9 +677,9 @@ def _train_company(company: str, settings: Settings) -> int:
 def _score(args: argparse.Namespace, url: str) -> int:
     from ml.embeddings import Embedder
 
-    models = model_registry.load_models()
     db = Database(url)
     try:
+        models = model_registry.load_models(db=db)
         actor = auth.system_actor(db.uow(), company=args.company)
         count = scoring.rescore_company(
             db, actor.company_id, models, datetime.now(UTC), trigger="backfill", encoder=Embedder()
@@ -726,7 +726,7 @@ def _scan_demo_companies(url: str) -> None:
         _out(f"Embedded {count} roles.")
         if model_registry.ensure_prior(db.uow(), datetime.now(UTC)) == "trained":
             _out("Trained the prior fit and success models on the synthetic history.")
-        models = model_registry.load_models()
+        models = model_registry.load_models(db=db)
         for company in analytics.list_companies(db.uow()):
             actor = auth.Actor.system(company.id, company.name, label="demo")
             company_dna.scan_company(db.uow(), actor, encoder, datetime.now(UTC))

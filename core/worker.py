@@ -65,7 +65,7 @@ def _encoder() -> Any:
 
 def _models() -> Any:
     if "models" not in _state:
-        _state["models"] = model_registry.load_models()
+        _state["models"] = model_registry.load_models(db=_db())  # the registry row, as on the web
     return _state["models"]
 
 

@@ -268,7 +268,7 @@ def _carry_out(
         scan = company_dna.scan_company(db.uow(), actor, encoder_factory(), now)
         return "succeeded", {"changes": scan.changes}, None
     if kind == "rescore":
-        models = (models_factory or (lambda: model_registry.load_models(settings)))()
+        models = (models_factory or (lambda: model_registry.load_models(settings, db=db)))()
         role_id = payload.get("role_id")
         count = scoring.rescore_company(
             db,
