@@ -74,6 +74,8 @@ def _figure(e: Any) -> str:
     """A figure with its bootstrap 95 % interval, or a dash when it cannot be computed."""
     if e is None:
         return "—"
+    if e.n < 2:
+        return f"{e.value:.3f} (one outcome: no interval)"
     return f"{e.value:.3f} ({e.low:.3f}–{e.high:.3f})"
 
 
@@ -89,7 +91,8 @@ else:
         f"{total:,} outcomes (a person scored several times by a version counts once, by "
         "the latest score). Brackets hold bootstrap 95 % intervals (1,000 resamples); AUC, "
         "Brier and calibration use success/failure (left/stayed) outcomes only, the mean "
-        "absolute error every outcome on the 0-100 scale. " + scoring.CONFIDENCE
+        "absolute error every outcome on the 0-100 scale. With fewer than 30 outcomes the "
+        "intervals are wide: read the figures as a first sign, not a verdict. " + scoring.CONFIDENCE
     )
     table(
         [
