@@ -14,7 +14,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core.db import Database
-from core.models import Candidate, CandidateStageEvent, Role
+from core.models import Candidate, CandidateStageEvent, Company, Role
 from core.services import analytics
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from ml.hiring_forecast import expected_hires, stage_rates
@@ -193,3 +193,23 @@ def test_page_is_not_offered_to_interviewers_and_employees(world_app: Database, 
 
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_recommendation_status_is_read_from_todays_data(world: Database) -> None:
+    company = _company(world)
+    with world.uow() as uow:
+        row = uow.session.get(Company, company)
+        row.dna_profile = {**(row.dna_profile or {}), "recommendations": ["Hire a unicorn."]}
+        uow.commit()
+    report = analytics.analytics_report(
+        world.uow(), actor_of_role(world, company, "founder"), TODAY
+    )
+    # Today's team, roles and runway do not call for it, so it is no longer flagged.
+    assert report.recommendations[0].text == "Hire a unicorn."
+    assert report.recommendations[0].status == "No longer flagged today"
+    rows = analytics._recommendation_status(["a", "b"], ["b", "c"], {"c": "0 designers"})
+    assert [(r.text, r.status, r.evidence) for r in rows] == [
+        ("a", "No longer flagged today", ""),
+        ("b", "Open: still called for today", ""),
+        ("c", "New since the last scan", "0 designers"),
+    ]
