@@ -102,8 +102,8 @@ def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
     """Make sure the prior models are registered with their bytes, training them first
     when neither the registry nor this machine has them.
 
-    Returns what happened ("registered": the row already held them, "loaded": registered
-    from the local file, "trained"). Idempotent.
+    Returns what happened ("loaded": from the registry row or the local file, "trained").
+    Idempotent.
     """
     path = artifact_path(training.PRIOR_VERSION, settings)
     with uow:
@@ -111,7 +111,7 @@ def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
         row = repo.model_version(FIT_MODEL, training.PRIOR_VERSION)
         if row is not None and row.artifact_sha256:
             load_registered(row, TrainedModels, "PeopleOS models", settings)  # checks the bytes
-            return "registered"
+            return "loaded"
     if path.exists():
         outcome = "loaded"
     else:
