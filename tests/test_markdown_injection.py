@@ -92,6 +92,7 @@ def _assert_literal(at: AppTest, where: str) -> None:
     "page",
     [
         "overview",
+        "analytics",
         "candidates",
         "pipeline",
         "interviews",
@@ -100,6 +101,8 @@ def _assert_literal(at: AppTest, where: str) -> None:
         "duplicates",
         "imports",
         "company_dna",
+        "onboarding",
+        "culture_pulse",
     ],
 )
 def test_staff_pages_show_user_text_literally(app: dict[str, Any], page: str) -> None:
