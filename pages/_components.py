@@ -31,6 +31,7 @@ ROUTED_KEY = "_peopleos_routed"  # set by app.py on every run, before the page r
 # Page key (core.permissions.PAGES) -> file, title, icon, navigation section.
 PAGE_FILES = {
     "overview": ("pages/overview.py", "Overview", ":material/dashboard:", "Hiring"),
+    "analytics": ("pages/analytics.py", "Analytics", ":material/analytics:", "Hiring"),
     "company_dna": ("pages/company_dna.py", "Company DNA", ":material/genetics:", "Company"),
     "models": ("pages/models.py", "Models", ":material/model_training:", "Company"),
     "model_card": ("pages/model_card.py", "Model card", ":material/description:", "Company"),
@@ -277,7 +278,8 @@ def fit_models() -> Any:
     """
 
     try:
-        return model_registry.load_models()
+        # From the registry row, so every web process on any machine scores with the same.
+        return model_registry.load_models(db=_database(get_settings().database_url))
     except model_registry.ModelsMissingError:
         return None
 

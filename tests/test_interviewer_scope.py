@@ -60,6 +60,7 @@ from core.services import (
     interview_feedback,
     interview_questions,
     interviews,
+    model_accuracy,
     model_registry,
     onboarding,
     pipeline,
@@ -296,6 +297,9 @@ def _all_interviews(c: Ctx, a: auth.Actor) -> Any:
 
 # Every Actor-taking function of core.services, by "module.function".
 PROBES: dict[str, Probe] = {
+    "analytics.analytics_report": refused(
+        lambda c, a: analytics.analytics_report(c.uow(), a, NOW.date())
+    ),
     "analytics.get_overview": refused(lambda c, a: analytics.get_overview(c.uow(), a, NOW)),
     "audit.list_audit": refused(lambda c, a: audit.list_audit(c.uow(), a)),
     "auth.change_password": Probe(
@@ -420,6 +424,9 @@ PROBES: dict[str, Probe] = {
         lambda c, a: imports.preview_import(c.uow(), a, CSV, "people.csv", {})
     ),
     "imports.read_csv": refused(lambda c, a: imports.read_csv(a, CSV, "people.csv")),
+    "model_accuracy.accuracy_from_outcomes": refused(
+        lambda c, a: model_accuracy.accuracy_from_outcomes(c.uow(), a)
+    ),
     "model_registry.list_models": refused(lambda c, a: model_registry.list_models(c.uow(), a)),
     "fairness.bias_audit": refused(
         lambda c, a: fairness.bias_audit(c.uow(), a, NOW.date(), NOW.date(), NOW)
