@@ -123,6 +123,7 @@ else:
             }
         )
         curve.data[-1].name = labels[pick]
+        curve.update_layout(title="Calibration from recorded outcomes")
         st.plotly_chart(curve, key="models_outcome_calibration")
 
 st.subheader("Registered versions")

@@ -350,7 +350,13 @@ def model_card(
             promotion=[str(r) for r in metrics.get("promotion_refused") or []],
             fairness_shown=shown,
         )
-        artifact = row.artifact_path
+        # From the registry row (its bytes, checked against their sha256), so the card is
+        # the same on a machine whose models folder is empty.
+        models = (
+            model_registry.load_registered(row, TrainedModels, "PeopleOS models")
+            if shown and version != prior.version
+            else prior
+        )
         people: list[SelfIdentifiedCandidate] = []
         if shown:
             people = [
@@ -368,19 +374,12 @@ def model_card(
             uow.commit()
     if not shown or not people:
         return card
-    models = prior if version == prior.version else _load(artifact, version)
     features = pd.DataFrame([p.features for p in people])[list(MODEL_FEATURES)]
     groups = fm.self_id_frame(p.answers for p in people)
     scores = models.fit.decision_function(features)
     impact = _tables(FIT, fm.score_impact(scores, [p.role_id for p in people], groups))
     proxies = fm.proxy_check(features, groups)
     return replace(card, measured_on=len(people), impact=impact, proxies=proxies)
-
-
-def _load(artifact: str | None, version: str) -> TrainedModels:
-    if not artifact:
-        raise NotFoundError(f"Model version {version} has no artifact to measure.")
-    return model_registry.load_artifact(artifact)
 
 
 def _data_window(metrics: dict[str, Any], trained_at: datetime | None) -> str:

@@ -90,14 +90,6 @@ def _load_file(path: Path) -> TrainedModels:
     return _load(str(path), path.stat().st_mtime)
 
 
-def load_artifact(name: str) -> TrainedModels:
-    """The models of a registry row's artifact file (cached per process)."""
-    path = models_dir() / name
-    if not path.exists():
-        raise ModelsMissingError(f"The model artifact {name} is missing on this machine.")
-    return _load_file(path)
-
-
 def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = None) -> str:
     """Make sure the prior models are registered with their bytes, training them first
     when neither the registry nor this machine has them.
