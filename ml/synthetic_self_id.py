@@ -18,19 +18,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ml.self_id import SELF_ID_QUESTIONS
+
 ANSWER_SHARE = 0.8  # applicants who fill in the form at all
-GENDERS = ("Woman", "Man", "Non-binary", "Prefer to self-describe", "Prefer not to say")
+GENDERS = SELF_ID_QUESTIONS["gender"]
 GENDER_SHARES = (0.42, 0.49, 0.03, 0.01, 0.05)
-ETHNICITIES = (
-    "Asian",
-    "Black",
-    "Hispanic or Latino",
-    "Middle Eastern or North African",
-    "White",
-    "Two or more",
-    "Another",
-    "Prefer not to say",
-)
+ETHNICITIES = SELF_ID_QUESTIONS["ethnicity"]
 ETHNICITY_SHARES = (0.2, 0.13, 0.14, 0.04, 0.35, 0.06, 0.01, 0.07)
 # Odds multiplier per pipeline stage reached (0 = applied ... 4 = hired).
 WOMAN_ODDS_PER_STAGE = 0.72

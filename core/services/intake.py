@@ -34,25 +34,11 @@ from core.services.errors import NotFoundError, ValidationError
 from core.services.rate_limits import Limit, blocked_until, record
 from ml.resume import Taxonomy, parse_resume
 from ml.resume_files import ResumeFileError, extract_text
+from ml.self_id import SELF_ID_QUESTIONS
 
 PRIVACY_NOTICE_VERSION = "2026-11"
 CLIENT_LIMIT = Limit(count=5, window=timedelta(minutes=10), block=timedelta(minutes=10))
 EMAIL_LIMIT = Limit(count=3, window=timedelta(days=1), block=timedelta(days=1))
-SELF_ID_QUESTIONS = {
-    "gender": ("Woman", "Man", "Non-binary", "Prefer to self-describe", "Prefer not to say"),
-    "ethnicity": (
-        "Asian",
-        "Black",
-        "Hispanic or Latino",
-        "Middle Eastern or North African",
-        "White",
-        "Two or more",
-        "Another",
-        "Prefer not to say",
-    ),
-    "disability": ("Yes", "No", "Prefer not to say"),
-    "veteran": ("Yes", "No", "Prefer not to say"),
-}
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[A-Za-z]{2,}$")
 _LINKEDIN = re.compile(r"^https://([a-z]{2,3}\.)?linkedin\.com/[A-Za-z0-9_/%.\-]+/?$")
 _TAXONOMY_PATH = PROJECT_ROOT / "data" / "skills_taxonomy.json"
