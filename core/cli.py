@@ -162,6 +162,9 @@ def _parser() -> argparse.ArgumentParser:
         help="train this company's own models from its labelled hires instead of the prior",
     )
     mo.add_parser("evaluate", help="held-out metrics of the prior models, as JSON")
+    mlist = mo.add_parser("list", help="a company's model registry, as the Models page shows it")
+    mlist.add_argument("--company", required=True, help="company name or id")
+    mlist.add_argument("--json", action="store_true", help="print it as JSON")
 
     re_ = groups.add_parser("retention", help="retention risk").add_subparsers(
         dest="cmd", required=True
@@ -741,9 +744,59 @@ def _scan_demo_companies(url: str) -> None:
     database.analyze(url)  # the planner needs statistics to use the right index at scale
 
 
+def _list_models(args: argparse.Namespace, url: str) -> int:
+    """``models list``: the registered versions and their accuracy from outcomes, the same
+    two service calls as the Models page."""
+    from core.services import model_accuracy, model_report
+
+    db = Database(url)
+    try:
+        actor = auth.system_actor(db.uow(), company=args.company)
+        overview = model_registry.list_models(db.uow(), actor)
+        measured = model_accuracy.accuracy_from_outcomes(db.uow(), actor)
+    finally:
+        db.dispose()
+    report = model_report.registry_report(actor.company_name, overview, measured)
+    if args.json:
+        _out(json.dumps(report, indent=1))
+        return 0
+    _out(
+        f"Model registry of {report['company']}: {report['labelled_outcomes']} labelled hiring "
+        f"outcomes (its own model needs {report['min_company_outcomes']})."
+    )
+    rows = [("name", "version", "status", "scope", "held-out AUC", "trained on")] + [
+        (
+            v["name"],
+            v["version"],
+            v["status"],
+            v["scope"],
+            "—" if v["held_out_auc"] is None else f"{v['held_out_auc']:.3f}",
+            v["trained_on"] or "—",
+        )
+        for v in report["versions"]
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for row in rows:
+        _out("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[5])
+    if not report["accuracy_from_outcomes"]:
+        _out("No outcome is recorded against a prediction yet: no accuracy from outcomes.")
+    else:
+        _out("Accuracy from recorded outcomes (value; see --json for the 95 % intervals):")
+    for a in report["accuracy_from_outcomes"]:
+        figures = ", ".join(
+            f"{label} {a[key]['value']:.3f}"
+            for key, label in (("auc", "AUC"), ("brier", "Brier"), ("mae", "MAE 0-100"))
+            if a[key]
+        )
+        _out(f"  {a['model_version']} ({a['kind']}): {a['n']} outcomes; {figures or 'no figure'}")
+    return 0
+
+
 def _models(args: argparse.Namespace, settings: Settings) -> int:
     from ml import training
 
+    if args.cmd == "list":
+        return _list_models(args, settings.database_url)
     if args.cmd == "evaluate":
         models = model_registry.load_models(settings)
         report = {
