@@ -337,3 +337,29 @@ def worker_intervals(env: Mapping[str, str] | None = None) -> dict[str, float]:
             raise SettingsError(f"{name} must be between 0.5 and 86400 seconds.")
         out[key] = value
     return out
+
+
+@dataclass(frozen=True)
+class ABSettings:
+    """The A/B test of a company's challenger model against its champion."""
+
+    share: float  # of candidates the challenger scores (0: no split, the champion scores all)
+    min_outcomes: int  # per arm, before the worker decides a promotion
+
+
+def ab_settings(env: Mapping[str, str] | None = None) -> ABSettings:
+    """From PEOPLEOS_AB_SHARE (default 0.2) and PEOPLEOS_AB_MIN_OUTCOMES (default 30)."""
+    source = os.environ if env is None else env
+    try:
+        share = float(source.get("PEOPLEOS_AB_SHARE", 0.2))
+        min_outcomes = int(source.get("PEOPLEOS_AB_MIN_OUTCOMES", 30))
+    except ValueError:
+        raise SettingsError(
+            "PEOPLEOS_AB_SHARE must be a number and PEOPLEOS_AB_MIN_OUTCOMES a whole number."
+        ) from None
+    if not 0.0 <= share <= 0.5:
+        # More than half would make the untested model the one most people get.
+        raise SettingsError("PEOPLEOS_AB_SHARE must be between 0 and 0.5.")
+    if min_outcomes < 10:
+        raise SettingsError("PEOPLEOS_AB_MIN_OUTCOMES must be at least 10.")
+    return ABSettings(share, min_outcomes)

@@ -61,6 +61,7 @@ from core.services import (
     interview_questions,
     interviews,
     model_accuracy,
+    model_promotion,
     model_registry,
     onboarding,
     pipeline,
@@ -440,6 +441,12 @@ PROBES: dict[str, Probe] = {
     ),
     "model_registry.train_company_models": refused(
         lambda c, a: model_registry.train_company_models(c.db, a, c.models, NOW)
+    ),
+    "model_promotion.decide_promotion": refused(
+        lambda c, a: model_promotion.decide_promotion(c.uow(), a, NOW)
+    ),
+    "model_promotion.rollback_to": refused(
+        lambda c, a: model_promotion.rollback_to(c.uow(), a, c.models.version, NOW)
     ),
     # Data-subject rights are an admin's: an interviewer is refused before anything is read.
     "privacy.export_person": refused(

@@ -35,7 +35,7 @@ from core.repositories.fairness import FairnessRepository
 from core.repositories.scoring import ScoringRepository
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, PeopleOSError, ValidationError
-from ml import artifacts, fairness, training
+from ml import ab, artifacts, fairness, training
 from ml.fit import MODEL_FEATURES
 from ml.training import FIT_MODEL, SUCCESS_MODEL, TrainedModels
 
@@ -320,11 +320,18 @@ def _fairness_refusals(
     to count; it is never given to a model."""
     with db.uow() as uow:
         current, _ = models_for(ScoringRepository(uow.session), actor.company_id, prior)
-        people = [
-            p
-            for p in FairnessRepository(uow.session).list_self_identified(actor.company_id)
-            if p.features
-        ]
+        return impact_refusals(uow, actor.company_id, current, new)
+
+
+def impact_refusals(
+    uow: UnitOfWork, company_id: uuid.UUID, current: TrainedModels, new: TrainedModels
+) -> tuple[list[str], int]:
+    """The fairness guard inside the caller's unit of work: why ``new`` must not replace
+    ``current`` (impact ratios it would push below 0.8 or lower further), and on how many
+    self-identified candidates that was measured."""
+    people = [
+        p for p in FairnessRepository(uow.session).list_self_identified(company_id) if p.features
+    ]
     if not people:
         return [], 0
     features = pd.DataFrame([p.features for p in people])[list(MODEL_FEATURES)]
@@ -336,12 +343,21 @@ def _fairness_refusals(
 
 
 def models_for(
-    repo: ScoringRepository, company_id: uuid.UUID, prior: TrainedModels
+    repo: ScoringRepository,
+    company_id: uuid.UUID,
+    prior: TrainedModels,
+    arm: str = ab.CHAMPION,
 ) -> tuple[TrainedModels, str]:
-    """The company's champion models from the registry when it has them, else the prior.
+    """The models serving ``arm``: the company's champion from the registry when it has
+    one, else the prior; for the challenger arm, the company's newest challenger when it
+    has one (else the champion's models, so the arm only matters while a test runs).
 
     A champion whose artifact fails its checksum raises :class:`ModelIntegrityError`
     (no silent fall back to the prior)."""
+    if arm == ab.CHALLENGER:
+        challenger = company_challenger(repo, company_id)
+        if challenger is not None:
+            return load_registered(challenger, TrainedModels, "PeopleOS models"), "company"
     champion = repo.company_champion(company_id, FIT_MODEL)
     if champion is not None and (champion.artifact_sha256 or champion.artifact_path):
         try:
@@ -349,6 +365,14 @@ def models_for(
         except ModelsMissingError:
             log.warning("model artifact of %s is missing; scoring with the prior", champion.version)
     return prior, "prior"
+
+
+def company_challenger(repo: ScoringRepository, company_id: uuid.UUID) -> ModelVersion | None:
+    """The company's newest challenger fit model holding its artifact (the one under test)."""
+    rows = [
+        r for r in repo.company_versions(company_id, FIT_MODEL, "challenger") if r.artifact_sha256
+    ]
+    return max(rows, key=lambda r: (r.created_at, r.version), default=None)
 
 
 def model_label(models: TrainedModels) -> str:

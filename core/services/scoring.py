@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from core.config import ab_settings
 from core.db import Database, UnitOfWork
 from core.models import (
     Candidate,
@@ -42,6 +43,7 @@ from core.services import model_registry, notifications
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 from core.services.scope import ensure_visible
+from ml import ab
 from ml.fit import (
     GROUPS,
     MODEL_FEATURES,
@@ -124,6 +126,7 @@ class _Run:
     scope: str  # "prior" or "company": which models scored
     now: datetime
     trigger: str
+    arm: str = ab.CHAMPION  # the A/B arm these models serve (ml.ab)
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,7 @@ def _breakdown(
         "model": FIT_MODEL,
         "version": run.models.version,
         "scope": run.scope,
+        "arm": run.arm,
         "trained_on": run.models.trained_on,
         "scored_at": run.now.isoformat(),
         "trigger": run.trigger,
@@ -279,7 +283,12 @@ def _predictions(
     run: _Run, candidate_id: uuid.UUID, batch: _Batch, i: int, features: dict[str, float]
 ) -> list[Prediction]:
     """The fit and success predictions of candidate ``i``, each with its CONFIDENCE."""
-    stored = {"features": features, "trigger": run.trigger}
+    stored = {
+        "features": features,
+        "trigger": run.trigger,
+        "arm": run.arm,
+        "version": run.models.version,
+    }
     success = batch.success_members[i]
     return [
         Prediction(
@@ -303,6 +312,15 @@ def _predictions(
             ("success_prob", SUCCESS_MODEL, round(float(success.mean()), 4), success),
         )
     ]
+
+
+def _arms(repo: ScoringRepository, company_id: uuid.UUID, candidates: list[Candidate]) -> list[str]:
+    """Each candidate's A/B arm (ml.ab.arm_for); all "champion" unless the company has a
+    challenger under test and PEOPLEOS_AB_SHARE is above 0."""
+    share = ab_settings().share
+    if share <= 0 or model_registry.company_challenger(repo, company_id) is None:
+        return [ab.CHAMPION] * len(candidates)
+    return [ab.arm_for(c.id, share) for c in candidates]
 
 
 def score_in_session(
@@ -331,24 +349,37 @@ def score_in_session(
     ]
     if not scorable:
         return []
-    models, scope = model_registry.models_for(repo, company.id, models)
-    run = _Run(company.id, models, scope, now, trigger)
+    arms = _arms(repo, company.id, scorable)
+    runs: dict[str, _Run] = {}
+    for arm in set(arms):
+        arm_models, scope = model_registry.models_for(repo, company.id, models, arm)
+        runs[arm] = _Run(company.id, arm_models, scope, now, trigger, arm)
     dna = _dna(company)
     profiles, extracted = _read_candidates(
         scorable, roles, dna, now.date(), _cached(encoder) if encoder is not None else None
     )
-    batch = _run_models(models, [signals for signals, _ in extracted])
+    # Each arm's models run once on its candidates; position[i] is candidate i's row there.
+    batches: dict[str, _Batch] = {}
+    position: list[int] = []
+    for arm, run in runs.items():
+        members = [i for i, a in enumerate(arms) if a == arm]
+        batches[arm] = _run_models(run.models, [extracted[i][0] for i in members])
+    seen: dict[str, int] = dict.fromkeys(runs, 0)
+    for arm in arms:
+        position.append(seen[arm])
+        seen[arm] += 1
     vectors = repo.embeddings(company.id, [c.id for c in scorable])
     results: list[ScoreResult] = []
     dimension_rows: list[FitScoreDimension] = []
     predictions: list[Prediction] = []
-    for i, candidate in enumerate(scorable):
+    for k, candidate in enumerate(scorable):
+        run, batch, i = runs[arms[k]], batches[arms[k]], position[k]
         role = roles[candidate.role_id]
-        dims = dimension_scores(*extracted[i])
+        dims = dimension_scores(*extracted[k])
         risks = _describe(
-            candidate, profiles[i], role, dna, extracted[i][0], dims, vectors.get(candidate.id)
+            candidate, profiles[k], role, dna, extracted[k][0], dims, vectors.get(candidate.id)
         )
-        candidate.fit_breakdown = _breakdown(run, batch, i, role, extracted[i])
+        candidate.fit_breakdown = _breakdown(run, batch, i, role, extracted[k])
         candidate.fit_score = round(fit_score(batch.explanation.output[i]))
         candidate.success_probability = round(100 * float(batch.success_members[i].mean()))
         dimension_rows += _dimension_rows(run, candidate.id, dims)
