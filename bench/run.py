@@ -42,11 +42,19 @@ def _hostile() -> tuple[dict[str, Any], str]:
     return results, hostile.summary(results)
 
 
+def _retraining() -> tuple[dict[str, Any], str]:
+    from bench import retraining
+
+    results = retraining.run()
+    return results, retraining.summary(results)
+
+
 PARTS: dict[str, Callable[[], tuple[dict[str, Any], str]]] = {
     "scoring": _scoring,
     "careers": _careers,
     "hostile": _hostile,
     "scale": _scale,
+    "retraining": _retraining,
 }
 
 
