@@ -258,7 +258,12 @@ def _shows_only_the_login(page) -> None:  # noqa: ANN001 - playwright Page
     # A rerun (the cookie being dropped) can show a second form for a moment: wait for one.
     username = page.get_by_role("textbox", name="Username")
     # Two test suites, an app server and chromium on two cores: a reload can take long.
-    expect(username).to_have_count(1, timeout=60_000)
+    try:
+        expect(username).to_have_count(1, timeout=60_000)
+    except AssertionError as exc:  # say what the page shows instead
+        raise AssertionError(
+            f"no login form; the page shows: {page.inner_text('body')[:1500]}"
+        ) from exc
     expect(username).to_be_visible(timeout=30_000)
     # Under load the previous run's sidebar can linger for a moment after the form shows.
     expect(page.get_by_role("button", name="Log out", exact=True)).to_have_count(0, timeout=30_000)
