@@ -43,6 +43,11 @@ def chromium_path() -> str:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+    from playwright.sync_api import expect
+
+    # Both suites, an app server and chromium share two cores in `make test`: Playwright's
+    # 5-second default for an expectation is a wait, not a measure of speed.
+    expect.set_options(timeout=20_000)
     return CHROMIUM
 
 
@@ -434,7 +439,7 @@ def _upload_and_submit(page, resume: Path) -> None:  # noqa: ANN001
         _wait_for_streamlit(page)
         page.locator('input[type="file"]').set_input_files(str(resume))
         try:
-            page.get_by_text(resume.name).wait_for(timeout=15_000)
+            page.get_by_text(resume.name).wait_for(timeout=30_000)
             break
         except Exception:  # noqa: BLE001 - playwright's TimeoutError
             if attempt == 2:
