@@ -177,8 +177,8 @@ def test_the_slow_half_embeds_and_scores_and_can_run_twice(world: Database) -> N
 def test_an_applicant_who_opts_out_is_never_scored(world: Database) -> None:
     receipt = _submit(world, _app(world, scoring_opt_out=True), client="203.0.113.10")
     models = model_registry.load_models()
-    # The web app's completion, the worker's catch-up and a whole-company rescore all pass
-    # the applicant by.
+    # The web app's completion, the worker's catch-up and a whole-company rescore all leave
+    # the applicant unscored.
     intake.complete_application(
         world.uow(),
         receipt.company_id,

@@ -144,14 +144,7 @@ def make_offer(
             },
         )
         uow.commit()
-        return OfferView(
-            candidate.id,
-            salary,
-            offer.currency,
-            start,
-            (band[0], band[1]) if band else None,
-            offer.band_exception,
-        )
+        return _offer_view(offer, band)
 
 
 def latest_offer(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) -> OfferView | None:
@@ -162,15 +155,18 @@ def latest_offer(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) -> Offe
         offer = HireRepository(uow.session).latest_offer(actor.company_id, candidate.id)
         if offer is None:
             return None
-        band = _band(_role(uow, actor, candidate))
-        return OfferView(
-            candidate.id,
-            offer.salary,
-            offer.currency,
-            offer.start_date,
-            (band[0], band[1]) if band else None,
-            offer.band_exception,
-        )
+        return _offer_view(offer, _band(_role(uow, actor, candidate)))
+
+
+def _offer_view(offer: Offer, band: tuple[int, int, str] | None) -> OfferView:
+    return OfferView(
+        offer.candidate_id,
+        offer.salary,
+        offer.currency,
+        offer.start_date,
+        (band[0], band[1]) if band else None,
+        offer.band_exception,
+    )
 
 
 def get_hire(uow: UnitOfWork, actor: Actor, candidate_id: uuid.UUID) -> HireView | None:
