@@ -162,6 +162,17 @@ def _parser() -> argparse.ArgumentParser:
         help="train this company's own models from its labelled hires instead of the prior",
     )
     mo.add_parser("evaluate", help="held-out metrics of the prior models, as JSON")
+    retrain = mo.add_parser(
+        "retrain",
+        help="retrain a company's models from its outcomes and register them as challengers",
+    )
+    retrain.add_argument("--company", required=True, help="company name or id")
+    retrain.add_argument(
+        "--kind",
+        choices=("fit", "success", "retention"),
+        action="append",
+        help="which model (fit and success are trained together); default: all",
+    )
     mlist = mo.add_parser("list", help="a company's model registry, as the Models page shows it")
     mlist.add_argument("--company", required=True, help="company name or id")
     mlist.add_argument("--json", action="store_true", help="print it as JSON")
@@ -729,6 +740,8 @@ def _scan_demo_companies(url: str) -> None:
         _out(f"Embedded {count} roles.")
         if model_registry.ensure_prior(db.uow(), datetime.now(UTC)) == "trained":
             _out("Trained the prior fit and success models on the synthetic history.")
+        if retention_service.ensure_prior(db.uow(), datetime.now(UTC)) == "trained":
+            _out("Trained the retention prior on its synthetic population.")
         models = model_registry.load_models(db=db)
         for company in analytics.list_companies(db.uow()):
             actor = auth.Actor.system(company.id, company.name, label="demo")
@@ -745,18 +758,19 @@ def _scan_demo_companies(url: str) -> None:
 
 
 def _list_models(args: argparse.Namespace, url: str) -> int:
-    """``models list``: the registered versions and their accuracy from outcomes, the same
-    two service calls as the Models page."""
-    from core.services import model_accuracy, model_report
+    """``models list``: the registered versions, their accuracy from outcomes and the A/B
+    test, the same service calls as the Models page."""
+    from core.services import model_accuracy, model_promotion, model_report
 
     db = Database(url)
     try:
         actor = auth.system_actor(db.uow(), company=args.company)
         overview = model_registry.list_models(db.uow(), actor)
         measured = model_accuracy.accuracy_from_outcomes(db.uow(), actor)
+        ab = model_promotion.ab_status(db.uow(), actor)
     finally:
         db.dispose()
-    report = model_report.registry_report(actor.company_name, overview, measured)
+    report = model_report.registry_report(actor.company_name, overview, measured, ab)
     if args.json:
         _out(json.dumps(report, indent=1))
         return 0
@@ -789,6 +803,44 @@ def _list_models(args: argparse.Namespace, url: str) -> int:
             if a[key]
         )
         _out(f"  {a['model_version']} ({a['kind']}): {a['n']} outcomes; {figures or 'no figure'}")
+    test = report["ab_test"]
+    _out("A/B test:" if test["running"] else "A/B test: none running.")
+    for arm in test["arms"]:
+        _out(
+            f"  {arm['arm']} {arm['version']}: serves {100 * arm['share']:.0f} % of candidates; "
+            f"{arm['predictions']} predictions about {arm['people']} people, "
+            f"{arm['outcomes']} with an outcome"
+        )
+    _out(f"  {test['reason']}")
+    for d in test["decisions"]:
+        _out(f"  decided {d['decided_at'] or '?'}: {d['version']} {d['decision']}. {d['reason']}")
+    return 0
+
+
+def _retrain(args: argparse.Namespace, url: str) -> int:
+    """``models retrain``: train, register as challengers, with a progress bar on stderr."""
+    from tqdm import tqdm
+
+    from core.services import model_retraining
+
+    db = Database(url)
+    try:
+        actor = auth.system_actor(db.uow(), company=args.company)
+        kinds = args.kind or list(model_retraining.KINDS)
+        with tqdm(total=len(set(map(model_retraining.kind_of, kinds))), unit="model") as bar:
+
+            def progress(label: str, done: int, total: int) -> None:
+                bar.set_description(label)
+                bar.update(done - bar.n)
+
+            results = model_retraining.retrain_company(
+                db, actor, datetime.now(UTC), kinds=kinds, why="models retrain", progress=progress
+            )
+    finally:
+        db.dispose()
+    for r in results:
+        what = f"{r.version} registered as a challenger" if r.version else "skipped"
+        _out(f"{r.kind}: {what} ({r.labelled} labelled). {r.reason}")
     return 0
 
 
@@ -797,6 +849,8 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.cmd == "list":
         return _list_models(args, settings.database_url)
+    if args.cmd == "retrain":
+        return _retrain(args, settings.database_url)
     if args.cmd == "evaluate":
         models = model_registry.load_models(settings)
         report = {
@@ -814,9 +868,14 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         _out(f"Models {training.PRIOR_VERSION} already trained ({path}).")
     elif path.exists():
         path.unlink()  # train again from scratch (the recipe is deterministic per seed)
+    # The retention prior too, registered like the fit prior, so no scoring trains it.
+    from core.services import retention as retention_service
+
     db = Database(settings.database_url)
     try:
         outcome = model_registry.ensure_prior(db.uow(), datetime.now(UTC), settings=settings)
+        retention_service.ensure_prior(db.uow(), datetime.now(UTC), settings=settings)
+        prior = retention_service.load_prior(db.uow(), settings=settings)
     finally:
         db.dispose()
     if not args.if_missing or outcome == "trained":
@@ -825,10 +884,6 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
             f"Models {models.version} {outcome}: fit AUC {models.metrics['auc']:.3f} "
             f"(Bayes {models.metrics['bayes_auc']:.3f}) on held-out synthetic history; {path}"
         )
-    # The retention prior too, so no page waits for it to train on first use.
-    from core.services import retention as retention_service
-
-    prior = retention_service.load_prior(settings)
     test = prior.metrics.get("test") or {}
     _out(
         f"Retention prior {prior.version}: AUC {test.get('auc', float('nan')):.3f} on later "

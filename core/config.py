@@ -363,3 +363,29 @@ def ab_settings(env: Mapping[str, str] | None = None) -> ABSettings:
     if min_outcomes < 10:
         raise SettingsError("PEOPLEOS_AB_MIN_OUTCOMES must be at least 10.")
     return ABSettings(share, min_outcomes)
+
+
+@dataclass(frozen=True)
+class RetrainSettings:
+    """When the worker retrains a company's models."""
+
+    after_outcomes: int  # as soon as this many people have new outcomes
+    every_days: int  # or once this many days have passed, when any outcome is new
+
+
+def retrain_settings(env: Mapping[str, str] | None = None) -> RetrainSettings:
+    """From PEOPLEOS_RETRAIN_AFTER_OUTCOMES (default 20) and PEOPLEOS_RETRAIN_EVERY_DAYS
+    (default 7)."""
+    source = os.environ if env is None else env
+    try:
+        after = int(source.get("PEOPLEOS_RETRAIN_AFTER_OUTCOMES", 20))
+        every = int(source.get("PEOPLEOS_RETRAIN_EVERY_DAYS", 7))
+    except ValueError:
+        raise SettingsError(
+            "PEOPLEOS_RETRAIN_AFTER_OUTCOMES and PEOPLEOS_RETRAIN_EVERY_DAYS must be whole numbers."
+        ) from None
+    if after < 1 or every < 1:
+        raise SettingsError(
+            "PEOPLEOS_RETRAIN_AFTER_OUTCOMES and PEOPLEOS_RETRAIN_EVERY_DAYS must be at least 1."
+        )
+    return RetrainSettings(after, every)

@@ -144,6 +144,11 @@ _WORK: dict[str, tuple[Callable[[], timedelta], Callable[[datetime], dict[str, A
         _every(timedelta(days=1)),
         lambda now: retention.rescore_all(_db(), now),
     ),
+    "model_retrain": (_every(HOUR), lambda now: worker_jobs.retrain_due(_db(), now)),
+    "model_promotion": (
+        _every(timedelta(days=1)),
+        lambda now: worker_jobs.decide_promotions(_db(), now),
+    ),
     "culture_pulse": (
         _every(timedelta(days=1)),
         lambda now: culture_pulse.run_schedule(_db().uow(), get_settings(), now),
@@ -196,6 +201,14 @@ def job_retention_rescore() -> str:
     return _run("retention_rescore")
 
 
+def job_model_retrain() -> str:
+    return _run("model_retrain")
+
+
+def job_model_promotion() -> str:
+    return _run("model_promotion")
+
+
 def job_retry_stale() -> dict[str, str]:
     """Run again the slots whose worker died mid-run (their run lease lapsed)."""
     periods = {job_id: period() for job_id, (period, _) in _WORK.items()}
@@ -215,6 +228,8 @@ JOBS: dict[str, Callable[[], str]] = {
     "onboarding_overdue": job_onboarding_overdue,
     "retention_rescore": job_retention_rescore,
     "culture_pulse": job_culture_pulse,
+    "model_retrain": job_model_retrain,
+    "model_promotion": job_model_promotion,
 }
 
 
@@ -263,6 +278,10 @@ def build_scheduler(db: Database) -> BlockingScheduler:
         replace_existing=True,
     )
     add(job_culture_pulse, "cron", hour=9, minute=0, id="culture_pulse", replace_existing=True)
+    # Retrained as soon as enough outcomes are new (checked hourly; due_kinds decides);
+    # challengers promoted or retired once a day, after the night's retention outcomes.
+    add(job_model_retrain, "cron", minute=40, id="model_retrain", replace_existing=True)
+    add(job_model_promotion, "cron", hour=5, minute=0, id="model_promotion", replace_existing=True)
     add(
         job_score_unscored,
         "interval",

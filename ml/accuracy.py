@@ -123,3 +123,36 @@ def measure(
             point = float(_auc_rows(pb[None, :], yb[None, :])[0])
             auc = _estimate(point, _auc_rows(pb[idx], yb[idx]), len(pb))
     return Accuracy(len(p), len(pb), auc, brier, mae, calibration_bins(pb, yb, bins))
+
+
+@dataclass(frozen=True)
+class Figures:
+    """AUC, Brier score and MAE without intervals, for slices such as one month's outcomes."""
+
+    n: int  # every outcome (the MAE's)
+    n_binary: int  # the yes/no outcomes (AUC, Brier)
+    auc: float | None  # None unless both outcomes occur
+    brier: float | None
+    mae: float | None  # on the 0-100 scale
+
+
+def figures(
+    predicted: Sequence[float] | np.ndarray, actual: Sequence[float] | np.ndarray
+) -> Figures:
+    """The point figures of :func:`measure` (same definitions), without its bootstrap."""
+    p = np.asarray(predicted, dtype=float)
+    y = np.asarray(actual, dtype=float)
+    if p.shape != y.shape or p.ndim != 1:
+        raise ValueError("predicted and actual must be two arrays of the same length")
+    binary = (y == 0) | (y == 1)
+    pb, yb = p[binary], y[binary]
+    auc = None
+    if len(pb) and yb.min() != yb.max():
+        auc = float(_auc_rows(pb[None, :], yb[None, :])[0])
+    return Figures(
+        n=len(p),
+        n_binary=len(pb),
+        auc=auc,
+        brier=float(((pb - yb) ** 2).mean()) if len(pb) else None,
+        mae=float(100 * np.abs(p - y).mean()) if len(p) else None,
+    )

@@ -413,6 +413,7 @@ WAITING_REQUESTS = {
     "full_sync": "a full StartupOS sync",
     "dna_scan": "a DNA scan",
     "rescore": "rescoring candidates after a role or DNA change",
+    "retrain": "retraining the models (Retrain now)",
 }
 
 

@@ -57,7 +57,11 @@ st.subheader("Offer acceptance")
 section("offer_acceptance", tables["offer_acceptance"], "No offers to these applicants.")
 
 st.subheader("Prediction accuracy over time")
-st.caption("Mean absolute error of each prediction against its recorded outcome, by month.")
+st.caption(
+    "Mean absolute error of the predictions against their recorded outcomes, by month of the "
+    "outcome (a person scored several times by one model version counts once, by the latest "
+    "score; the Models page has AUC and Brier score too)."
+)
 if report.accuracy:
     st.plotly_chart(accuracy_chart(report), width="stretch")
 section("prediction_accuracy", tables["prediction_accuracy"], "No outcomes in these dates.")

@@ -1,4 +1,6 @@
-"""Models: the registered model versions, their held-out accuracy and calibration."""
+"""Models: the registered model versions, their held-out accuracy and calibration, accuracy
+from outcomes (over time too), the A/B test with retrain / promote / roll back, and feature
+importance."""
 
 from typing import Any
 
@@ -8,8 +10,9 @@ import streamlit as st
 from core.permissions import Permission
 from core.services import model_accuracy, model_registry, scoring
 from core.services.errors import PeopleOSError
-from pages._components import escape_markdown, require, table, uow, when
+from pages._components import escape_markdown, fit_models, require, table, uow, when
 from pages._fit_charts import reliability_curve
+from pages._models_view import ab_test, accuracy_over_time, actions, feature_importance
 
 actor = require(Permission.VIEW_MODELS)
 st.title("Models")
@@ -25,7 +28,12 @@ if not overview.versions:
     )
     st.stop()
 
-fit = next((m for m in overview.versions if m.name == scoring.FIT_MODEL), None)
+# The fit model scoring the company now: its own champion, else the shared prior.
+serving = sorted(
+    (m for m in overview.versions if m.name == scoring.FIT_MODEL and m.status == "champion"),
+    key=lambda m: m.scope != "company",
+)
+fit = serving[0] if serving else None
 if fit is None:
     st.info("No fit model is registered yet — run `python -m core.cli models train`.")
 else:
@@ -125,6 +133,19 @@ else:
         curve.data[-1].name = labels[pick]
         curve.update_layout(title="Calibration from recorded outcomes")
         st.plotly_chart(curve, key="models_outcome_calibration")
+
+accuracy_over_time(actor)
+ab = ab_test(actor)
+actions(
+    actor,
+    ab,
+    [
+        (v.version, "the shared prior" if v.scope == "prior" else v.status)
+        for v in overview.versions
+        if v.name == scoring.FIT_MODEL
+    ],
+)
+feature_importance(actor, fit_models())
 
 st.subheader("Registered versions")
 rows = [

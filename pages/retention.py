@@ -137,6 +137,11 @@ st.subheader("How accurate the model is")
 test = (view.validation or {}).get("test") or {}
 scope = "your company's own model" if view.model_scope == "company" else "the synthetic prior"
 st.text(f"Model {view.model_version}: {scope}, trained on {view.trained_on}.")
+if view.challenger_version:
+    st.text(
+        f"Under A/B test: challenger {view.challenger_version} scores "
+        f"{round(100 * view.challenger_share)}% of employees until each arm has enough outcomes."
+    )
 if view.model_scope == "prior":
     st.text(
         f"Your company has {view.leavers} leaver(s) with a complete 180-day horizon; its own "

@@ -14,16 +14,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core.db import Database
-from core.models import AuditLog, Candidate, Hire, ModelVersion, Prediction, Role
+from core.models import AuditLog, Candidate, ModelVersion, Role
 from core.models import SelfIdentification as SelfId
 from core.services import fairness, model_registry
 from core.services.errors import PermissionDeniedError
 from ml import fairness as fm
-from ml.fit import dimension_frame
-from ml.synthetic import generate_history
 from ml.training import FIT_MODEL
 from tests.conftest import SHARED_DATA, require_shared
 from tests.helpers import actor_of_role, company_ids_by_name, login_app, run_cli
+from tests.model_world import labelled_hires, skewed_applicants
 
 NOW = datetime(2026, 11, 3, 10, tzinfo=UTC)
 DECISIONS = SHARED_DATA / "hiring_decisions_recruitment_data.csv"
@@ -365,80 +364,14 @@ def test_the_model_card_shows_fairness_to_founders_only(world: Database) -> None
     assert not card.fairness_shown and not card.proxies and not card.impact
 
 
-def _labelled_hires(db: Database, company_id: uuid.UUID, n: int, seed: int) -> uuid.UUID:
-    """``n`` past hires whose success turned on builder mindset alone (so the company's own
-    model learns to rank by it); returns the role they were hired for."""
-    features = dimension_frame(generate_history(n, seed=seed)[0])
-    with db.uow() as uow:
-        role_id = uow.session.scalars(select(Role.id).where(Role.company_id == company_id)).first()
-        for i, row in enumerate(features.to_dict("records")):
-            candidate = Candidate(
-                company_id=company_id,
-                role_id=role_id,
-                email=f"past.{seed}.{i}@example.com",
-                status="hired",
-                fit_breakdown={"features": row},
-            )
-            uow.session.add(candidate)
-            uow.session.flush()
-            uow.session.add(
-                Hire(
-                    candidate_id=candidate.id,
-                    role_id=role_id,
-                    company_id=company_id,
-                    actual_outcome="success" if row["builder_fit"] >= 50 else "failure",
-                )
-            )
-            uow.session.add(
-                Prediction(
-                    company_id=company_id,
-                    entity_type="candidate",
-                    entity_id=candidate.id,
-                    prediction_type="fit_score",
-                    predicted_value=0.5,
-                    features={"features": row},
-                )
-            )
-        uow.commit()
-    return role_id
-
-
-def _applicants(db: Database, company_id: uuid.UUID, role_id: uuid.UUID) -> None:
-    """80 self-identified applicants: the women show little builder mindset, the men much,
-    everything else drawn alike, so a model ranking by builder mindset ranks women low."""
-    features = dimension_frame(generate_history(80, seed=77)[0])
-    with db.uow() as uow:
-        for i, row in enumerate(features.to_dict("records")):
-            woman = i % 2 == 0
-            row["builder_fit"] = 15.0 + i % 7 if woman else 85.0 - i % 7
-            candidate = Candidate(
-                company_id=company_id,
-                role_id=role_id,
-                email=f"applicant.{i}@example.com",
-                status="applied",
-                fit_score=50,
-                fit_breakdown={"features": row},
-            )
-            uow.session.add(candidate)
-            uow.session.flush()
-            uow.session.add(
-                SelfId(
-                    company_id=company_id,
-                    candidate_id=candidate.id,
-                    answers={"gender": "Woman" if woman else "Man", "ethnicity": "Asian"},
-                )
-            )
-        uow.commit()
-
-
 @pytest.mark.db
 def test_a_better_model_that_lowers_a_ratio_below_four_fifths_is_not_promoted(
     world_app: Database,
 ) -> None:
     company_id = _company(world_app)
     founder = actor_of_role(world_app, company_id, "founder")
-    role_id = _labelled_hires(world_app, company_id, 210, seed=42)
-    _applicants(world_app, company_id, role_id)
+    role_id = labelled_hires(world_app, company_id, 210, seed=42)
+    skewed_applicants(world_app, company_id, role_id)
     report = model_registry.train_company_models(
         world_app, founder, model_registry.load_models(), NOW
     )

@@ -19,7 +19,6 @@ from core.models import (
     Candidate,
     Company,
     FitScoreDimension,
-    Hire,
     JobRequest,
     ModelVersion,
     Notification,
@@ -60,6 +59,7 @@ from ml.resume import Taxonomy, parse_resume
 from ml.synthetic import FEATURES, generate_history, generate_world
 from ml.training import TrainedModels
 from tests.conftest import DEMO_AS_OF
+from tests.model_world import labelled_hires
 
 NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
 TAXONOMY = Taxonomy.load(get_settings().data_dir / "skills_taxonomy.json")
@@ -647,44 +647,6 @@ def test_pay_expectation_above_the_band_is_a_risk_and_bad_pay_is_refused(world, 
         assert "expected_compensation" not in c.fit_breakdown["features"]
 
 
-def _labelled_hires(db: Database, company_id: uuid.UUID, n: int, seed: int) -> None:
-    """``n`` past hires whose success, unlike the prior's world, turned on builder mindset."""
-    signals, _, _ = generate_history(n, seed=seed)
-    features = dimension_frame(signals)
-    with db.uow() as uow:
-        role_id = uow.session.scalars(select(Role.id).where(Role.company_id == company_id)).first()
-        for i, row in enumerate(features.to_dict("records")):
-            candidate = Candidate(
-                company_id=company_id,
-                role_id=role_id,
-                email=f"past.{seed}.{i}@example.com",
-                status="hired",
-                fit_breakdown={"features": row},
-            )
-            uow.session.add(candidate)
-            uow.session.flush()
-            uow.session.add(
-                Hire(
-                    candidate_id=candidate.id,
-                    role_id=role_id,
-                    company_id=company_id,
-                    actual_outcome="success" if row["builder_fit"] >= 50 else "failure",
-                )
-            )
-            # What the model learns from: the features stored with the prediction.
-            uow.session.add(
-                Prediction(
-                    company_id=company_id,
-                    entity_type="candidate",
-                    entity_id=candidate.id,
-                    prediction_type="fit_score",
-                    predicted_value=0.5,
-                    features={"features": row},
-                )
-            )
-        uow.commit()
-
-
 @pytest.mark.db
 def test_a_company_gets_its_own_model_only_with_enough_outcomes_and_when_better(
     world, models
@@ -694,7 +656,7 @@ def test_a_company_gets_its_own_model_only_with_enough_outcomes_and_when_better(
     with world.uow() as uow:
         have = ScoringRepository(uow.session).labelled_outcomes(founder.company_id)
         registered = uow.session.scalar(versions)
-    _labelled_hires(world, founder.company_id, 150 - have, seed=41)
+    labelled_hires(world, founder.company_id, 150 - have, seed=41)
     with pytest.raises(ValidationError, match="needs 200"):
         model_registry.train_company_models(world, founder, models, NOW)
     with world.uow() as uow:
@@ -702,7 +664,7 @@ def test_a_company_gets_its_own_model_only_with_enough_outcomes_and_when_better(
     with pytest.raises(PermissionDeniedError):
         model_registry.train_company_models(world, _actor(world, "talent_lead"), models, NOW)
 
-    _labelled_hires(world, founder.company_id, 150, seed=42)
+    labelled_hires(world, founder.company_id, 150, seed=42)
     report = model_registry.train_company_models(world, founder, models, NOW)
     assert report.labelled >= 290
     assert report.auc > report.prior_auc and report.status == "champion"

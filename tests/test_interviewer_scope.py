@@ -61,13 +61,16 @@ from core.services import (
     interview_questions,
     interviews,
     model_accuracy,
+    model_overview,
     model_promotion,
     model_registry,
+    model_retraining,
     onboarding,
     pipeline,
     privacy,
     privacy_requests,
     retention,
+    retention_promotion,
     roles,
     scope,
     scoring,
@@ -302,6 +305,7 @@ PROBES: dict[str, Probe] = {
         lambda c, a: analytics.analytics_report(c.uow(), a, NOW.date())
     ),
     "analytics.get_overview": refused(lambda c, a: analytics.get_overview(c.uow(), a, NOW)),
+    "analytics.accuracy_over_time": refused(lambda c, a: analytics.accuracy_over_time(c.uow(), a)),
     "audit.list_audit": refused(lambda c, a: audit.list_audit(c.uow(), a)),
     "auth.change_password": Probe(
         lambda c, a: auth.change_password(c.uow(), a, "not-the-password", "a-new-pass-3", NOW),
@@ -445,8 +449,28 @@ PROBES: dict[str, Probe] = {
     "model_promotion.decide_promotion": refused(
         lambda c, a: model_promotion.decide_promotion(c.uow(), a, NOW)
     ),
+    "model_promotion.ab_status": refused(lambda c, a: model_promotion.ab_status(c.uow(), a)),
+    "model_overview.feature_importance": refused(
+        lambda c, a: model_overview.feature_importance(c.uow(), a, c.models)
+    ),
     "model_promotion.rollback_to": refused(
         lambda c, a: model_promotion.rollback_to(c.uow(), a, c.models.version, NOW)
+    ),
+    "model_registry.train_own_models": refused(
+        lambda c, a: model_registry.train_own_models(c.db, a, c.models, NOW)
+    ),
+    "model_retraining.retrain_fit": refused(
+        lambda c, a: model_retraining.retrain_fit(c.db, a, NOW)
+    ),
+    "model_retraining.retrain_company": refused(
+        lambda c, a: model_retraining.retrain_company(c.db, a, NOW)
+    ),
+    "model_retraining.retrain_if_due": refused(
+        lambda c, a: model_retraining.retrain_if_due(c.db, a, NOW)
+    ),
+    "worker_jobs.request_retrain": refused(lambda c, a: worker_jobs.request_retrain(c.uow(), a)),
+    "worker_jobs.list_model_requests": refused(
+        lambda c, a: worker_jobs.list_model_requests(c.uow(), a)
     ),
     # Data-subject rights are an admin's: an interviewer is refused before anything is read.
     "privacy.export_person": refused(
@@ -474,6 +498,13 @@ PROBES: dict[str, Probe] = {
     ),
     "retention.risk_list": refused(lambda c, a: retention.risk_list(c.uow(), a, NOW)),
     "retention.score_company": refused(lambda c, a: retention.score_company(c.uow(), a, NOW)),
+    "retention.train_challenger": refused(lambda c, a: retention.train_challenger(c.db, a, NOW)),
+    "retention_promotion.decide_promotion": refused(
+        lambda c, a: retention_promotion.decide_promotion(c.uow(), a, NOW)
+    ),
+    "retention_promotion.rollback_to": refused(
+        lambda c, a: retention_promotion.rollback_to(c.uow(), a, retention.PRIOR_VERSION, NOW)
+    ),
     "pipeline.export_pipeline_csv": refused(
         lambda c, a: pipeline.export_pipeline_csv(
             c.uow(), a, NOW, pipeline.PipelineQuery(), role_id=c.target_role

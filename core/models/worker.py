@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.models.base import Base, CreatedAt, UUIDPrimaryKey
 from core.models.enums import in_check
 
-JOB_REQUEST_KINDS = ("sync", "full_sync", "dna_scan", "rescore")
+JOB_REQUEST_KINDS = ("sync", "full_sync", "dna_scan", "rescore", "retrain")
 # "partial": a job over several companies (or requests, or messages) where some failed.
 JOB_STATUSES = ("pending", "running", "succeeded", "failed", "skipped", "partial")
 

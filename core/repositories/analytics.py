@@ -53,6 +53,7 @@ class MatchedPrediction:
     predicted: float | None
     actual: float | None
     observed_at: datetime  # when the outcome was recorded
+    entity_id: uuid.UUID | None = None  # whom the prediction was about
 
 
 def _cohort(company_id: uuid.UUID, f: CohortFilter) -> Select[tuple[uuid.UUID]]:
@@ -130,16 +131,18 @@ class AnalyticsRepository(Repository):
         role_id: uuid.UUID | None,
     ) -> list[MatchedPrediction]:
         """Predictions with a recorded outcome in [since, until), of one role's hires or
-        candidates when ``role_id`` is given."""
+        candidates when ``role_id`` is given, oldest prediction first."""
         query = (
             select(
                 Prediction.model_version,
                 Prediction.predicted_value,
                 Outcome.actual_value,
                 Outcome.created_at,
+                Prediction.entity_id,
             )
             .join(Outcome, Outcome.prediction_id == Prediction.id)
             .where(Prediction.company_id == company_id, Outcome.company_id == company_id)
+            .order_by(Prediction.created_at, Prediction.id)
         )
         if since is not None:
             query = query.where(Outcome.created_at >= since)

@@ -166,15 +166,14 @@ class WorkerRepository(Repository):
             query = query.with_for_update(skip_locked=True)
         return list(self.session.scalars(query))
 
-    def list_requests(self, company_id: uuid.UUID, limit: int = 20) -> list[JobRequest]:
-        return list(
-            self.session.scalars(
-                select(JobRequest)
-                .where(JobRequest.company_id == company_id)
-                .order_by(JobRequest.created_at.desc())
-                .limit(limit)
-            )
-        )
+    def list_requests(
+        self, company_id: uuid.UUID, limit: int = 20, *, kind: str | None = None
+    ) -> list[JobRequest]:
+        """The company's latest requests (of one ``kind``), newest first."""
+        query = select(JobRequest).where(JobRequest.company_id == company_id)
+        if kind is not None:
+            query = query.where(JobRequest.kind == kind)
+        return list(self.session.scalars(query.order_by(JobRequest.created_at.desc()).limit(limit)))
 
     def count_open_requests(self, company_id: uuid.UUID) -> dict[str, int]:
         """A company's requests not yet finished (pending or running), by kind."""

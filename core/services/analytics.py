@@ -29,7 +29,7 @@ from core.services.candidates import OPEN_STAGES
 from core.services.company_dna import _staffing
 from core.services.errors import NotFoundError, ValidationError
 from core.services.pipeline import Conversion
-from ml import dna
+from ml import accuracy, dna
 from ml.hiring_forecast import StageRate, expected_hires, stage_rates
 
 ACTIVE_STAGES = ("applied", "screening", "interview", "offer")
@@ -229,8 +229,11 @@ class OfferAcceptance:
 class AccuracyPoint:
     month: str  # YYYY-MM of the outcome
     model_version: str
-    cases: int
-    mean_absolute_error: float
+    cases: int  # people with an outcome (each by the version's latest prediction about them)
+    mean_absolute_error: float  # on the 0-1 scale of the predictions
+    yes_no_cases: int = 0  # of them with a success/failure (left/stayed) outcome
+    auc: float | None = None  # from the yes/no outcomes; None unless both occur
+    brier: float | None = None
 
 
 @dataclass(frozen=True)
@@ -320,16 +323,44 @@ def _stays(
 
 
 def _accuracy(matched: list[MatchedPrediction]) -> list[AccuracyPoint]:
-    errors: dict[tuple[str, str], list[float]] = {}
-    for p in matched:
+    """Per month of the outcome and model version: MAE, AUC and Brier score. A person
+    scored several times by one version counts once, by the latest prediction (``matched``
+    is oldest first), as in :func:`core.services.model_accuracy.accuracy_from_outcomes`."""
+    latest: dict[tuple[str, uuid.UUID | int], MatchedPrediction] = {}
+    for i, p in enumerate(matched):
         if p.predicted is None or p.actual is None:
             continue
-        key = (p.observed_at.strftime("%Y-%m"), p.model_version or "unknown")
-        errors.setdefault(key, []).append(abs(float(p.predicted) - float(p.actual)))
-    return [
-        AccuracyPoint(month, version, len(e), round(statistics.fmean(e), 3))
-        for (month, version), e in sorted(errors.items())
-    ]
+        latest[(p.model_version or "unknown", p.entity_id if p.entity_id is not None else i)] = p
+    pairs: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for (version, _), p in latest.items():
+        key = (p.observed_at.strftime("%Y-%m"), version)
+        pairs.setdefault(key, []).append((float(p.predicted or 0), float(p.actual or 0)))
+    points = []
+    for (month, version), values in sorted(pairs.items()):
+        f = accuracy.figures([v[0] for v in values], [v[1] for v in values])
+        points.append(
+            AccuracyPoint(
+                month,
+                version,
+                f.n,
+                round((f.mae or 0.0) / 100, 3),
+                f.n_binary,
+                None if f.auc is None else round(f.auc, 3),
+                None if f.brier is None else round(f.brier, 3),
+            )
+        )
+    return points
+
+
+def accuracy_over_time(uow: UnitOfWork, actor: Actor) -> list[AccuracyPoint]:
+    """Every month's accuracy of each model version from the company's recorded outcomes
+    (all of them, whenever the person applied), for the Models page."""
+    actor.require(Permission.VIEW_MODELS)
+    with uow:
+        matched = AnalyticsRepository(uow.session).list_matched_predictions(
+            actor.company_id, None, None, None
+        )
+    return _accuracy(matched)
 
 
 def _recommendation_status(

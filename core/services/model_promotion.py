@@ -22,6 +22,7 @@ from core.models import ModelVersion
 from core.permissions import Permission
 from core.repositories.audit import AuditRepository
 from core.repositories.model_accuracy import ModelAccuracyRepository
+from core.repositories.model_overview import ModelOverviewRepository
 from core.repositories.notifications import NotificationRepository
 from core.repositories.scoring import ScoringRepository
 from core.services import model_registry, notifications
@@ -29,7 +30,7 @@ from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 from ml import ab
 from ml.accuracy import Estimate
-from ml.training import FIT_MODEL, SUCCESS_MODEL, TrainedModels
+from ml.training import FIT_MODEL, PRIOR_VERSION, SUCCESS_MODEL, TrainedModels
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,10 @@ def decide_promotion(uow: UnitOfWork, actor: Actor, now: datetime) -> list[Promo
     actor.require(Permission.TRAIN_MODELS)
     need = ab_settings().min_outcomes
     company_id = actor.company_id
-    prior = model_registry.load_models()
     decisions: list[PromotionDecision] = []
     with uow:
         repo = ScoringRepository(uow.session)
+        prior = model_registry.prior_in(uow)  # the registry's, as every process scores with
         champion = repo.company_champion(company_id, FIT_MODEL)
         champion_version = champion.version if champion is not None else prior.version
         champion_models, _ = model_registry.models_for(repo, company_id, prior)
@@ -151,16 +152,147 @@ def decide_promotion(uow: UnitOfWork, actor: Actor, now: datetime) -> list[Promo
             if decision == "promoted":
                 break  # the other challengers now face the new champion on the next run
         uow.commit()
-    return decisions
+    # The retention models' challengers too (same rule, no impact check), so one call decides
+    # both kinds; imported here because retention_promotion imports this module.
+    from core.services import retention_promotion
+
+    return decisions + retention_promotion.decide_promotion(uow, actor, now)
+
+
+@dataclass(frozen=True)
+class ArmStatus:
+    """One arm of the company's A/B test as it stands."""
+
+    arm: str  # ml.ab.CHAMPION or ml.ab.CHALLENGER
+    version: str
+    share: float  # the share of candidates it scores (PEOPLEOS_AB_SHARE for the challenger)
+    predictions: int  # fit predictions this version made about the company's candidates
+    people: int  # the candidates those predictions were about
+    outcomes: int  # people with an outcome, by their latest prediction (the rule's count)
+
+
+@dataclass(frozen=True)
+class PastDecision:
+    """A decision already made about a challenger (its ``metrics["ab_decision"]``)."""
+
+    version: str
+    status: str  # its registry status now (a rollback may have changed it since)
+    decision: str  # "promoted" or "retired"
+    reason: str
+    decided_at: str | None
+    decided_by: str | None
+    against: str | None
+    champion_outcomes: int | None
+    challenger_outcomes: int | None
+
+
+@dataclass(frozen=True)
+class ABStatus:
+    """The company's A/B test now: its arms (the champion's; the challenger's while a test
+    runs), the AUC difference so far, what :func:`decide_promotion` would decide now, and
+    the decisions made before."""
+
+    arms: tuple[ArmStatus, ...]
+    min_outcomes: int
+    auc_difference: Estimate | None  # challenger minus champion; None unless computable
+    verdict: str | None  # "waiting", "promoted" or "retired"; None when no test runs
+    reason: str
+    decisions: tuple[PastDecision, ...]
+
+    @property
+    def running(self) -> bool:
+        return len(self.arms) > 1
+
+
+def ab_status(uow: UnitOfWork, actor: Actor) -> ABStatus:
+    """The company's A/B test between its champion and newest challenger (the one scoring
+    serves), read only: nothing is decided or changed. The verdict applies
+    :func:`decide_promotion`'s rule to that challenger alone (with older challengers still
+    waiting, a run decides those first)."""
+    actor.require(Permission.VIEW_MODELS)
+    settings = ab_settings()
+    company_id = actor.company_id
+    with uow:
+        repo = ScoringRepository(uow.session)
+        reads = ModelOverviewRepository(uow.session)
+        champion = repo.company_champion(company_id, FIT_MODEL)
+        champion_version = champion.version if champion is not None else PRIOR_VERSION
+        challenger = model_registry.company_challenger(repo, company_id)
+        versions = [champion_version] + ([challenger.version] if challenger is not None else [])
+        share = settings.share if challenger is not None else 0.0
+        made = reads.count_predictions(
+            company_id, [f"{FIT_MODEL}:{v}" for v in versions], "fit_score"
+        )
+        pairs = [_arm_outcomes(uow, company_id, v) for v in versions]
+        arms = tuple(
+            ArmStatus(arm, v, s, *made.get(f"{FIT_MODEL}:{v}", (0, 0)), len(pair[0]))
+            for arm, v, s, pair in zip(ab.ARMS, versions, (1.0 - share, share), pairs, strict=False)
+        )
+        decisions = tuple(
+            sorted(
+                (
+                    _past_decision(row.version, row.status, row.metrics["ab_decision"])
+                    for row in reads.company_models(company_id, FIT_MODEL)
+                    if isinstance((row.metrics or {}).get("ab_decision"), dict)
+                ),
+                key=lambda d: d.decided_at or "",
+                reverse=True,
+            )
+        )
+        need = settings.min_outcomes
+        if challenger is None:
+            reason = (
+                f"No A/B test is running: {champion_version} scores every candidate. "
+                "Retraining registers a challenger, which then scores a share of them."
+            )
+            return ABStatus(arms, need, None, None, reason, decisions)
+        difference = ab.auc_difference(*pairs)
+        if min(a.outcomes for a in arms) < need:
+            verdict, reason = "waiting", f"Each arm needs {need} outcomes."
+        else:
+            # Loaded only to judge: listing the test needs no model on this machine.
+            prior = model_registry.prior_in(uow)
+            champion_models, _ = model_registry.models_for(repo, company_id, prior)
+            challenger_models = model_registry.load_registered(
+                challenger, TrainedModels, "PeopleOS models"
+            )
+            refused, _ = model_registry.impact_refusals(
+                uow, company_id, champion_models, challenger_models
+            )
+            verdict, reason = _judge(difference, refused, challenger.version, champion_version)
+    return ABStatus(arms, need, difference, verdict, reason, decisions)
+
+
+def _past_decision(version: str, status: str, record: dict[str, Any]) -> PastDecision:
+    def count(key: str) -> int | None:
+        value = record.get(key)
+        return value if isinstance(value, int) else None
+
+    return PastDecision(
+        version=version,
+        status=status,
+        decision=str(record.get("decision", "")),
+        reason=str(record.get("reason", "")),
+        decided_at=record.get("decided_at"),
+        decided_by=record.get("decided_by"),
+        against=record.get("against"),
+        champion_outcomes=count("champion_outcomes"),
+        challenger_outcomes=count("challenger_outcomes"),
+    )
 
 
 def rollback_to(uow: UnitOfWork, actor: Actor, version: str, now: datetime) -> str:
     """Make the company's earlier ``version`` (or the shared prior's) its champion again,
-    in one action; returns the version now scoring."""
+    in one action; returns the version now scoring. A retention model's version is rolled
+    back by core.services.retention_promotion."""
     actor.require(Permission.TRAIN_MODELS)
+    from core.services import retention, retention_promotion  # the latter imports this module
+
+    if retention.is_retention_version(version):
+        return retention_promotion.rollback_to(uow, actor, version, now)
     with uow:
         repo = ScoringRepository(uow.session)
-        prior_version = model_registry.load_models().version
+        prior_version = PRIOR_VERSION
         if version != prior_version:
             row = repo.model_version(FIT_MODEL, version)
             if row is None or row.company_id != actor.company_id:

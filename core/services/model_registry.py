@@ -74,9 +74,20 @@ def load_models(settings: Settings | None = None, *, db: Database | None = None)
     """
     if db is not None:
         with db.uow() as uow:
-            row = ScoringRepository(uow.session).model_version(FIT_MODEL, training.PRIOR_VERSION)
-            if row is not None and row.artifact_sha256:
-                return load_registered(row, TrainedModels, "PeopleOS models", settings)
+            return prior_in(uow, settings)
+    return _prior_file(settings)
+
+
+def prior_in(uow: UnitOfWork, settings: Settings | None = None) -> TrainedModels:
+    """The prior models from their registry row read in the caller's unit of work (the
+    local file before the prior is registered with its bytes)."""
+    row = ScoringRepository(uow.session).model_version(FIT_MODEL, training.PRIOR_VERSION)
+    if row is not None and row.artifact_sha256:
+        return load_registered(row, TrainedModels, "PeopleOS models", settings)
+    return _prior_file(settings)
+
+
+def _prior_file(settings: Settings | None) -> TrainedModels:
     path = artifact_path(training.PRIOR_VERSION, settings)
     if not path.exists():
         raise ModelsMissingError(
@@ -223,6 +234,17 @@ def _register(
 
 
 @dataclass(frozen=True)
+class RetrainResult:
+    """What retraining did for one kind of model of one company."""
+
+    kind: str  # "fit" (the fit and success models, trained together) or "retention"
+    status: str  # "challenger" (registered, now under A/B test) or "skipped"
+    version: str | None
+    reason: str
+    labelled: int  # the labelled outcomes (hires, or leavers) it learned from or lacked
+
+
+@dataclass(frozen=True)
 class OwnModelReport:
     version: str
     status: str  # "champion" (now scores the company) or "challenger" (kept, not used)
@@ -232,18 +254,15 @@ class OwnModelReport:
     refused: tuple[str, ...] = ()  # why a better model was kept a challenger (fairness)
 
 
-def train_company_models(
+def train_own_models(
     db: Database, actor: Actor, prior: TrainedModels, now: datetime
-) -> OwnModelReport:
-    """Train the company's own models from its labelled hires; adopt them only if better.
+) -> tuple[TrainedModels, int]:
+    """The company's own fit and success models, trained on the features stored with each
+    labelled hire's fit prediction (never recomputed), judged against ``prior`` on held-out
+    hires; and how many labelled hires they learned from. Registers nothing.
 
-    The new fit model must beat the prior on the company's held-out hires to become the
-    company's champion (the previous one retires); otherwise it is kept as a challenger
-    and the prior goes on scoring. A better model also stays a challenger, with the reasons
-    in its metrics, when it would push an impact ratio below 0.8 (or lower one already
-    below it) on the company's self-identified candidates (:func:`_fairness_refusals`).
-    Needs ``MIN_COMPANY_OUTCOMES`` labelled hires of both kinds. Trains outside any
-    transaction, then registers in one.
+    Raises :class:`ValidationError` below ``MIN_COMPANY_OUTCOMES`` labelled hires or
+    without both kinds of outcome.
     """
     actor.require(Permission.TRAIN_MODELS)
     with db.uow() as uow:
@@ -267,6 +286,24 @@ def train_company_models(
         trained_on=f"{actor.company_name}'s hiring outcomes ({len(rows)} hires)",
         seed=training.PRIOR_SEED,
     )
+    return models, len(rows)
+
+
+def train_company_models(
+    db: Database, actor: Actor, prior: TrainedModels, now: datetime
+) -> OwnModelReport:
+    """Train the company's own models from its labelled hires; adopt them only if better.
+
+    The new fit model must beat the prior on the company's held-out hires to become the
+    company's champion (the previous one retires); otherwise it is kept as a challenger
+    and the prior goes on scoring. A better model also stays a challenger, with the reasons
+    in its metrics, when it would push an impact ratio below 0.8 (or lower one already
+    below it) on the company's self-identified candidates (:func:`_fairness_refusals`).
+    Needs ``MIN_COMPANY_OUTCOMES`` labelled hires of both kinds. Trains outside any
+    transaction, then registers in one.
+    """
+    models, labelled = train_own_models(db, actor, prior, now)
+    version = models.version
     path = artifact_path(f"{actor.company_id}-{version}")
     status = "champion" if models.metrics["better_than_prior"] else "challenger"
     refused: list[str] = []
@@ -306,7 +343,7 @@ def train_company_models(
         status,
         models.metrics["auc"],
         models.metrics["prior_auc"],
-        len(rows),
+        labelled,
         tuple(refused),
     )
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from core.services.model_accuracy import VersionAccuracy
+from core.services.model_promotion import ABStatus
 from core.services.model_registry import ModelsOverview
 from ml.training import FIT_MODEL, SUCCESS_MODEL
 
@@ -32,12 +33,34 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def ab_report(status: ABStatus) -> dict[str, Any]:
+    """The A/B block of the Models page as plain data: each arm (version, share, predictions,
+    people, outcomes), the AUC difference so far, the verdict now and past decisions."""
+    return _plain(
+        {
+            "running": status.running,
+            "min_outcomes": status.min_outcomes,
+            "arms": [asdict(a) for a in status.arms],
+            "auc_difference": None
+            if status.auc_difference is None
+            else asdict(status.auc_difference),
+            "verdict": status.verdict,
+            "reason": status.reason,
+            "decisions": [asdict(d) for d in status.decisions],
+        }
+    )
+
+
 def registry_report(
-    company_name: str, overview: ModelsOverview, measured: list[VersionAccuracy]
+    company_name: str,
+    overview: ModelsOverview,
+    measured: list[VersionAccuracy],
+    ab: ABStatus | None = None,
 ) -> dict[str, Any]:
     """The company's registry report: each version (status, kind, company or prior, what it
-    was trained on and when, sizes, features, held-out metrics, its accuracy from outcomes)
-    and every accuracy from outcomes, with how many outcomes each figure rests on."""
+    was trained on and when, sizes, features, held-out metrics, its accuracy from outcomes),
+    every accuracy from outcomes, with how many outcomes each figure rests on, and (given
+    ``ab``) the A/B test (:func:`ab_report`)."""
     accuracy = [
         {
             "model_version": m.model_version,
@@ -81,5 +104,6 @@ def registry_report(
             "min_company_outcomes": overview.min_company_outcomes,
             "versions": versions,
             "accuracy_from_outcomes": accuracy,
+            **({"ab_test": ab_report(ab)} if ab is not None else {}),
         }
     )

@@ -16,11 +16,21 @@ from core.config import Settings, worker_intervals
 from core.db import Database, UnitOfWork
 from core.models import JobRequest
 from core.permissions import Permission
+from core.repositories.audit import AuditRepository
 from core.repositories.companies import CompanyRepository
 from core.repositories.scoring import ScoringRepository
 from core.repositories.sync import SyncRepository
 from core.repositories.worker import WorkerRepository
-from core.services import company_dna, model_registry, notifications, scoring, search, sync
+from core.services import (
+    company_dna,
+    model_promotion,
+    model_registry,
+    model_retraining,
+    notifications,
+    scoring,
+    search,
+    sync,
+)
 from core.services.auth import Actor
 from core.services.errors import (
     NotFoundError,
@@ -39,6 +49,7 @@ SCORE_UNSCORED_LIMIT = 1000
 # waiting_work counts unscored candidates up to this many (a page needs no exact 50,000).
 UNSCORED_COUNT_CAP = 10_000
 # Roles whose pages queue work for the worker: DNA (sync, scan), roles (rescore), imports.
+RETRAIN = "retrain"  # the request kind of "Retrain now" (Models page)
 _QUEUES_WORK = (
     Permission.VIEW_COMPANY_DNA,
     Permission.MANAGE_ROLES,
@@ -66,6 +77,7 @@ class RequestView:
     created_at: datetime
     finished_at: datetime | None
     error: str | None
+    result: dict[str, Any] | None = None  # what the worker reported (e.g. retrain results)
 
 
 def waiting_work(uow: UnitOfWork, actor: Actor, now: datetime) -> WaitingWork:
@@ -172,6 +184,44 @@ def score_unscored(
     return outcomes.summary(scored=scored)
 
 
+def retrain_due(db: Database, now: datetime) -> dict[str, Any]:
+    """Retrain each company's models that are due (model_retraining.due_kinds); one
+    company's failure does not stop the others."""
+    outcomes = Outcomes("companies")
+    trained = 0
+    for company_id, name, _ in _companies(db):
+        try:
+            results = model_retraining.retrain_if_due(
+                db, Actor.system(company_id, name, "worker"), now
+            )
+        except Exception as exc:  # noqa: BLE001 - counted; the next company is still tried
+            log.exception("retraining failed for a company")
+            outcomes.fail(name, describe_error(exc))
+            continue
+        trained += sum(r.status == "challenger" for r in results)
+        outcomes.ok()
+    return outcomes.summary(challengers=trained)
+
+
+def decide_promotions(db: Database, now: datetime) -> dict[str, Any]:
+    """Promote or retire each company's challengers whose arms have enough outcomes."""
+    outcomes = Outcomes("companies")
+    decided: dict[str, int] = {}
+    for company_id, name, _ in _companies(db):
+        try:
+            decisions = model_promotion.decide_promotion(
+                db.uow(), Actor.system(company_id, name, "worker"), now
+            )
+        except Exception as exc:  # noqa: BLE001 - counted; the next company is still decided
+            log.exception("promotion decision failed for a company")
+            outcomes.fail(name, describe_error(exc))
+            continue
+        for d in decisions:
+            decided[d.decision] = decided.get(d.decision, 0) + 1
+        outcomes.ok()
+    return outcomes.summary(**decided)
+
+
 def dispatch_outbox(db: Database, senders: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Deliver due notifications; the run fails when every attempted message failed."""
     report = notifications.dispatch_due(db.uow(), senders, now)
@@ -200,6 +250,40 @@ def request_job(db_uow, actor: Actor, kind: str) -> RequestView:  # noqa: ANN001
         return _request_view(request)
 
 
+def request_retrain(uow: UnitOfWork, actor: Actor) -> RequestView:
+    """Ask the worker to retrain the company's models ("Retrain now"); one open request."""
+    actor.require(Permission.TRAIN_MODELS)
+    with uow:
+        repo = WorkerRepository(uow.session)
+        existing = repo.pending_request(actor.company_id, RETRAIN)
+        if existing is not None:
+            return _request_view(existing)
+        request = JobRequest(
+            company_id=actor.company_id,
+            kind=RETRAIN,
+            requested_by=actor.username,
+            status="pending",
+        )
+        repo.add_request(request)
+        AuditRepository(uow.session).add(
+            **actor.audit_fields(),
+            action="models.retrain_requested",
+            entity_type="company",
+            entity_id=str(actor.company_id),
+            summary={},
+        )
+        uow.commit()
+        return _request_view(request)
+
+
+def list_model_requests(uow: UnitOfWork, actor: Actor) -> list[RequestView]:
+    """The company's latest retrain requests, newest first (the Models page's job status)."""
+    actor.require(Permission.VIEW_MODELS)
+    with uow:
+        rows = WorkerRepository(uow.session).list_requests(actor.company_id, kind=RETRAIN)
+        return [_request_view(r) for r in rows]
+
+
 def list_requests(db_uow, actor: Actor) -> list[RequestView]:  # noqa: ANN001 - UnitOfWork
     actor.require(Permission.VIEW_COMPANY_DNA)
     with db_uow as uow:
@@ -209,7 +293,9 @@ def list_requests(db_uow, actor: Actor) -> list[RequestView]:  # noqa: ANN001 - 
 
 
 def _request_view(r: JobRequest) -> RequestView:
-    return RequestView(r.id, r.kind, r.requested_by, r.status, r.created_at, r.finished_at, r.error)
+    return RequestView(
+        r.id, r.kind, r.requested_by, r.status, r.created_at, r.finished_at, r.error, r.result
+    )
 
 
 def process_requests(
@@ -267,6 +353,9 @@ def _carry_out(
     if kind == "dna_scan":
         scan = company_dna.scan_company(db.uow(), actor, encoder_factory(), now)
         return "succeeded", {"changes": scan.changes}, None
+    if kind == RETRAIN:
+        results = model_retraining.retrain_company(db, actor, now, why="Retrain now")
+        return "succeeded", {r.kind: f"{r.status}: {r.reason}" for r in results}, None
     if kind == "rescore":
         models = (models_factory or (lambda: model_registry.load_models(settings, db=db)))()
         role_id = payload.get("role_id")
