@@ -8,6 +8,10 @@ with an error naming the version. Accuracy figures match a hand computation.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,7 +23,7 @@ from sqlalchemy import select
 
 from core.config import get_settings
 from core.db import Database
-from core.models import Candidate, ModelVersion, Outcome, Prediction
+from core.models import Candidate, JobRequest, ModelVersion, Outcome, Prediction
 from core.services import model_accuracy, model_registry, scoring
 from core.services.errors import PermissionDeniedError
 from ml import accuracy, training
@@ -27,6 +31,7 @@ from ml.training import FIT_MODEL, SUCCESS_MODEL
 from tests.helpers import actor_of_role, company_ids_by_name, login_app
 
 NOW = datetime(2026, 11, 3, 10, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _company(db: Database) -> uuid.UUID:
@@ -191,6 +196,107 @@ def test_a_process_with_an_empty_models_folder_scores_identically(
         model_registry.clear_loaded()
     assert first == second == third
     assert first_value == second_value == third_value
+
+
+# What "Rescore now" on a profile runs in a web process: the models from the registry (as
+# pages._components.fit_models loads them), MiniLM, the scoring service.
+_WEB_PROCESS = """
+import sys, uuid
+from datetime import datetime
+from core.db import Database
+from core.services import auth, model_registry, scoring
+from ml.embeddings import Embedder
+db = Database(sys.argv[1])
+models = model_registry.load_models(db=db)
+actor = auth.load_actor(db.uow(), sys.argv[2])
+scoring.rescore_candidate(
+    db.uow(), actor, uuid.UUID(sys.argv[3]), models, datetime.fromisoformat(sys.argv[4]),
+    encoder=Embedder(),
+)
+"""
+
+
+def _latest_scores(db: Database, candidate: uuid.UUID) -> tuple[float, ...]:
+    """The candidate's fit score, log-odds and success probability as last stored, and the
+    values of the newest fit and success predictions."""
+    with db.uow() as uow:
+        c = uow.session.get(Candidate, candidate)
+        values = [
+            uow.session.scalars(
+                select(Prediction.predicted_value)
+                .where(Prediction.entity_id == candidate, Prediction.prediction_type == kind)
+                .order_by(Prediction.created_at.desc(), Prediction.id)
+            ).first()
+            for kind in ("fit_score", "success_prob")
+        ]
+        return (
+            float(c.fit_score),
+            float(c.fit_breakdown["logit"]),
+            float(c.success_probability),
+            *(float(v) for v in values),
+        )
+
+
+@pytest.mark.db
+@pytest.mark.slow
+def test_two_web_processes_and_a_worker_score_a_candidate_identically(
+    world: Database, tmp_path: Path
+) -> None:
+    """Three OS processes on one database, each with its own data folder (one of them empty,
+    another machine): two run a profile's "Rescore now", the worker carries out a rescoring
+    request for the candidate's role. Each stores the same scores."""
+    company_id = _company(world)
+    talent = actor_of_role(world, company_id)
+    with world.uow() as uow:
+        candidate = uow.session.scalars(
+            select(Candidate).where(
+                Candidate.company_id == company_id, Candidate.fit_score.is_not(None)
+            )
+        ).first()
+        candidate_id, role_id = candidate.id, candidate.role_id
+    # Every process gets the test keys; only the data folder differs.
+    base = {**os.environ, "PEOPLEOS_DATABASE_URL": world.url}
+    warm = tmp_path / "warm"
+    shutil.copytree(get_settings().local_dir / "models", warm / "local" / "models")
+    empty = tmp_path / "empty"
+    scores = []
+    for i, folder in enumerate((warm, empty)):
+        at = NOW.replace(minute=i + 1).isoformat()
+        subprocess.run(
+            [sys.executable, "-c", _WEB_PROCESS, world.url, talent.username, str(candidate_id), at],
+            cwd=ROOT,
+            env={**base, "PEOPLEOS_DATA_DIR": str(folder)},
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        scores.append(_latest_scores(world, candidate_id))
+    assert (empty / "local" / "models" / f"peopleos-{training.PRIOR_VERSION}.pkl").exists()
+    with world.uow() as uow:
+        uow.session.add(
+            JobRequest(
+                company_id=company_id,
+                kind="rescore",
+                requested_by=talent.username,
+                status="pending",
+                payload={"role_id": str(role_id), "trigger": "on_demand"},
+            )
+        )
+        uow.commit()
+    worker = subprocess.run(
+        [sys.executable, "-m", "core.worker", "--once", "job_requests"],
+        cwd=ROOT,
+        env={**base, "PEOPLEOS_DATA_DIR": str(tmp_path / "worker")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    with world.uow() as uow:
+        done = uow.session.scalars(select(JobRequest).where(JobRequest.kind == "rescore")).all()
+        assert [r.status for r in done] == ["succeeded"]
+    scores.append(_latest_scores(world, candidate_id))
+    assert scores[0] == scores[1] == scores[2]
 
 
 @pytest.mark.db
