@@ -3,8 +3,10 @@ pages and services."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
+import os
 import secrets
 import statistics
 import subprocess
@@ -131,17 +133,57 @@ def run_cli(*args: str, url: str, stdin: str = "") -> subprocess.CompletedProces
     return subprocess.CompletedProcess(command, code, out.getvalue(), err.getvalue())
 
 
+# Shared by every test process of the checkout (git-ignored, like the trained prior).
+EMBEDDING_CACHE = Path(__file__).resolve().parents[1] / "data" / "local" / "test-embeddings"
+
+
 class CachingEmbedder(Embedder):
-    """The MiniLM embedder, embedding each distinct text once per instance: for test modules
-    that feed the same reference texts (role library, resumes) to many calls."""
+    """The MiniLM embedder, embedding each distinct text once per test run: for test modules
+    that feed the same texts (role library, real resumes, the demo world's resumes) to many
+    calls, and to the SQLite and the PostgreSQL run side by side.
+
+    Vectors are kept in memory and on disk (``data/local/test-embeddings``, one file per
+    model and text, written atomically); a text missing there is embedded under a lock, so
+    when two processes need the same texts one embeds them and the other reads them. The
+    vectors are the model's own: a cache changes how often it runs, not what it returns.
+    """
 
     def __init__(self) -> None:
         self._vectors: dict[str, np.ndarray] = {}
+        self._folder = EMBEDDING_CACHE
+
+    def _file(self, text: str) -> Path:
+        key = hashlib.sha256(f"{self.name}\0{text}".encode()).hexdigest()
+        return self._folder / f"{key}.npy"
+
+    def _read(self, texts: list[str]) -> list[str]:
+        """Load the texts' vectors found on disk; return the texts still missing."""
+        missing = []
+        for text in texts:
+            path = self._file(text)
+            if path.exists():
+                self._vectors[text] = np.load(path)
+            else:
+                missing.append(text)
+        return missing
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if missing:
-            self._vectors.update(zip(missing, super().encode(missing), strict=True))
         if not texts:
             return super().encode(texts)
+        missing = self._read([t for t in dict.fromkeys(texts) if t not in self._vectors])
+        if missing:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            with (self._folder / ".lock").open("a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    missing = self._read(missing)  # another process may have embedded them
+                    if missing:
+                        for text, vector in zip(missing, super().encode(missing), strict=True):
+                            self._vectors[text] = vector
+                            temporary = self._file(text).with_suffix(f".{os.getpid()}.tmp")
+                            with temporary.open("wb") as out:
+                                np.save(out, vector)
+                            temporary.replace(self._file(text))
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
         return np.vstack([self._vectors[t] for t in texts])

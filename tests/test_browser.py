@@ -21,7 +21,7 @@ from core.db import Database
 from core.permissions import PAGES, ROLES, pages_for
 from pages._components import HIDDEN_PAGES, PAGE_FILES
 from tests.conftest import DEMO_PASSWORD
-from tests.helpers import company_ids_by_name, expected_overview
+from tests.helpers import CachingEmbedder, company_ids_by_name, expected_overview
 
 pytestmark = pytest.mark.browser
 
@@ -358,11 +358,10 @@ def test_company_dna_page_renders_for_each_demo_company(
     from playwright.sync_api import expect, sync_playwright
 
     from core.services import auth, company_dna
-    from ml.embeddings import Embedder
 
     actor = auth.load_actor(browser_db.uow(), username)
     system = auth.Actor.system(actor.company_id, actor.company_name)
-    company_dna.scan_company(browser_db.uow(), system, Embedder(), datetime.now(UTC))
+    company_dna.scan_company(browser_db.uow(), system, CachingEmbedder(), datetime.now(UTC))
     with sync_playwright() as p:
         browser = _browser(p, chromium_path)
         try:

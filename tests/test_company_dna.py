@@ -26,7 +26,7 @@ from core.services import auth, company_dna, sync
 from core.services.errors import PermissionDeniedError, ValidationError
 from ml import dna
 from ml.embeddings import Embedder
-from tests.helpers import login_app
+from tests.helpers import CachingEmbedder, login_app
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPORT = json.loads((ROOT / "data" / "startupos_demo_export.json").read_text())
@@ -36,7 +36,7 @@ NOW = datetime(2026, 11, 2, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def encoder() -> Embedder:
-    return Embedder()
+    return CachingEmbedder()  # MiniLM itself; each text embedded once per test run
 
 
 def test_embedder_gives_unit_vectors_and_related_text_is_closer(encoder: Embedder) -> None:

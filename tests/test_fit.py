@@ -59,6 +59,7 @@ from ml.resume import Taxonomy, parse_resume
 from ml.synthetic import FEATURES, generate_history, generate_world
 from ml.training import TrainedModels
 from tests.conftest import DEMO_AS_OF
+from tests.helpers import CachingEmbedder
 from tests.model_world import labelled_hires
 
 NOW = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
@@ -413,7 +414,9 @@ def _count(db: Database, model, *where) -> int:
 @pytest.mark.db
 def test_an_application_is_scored_and_explained_right_after_the_answer(world, models) -> None:
     # Northwind gets its DNA scanned first, so culture fit has something to compare with.
-    company_dna.scan_company(world.uow(), _actor(world, "founder", "northwind"), Embedder(), NOW)
+    company_dna.scan_company(
+        world.uow(), _actor(world, "founder", "northwind"), CachingEmbedder(), NOW
+    )
     receipt = intake.submit_application(
         world.uow(),
         intake.Application(
@@ -433,7 +436,7 @@ def test_an_application_is_scored_and_explained_right_after_the_answer(world, mo
         receipt.company_id,
         receipt.candidate_id,
         now=NOW,
-        encoder=Embedder(),
+        encoder=CachingEmbedder(),
         models=models,
     )
     with world.uow() as uow:
@@ -489,7 +492,7 @@ def test_a_role_change_queues_a_rescore_the_worker_runs(world, models) -> None:
         talent,
         role_id,
         roles.RoleEdits(must_have_skills=[*must[:-1], "Rust"]),
-        Embedder(),
+        CachingEmbedder(),
         NOW,
     )
     pending = (
@@ -504,7 +507,7 @@ def test_a_role_change_queues_a_rescore_the_worker_runs(world, models) -> None:
         talent,
         role_id,
         roles.RoleEdits(mission="Own billing end to end."),
-        Embedder(),
+        CachingEmbedder(),
         NOW,
     )
     assert _count(world, JobRequest, *pending) == 1
@@ -601,7 +604,7 @@ def test_pay_expectation_above_the_band_is_a_risk_and_bad_pay_is_refused(world, 
             talent,
             role_id,
             roles.RoleEdits(compensation=(160_000, 120_000)),
-            Embedder(),
+            CachingEmbedder(),
             NOW,
         )
     roles.update_role(
@@ -609,7 +612,7 @@ def test_pay_expectation_above_the_band_is_a_risk_and_bad_pay_is_refused(world, 
         talent,
         role_id,
         roles.RoleEdits(compensation=(120_000, 160_000)),
-        Embedder(),
+        CachingEmbedder(),
         NOW,
     )
 

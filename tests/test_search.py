@@ -16,6 +16,7 @@ from ml import search as search_module
 from ml.embeddings import Embedder
 from ml.search import IndexFileError, VectorIndex, fingerprint, precision_at_k, recall_at_k
 from tests.conftest import require_shared
+from tests.helpers import CachingEmbedder
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 RESUMES_CSV = SHARED_DATA / "resume_dataset_categories.csv"
@@ -326,7 +327,7 @@ def test_precision_and_recall_at_k() -> None:
 
 @pytest.fixture(scope="module")
 def encoder() -> Embedder:
-    return Embedder()
+    return CachingEmbedder()  # MiniLM itself; each text embedded once per test run
 
 
 @pytest.fixture(scope="module")

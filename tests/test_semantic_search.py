@@ -14,6 +14,7 @@ from core.models import Candidate, Company, Interview, User
 from core.services import auth, search
 from core.services.errors import ValidationError
 from ml.embeddings import Embedder
+from tests.helpers import CachingEmbedder
 
 pytestmark = pytest.mark.db
 NOW = datetime(2026, 11, 3, tzinfo=UTC)
@@ -21,7 +22,7 @@ NOW = datetime(2026, 11, 3, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def encoder() -> Embedder:
-    return Embedder()
+    return CachingEmbedder()  # MiniLM itself; each text embedded once per test run
 
 
 @pytest.fixture(scope="module")
