@@ -724,6 +724,7 @@ def _fake(args: argparse.Namespace) -> int:
 def _scan_demo_companies(url: str) -> None:
     """Give every demo company its DNA profile and score its candidates, as the worker would."""
     from core.services import retention as retention_service
+    from core.services import retention_models
     from ml.embeddings import Embedder
 
     db = Database(url)
@@ -740,7 +741,7 @@ def _scan_demo_companies(url: str) -> None:
         _out(f"Embedded {count} roles.")
         if model_registry.ensure_prior(db.uow(), datetime.now(UTC)) == "trained":
             _out("Trained the prior fit and success models on the synthetic history.")
-        if retention_service.ensure_prior(db.uow(), datetime.now(UTC)) == "trained":
+        if retention_models.ensure_prior(db.uow(), datetime.now(UTC)) == "trained":
             _out("Trained the retention prior on its synthetic population.")
         models = model_registry.load_models(db=db)
         for company in analytics.list_companies(db.uow()):
@@ -869,13 +870,13 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
     elif path.exists():
         path.unlink()  # train again from scratch (the recipe is deterministic per seed)
     # The retention prior too, registered like the fit prior, so no scoring trains it.
-    from core.services import retention as retention_service
+    from core.services import retention_models
 
     db = Database(settings.database_url)
     try:
         outcome = model_registry.ensure_prior(db.uow(), datetime.now(UTC), settings=settings)
-        retention_service.ensure_prior(db.uow(), datetime.now(UTC), settings=settings)
-        prior = retention_service.load_prior(db.uow(), settings=settings)
+        retention_models.ensure_prior(db.uow(), datetime.now(UTC), settings=settings)
+        prior = retention_models.load_prior(db.uow(), settings=settings)
     finally:
         db.dispose()
     if not args.if_missing or outcome == "trained":

@@ -70,6 +70,7 @@ from core.services import (
     privacy,
     privacy_requests,
     retention,
+    retention_models,
     retention_promotion,
     roles,
     scope,
@@ -498,12 +499,16 @@ PROBES: dict[str, Probe] = {
     ),
     "retention.risk_list": refused(lambda c, a: retention.risk_list(c.uow(), a, NOW)),
     "retention.score_company": refused(lambda c, a: retention.score_company(c.uow(), a, NOW)),
-    "retention.train_challenger": refused(lambda c, a: retention.train_challenger(c.db, a, NOW)),
+    "retention_models.train_challenger": refused(
+        lambda c, a: retention_models.train_challenger(c.db, a, NOW)
+    ),
     "retention_promotion.decide_promotion": refused(
         lambda c, a: retention_promotion.decide_promotion(c.uow(), a, NOW)
     ),
     "retention_promotion.rollback_to": refused(
-        lambda c, a: retention_promotion.rollback_to(c.uow(), a, retention.PRIOR_VERSION, NOW)
+        lambda c, a: retention_promotion.rollback_to(
+            c.uow(), a, retention_models.PRIOR_VERSION, NOW
+        )
     ),
     "pipeline.export_pipeline_csv": refused(
         lambda c, a: pipeline.export_pipeline_csv(

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from core.db import Database
 from core.models import CulturePulseCheck, Employee, Outcome, Prediction
 from core.permissions import pages_for
-from core.services import retention
+from core.services import retention, retention_data
 from core.services.errors import PermissionDeniedError
 from ml import retention as rm
 from ml import synthetic_retention as sr
@@ -234,8 +234,8 @@ def _features(world: Database, company_id) -> dict:
     from core.repositories.retention import RetentionRepository
 
     with world.uow() as uow:
-        data = retention._company_data(RetentionRepository(uow.session), company_id, NOW.date())
-    frame = retention.current_features(data, NOW.date(), get_settings().pulse_min_group)
+        data = retention_data.company_data(RetentionRepository(uow.session), company_id, NOW.date())
+    frame = retention_data.current_features(data, NOW.date(), get_settings().pulse_min_group)
     return {row["key"]: row for row in frame.to_dict("records")}
 
 

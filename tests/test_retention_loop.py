@@ -24,7 +24,13 @@ from core.config import get_settings
 from core.db import Database
 from core.models import AuditLog, Employee, ModelVersion, Notification, Outcome, Prediction
 from core.repositories.scoring import ScoringRepository
-from core.services import model_promotion, model_registry, retention, retention_promotion
+from core.services import (
+    model_promotion,
+    model_registry,
+    retention,
+    retention_models,
+    retention_promotion,
+)
 from core.services.errors import PermissionDeniedError, ValidationError
 from ml import ab, artifacts, synthetic_retention
 from ml import retention as rm
@@ -70,10 +76,10 @@ def _scores(db: Database, company_id: uuid.UUID, at: datetime) -> dict[uuid.UUID
 def _register(db: Database, company_id: uuid.UUID, version: str, status: str, at: datetime):
     """A retention model of the company under ``version``: the prior's model, so the arms
     differ only in the outcomes a test gives them (what the promotion rule judges)."""
-    prior = retention.load_prior(db.uow())
+    prior = retention_models.load_prior(db.uow())
     trained = dataclasses.replace(prior, version=version, trained_on="a test")
     with db.uow() as uow:
-        retention._register(
+        retention_models.register(
             ScoringRepository(uow.session),
             trained,
             company_id,
@@ -89,7 +95,7 @@ def _row(db: Database, version: str) -> ModelVersion:
     with db.uow() as uow:
         row = uow.session.scalars(
             select(ModelVersion).where(
-                ModelVersion.name == retention.MODEL_NAME, ModelVersion.version == version
+                ModelVersion.name == retention_models.MODEL_NAME, ModelVersion.version == version
             )
         ).one()
         assert row.artifact is not None
@@ -101,7 +107,8 @@ def _retire(db: Database, company_id: uuid.UUID) -> None:
     with db.uow() as uow:
         for row in uow.session.scalars(
             select(ModelVersion).where(
-                ModelVersion.company_id == company_id, ModelVersion.name == retention.MODEL_NAME
+                ModelVersion.company_id == company_id,
+                ModelVersion.name == retention_models.MODEL_NAME,
             )
         ):
             row.status = "retired"
@@ -127,8 +134,8 @@ def test_an_empty_models_folder_scores_identically_and_scoring_never_trains(
 ) -> None:
     company_id, _ = _companies(world)
     founder = actor_of_role(world, company_id, "founder")
-    assert retention.ensure_prior(world.uow(), NOW) in ("loaded", "trained")
-    assert retention.ensure_prior(world.uow(), NOW) == "loaded"  # idempotent
+    assert retention_models.ensure_prior(world.uow(), NOW) in ("loaded", "trained")
+    assert retention_models.ensure_prior(world.uow(), NOW) == "loaded"  # idempotent
     stored = _row(world, PRIOR)
     assert stored.company_id is None and stored.artifact
     assert stored.artifact_sha256 == artifacts.sha256(stored.artifact)
@@ -208,14 +215,14 @@ def test_train_challenger_says_why_not_then_registers_a_challenger_with_its_byte
 ) -> None:
     _, company_id = _companies(world)
     admin = actor_of_role(world, company_id, "admin")
-    before = retention.train_challenger(world, admin, NOW)
+    before = retention_models.train_challenger(world, admin, NOW)
     assert before.kind == "retention" and before.status == "skipped" and before.version is None
     assert before.labelled < rm.MIN_OWN_LEAVERS
     assert f"{before.labelled} leavers with a complete horizon" in before.reason
     assert f"needs {rm.MIN_OWN_LEAVERS}" in before.reason and "shared prior" in before.reason
 
     _add_a_pattern_the_prior_does_not_know(world, company_id)
-    result = retention.train_challenger(world, admin, NOW)
+    result = retention_models.train_challenger(world, admin, NOW)
     try:
         assert result.status == "challenger", result.reason
         assert result.labelled >= rm.MIN_OWN_LEAVERS and result.version
@@ -235,7 +242,7 @@ def test_train_challenger_says_why_not_then_registers_a_challenger_with_its_byte
             ).one()
         assert audited["kind"] == "retention" and audited["status"] == "challenger"
         # One challenger at a time: the next waits for this one's decision.
-        again = retention.train_challenger(world, admin, NOW + timedelta(days=7))
+        again = retention_models.train_challenger(world, admin, NOW + timedelta(days=7))
         assert again.status == "skipped" and result.version in again.reason
         # Scoring serves it to its arm (from the registry), training nothing.
         report = retention.score_company(world.uow(), admin, NOW)
@@ -244,7 +251,7 @@ def test_train_challenger_says_why_not_then_registers_a_challenger_with_its_byte
         _retire(world, company_id)
     talent = actor_of_role(world, company_id, "talent_lead")
     with pytest.raises(PermissionDeniedError):
-        retention.train_challenger(world, talent, NOW)
+        retention_models.train_challenger(world, talent, NOW)
 
 
 # --------------------------------------------------------------------------- the split
@@ -255,7 +262,7 @@ def test_scoring_splits_employees_between_arms_and_records_each(
 ) -> None:
     company_id, _ = _companies(world)
     founder = actor_of_role(world, company_id, "founder")
-    retention.ensure_prior(world.uow(), NOW)
+    retention_models.ensure_prior(world.uow(), NOW)
     _register(world, company_id, "retention-ab-split", "challenger", NOW)
     _no_training(monkeypatch)
     at = NOW + timedelta(minutes=1)
@@ -325,7 +332,7 @@ def test_promotion_follows_the_rule_and_a_rollback_restores_the_champion(
     company_id, _ = _companies(world)
     admin = actor_of_role(world, company_id, "admin")
     founder = actor_of_role(world, company_id, "founder")
-    retention.ensure_prior(world.uow(), NOW)
+    retention_models.ensure_prior(world.uow(), NOW)
     monkeypatch.setenv("PEOPLEOS_AB_MIN_OUTCOMES", "40")
     start = NOW + timedelta(days=400)  # after every score other tests make
     try:

@@ -286,9 +286,9 @@ def rollback_to(uow: UnitOfWork, actor: Actor, version: str, now: datetime) -> s
     in one action; returns the version now scoring. A retention model's version is rolled
     back by core.services.retention_promotion."""
     actor.require(Permission.TRAIN_MODELS)
-    from core.services import retention, retention_promotion  # the latter imports this module
+    from core.services import retention_models, retention_promotion  # the latter imports this
 
-    if retention.is_retention_version(version):
+    if retention_models.is_retention_version(version):
         return retention_promotion.rollback_to(uow, actor, version, now)
     with uow:
         repo = ScoringRepository(uow.session)

@@ -26,7 +26,7 @@ from core.permissions import Permission
 from core.repositories.audit import AuditRepository
 from core.repositories.model_retraining import ModelRetrainingRepository
 from core.repositories.scoring import ScoringRepository
-from core.services import model_registry, retention
+from core.services import model_registry, retention_models
 from core.services.auth import Actor
 from core.services.errors import ValidationError
 from core.services.model_registry import RetrainResult
@@ -48,7 +48,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     # The fit and success models are trained together on the same hires.
     "fit": Kind((FIT_MODEL, SUCCESS_MODEL), ("fit_score", "success_prob")),
-    "retention": Kind((retention.MODEL_NAME,), ("retention_risk",)),
+    "retention": Kind((retention_models.MODEL_NAME,), ("retention_risk",)),
 }
 
 
@@ -188,7 +188,7 @@ def retrain_company(
         if kind == "fit":
             result = retrain_fit(db, actor, now)
         else:
-            result = retention.train_challenger(db, actor, now)
+            result = retention_models.train_challenger(db, actor, now)
         _audit_attempt(db.uow(), actor, result, why)
         results.append(result)
     if progress is not None:

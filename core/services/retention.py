@@ -20,11 +20,9 @@ shows; no answer is ever tied to a person (the answers carry no person to tie th
 from __future__ import annotations
 
 import logging
-import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,7 +31,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from core.config import Settings, ab_settings, get_settings
 from core.db import Database, UnitOfWork
-from core.models import ModelVersion, Outcome, Prediction
+from core.models import Outcome, Prediction
 from core.permissions import Permission
 from core.repositories.audit import AuditRepository
 from core.repositories.companies import CompanyRepository
@@ -42,355 +40,24 @@ from core.repositories.scoring import ScoringRepository
 from core.services.auth import Actor
 from core.services.model_registry import (
     ModelsMissingError,
-    RetrainResult,
     load_registered,
-    models_dir,
-    register_artifact,
+)
+from core.services.retention_data import CompanyData, company_data, current_features, history_frame
+from core.services.retention_models import (
+    MODEL_NAME,
+    WHAT,
+    champion_model,
+    company_challenger,
+    prior_on_this_machine,
+    registered_prior,
+    serving_prior,
+    to_json,
 )
 from core.services.worker_runs import Outcomes, describe_error
-from ml import ab, artifacts, synthetic_retention
+from ml import ab
 from ml import retention as rm
 
 log = logging.getLogger(__name__)
-MODEL_NAME = "retention_risk"
-KIND = "retention"  # RetrainResult.kind
-VERSION_PREFIX = "retention-"  # every retention model version starts with it (prior and own)
-PRIOR_VERSION = synthetic_retention.PRIOR_VERSION
-WHAT = "a PeopleOS retention model"
-HISTORY_MONTHS = 24  # snapshots of the company's own history, for its measure and model
-
-
-def _path(version: str, settings: Settings | None = None) -> Path:
-    return models_dir(settings) / f"peopleos-{version}.pkl"
-
-
-def is_retention_version(version: str) -> bool:
-    """Whether ``version`` names a retention model (the prior or a company's own)."""
-    return version.startswith(VERSION_PREFIX)
-
-
-# --------------------------------------------------------------------------- the registry
-
-
-def _registered_prior(
-    scoring: ScoringRepository, settings: Settings | None
-) -> rm.TrainedRetention | None:
-    """The shared prior from its registry row (checked against its sha256), if registered."""
-    row = scoring.model_version(MODEL_NAME, PRIOR_VERSION)
-    if row is None or not row.artifact_sha256:
-        return None
-    return load_registered(row, rm.TrainedRetention, WHAT, settings)
-
-
-def _prior_on_this_machine(settings: Settings | None) -> tuple[rm.TrainedRetention, bytes, str]:
-    """(prior, its bytes, "loaded" or "trained") from this machine's file, trained there
-    first when missing: only for a registry that does not hold the prior yet."""
-    path = _path(PRIOR_VERSION, settings)
-    outcome = "loaded"
-    if not path.exists():
-        rm.dump(synthetic_retention.train_prior(), path)
-        outcome = "trained"
-    data = path.read_bytes()
-    return artifacts.loads(data, rm.TrainedRetention, WHAT), data, outcome
-
-
-def _prior(
-    scoring: ScoringRepository, now: datetime, settings: Settings | None
-) -> rm.TrainedRetention:
-    """The shared prior from the registry; a registry without it (a database that no
-    ``models train`` or demo seed has seen) gets it registered in the caller's transaction."""
-    prior = _registered_prior(scoring, settings)
-    if prior is None:
-        prior, data, _ = _prior_on_this_machine(settings)
-        _register(scoring, prior, None, "champion", now, data)
-    return prior
-
-
-def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = None) -> str:
-    """Make sure the retention prior is registered with its bytes, training it first when
-    neither the registry nor this machine has it. Returns "loaded" or "trained"; idempotent.
-    Called where the fit prior's is: ``models train``, the demo seed."""
-    with uow:
-        if _registered_prior(ScoringRepository(uow.session), settings) is not None:
-            return "loaded"
-    # Outside the transaction: training takes seconds.
-    prior, data, outcome = _prior_on_this_machine(settings)
-    with uow:
-        # register_artifact keeps a row another process registered meanwhile.
-        _register(ScoringRepository(uow.session), prior, None, "champion", now, data)
-        uow.commit()
-    return outcome
-
-
-def load_prior(uow: UnitOfWork, *, settings: Settings | None = None) -> rm.TrainedRetention:
-    """The shared prior from its registry row; never trains (:func:`ensure_prior` first)."""
-    with uow:
-        prior = _registered_prior(ScoringRepository(uow.session), settings)
-    if prior is None:
-        raise ModelsMissingError(
-            "The retention prior is not registered yet: run `python -m core.cli models train`."
-        )
-    return prior
-
-
-def _register(
-    scoring: ScoringRepository,
-    trained: rm.TrainedRetention,
-    company_id: uuid.UUID | None,
-    status: str,
-    now: datetime,
-    data: bytes,
-) -> None:
-    """The registry row of a retention model holding its artifact ``data``, once per version."""
-    register_artifact(
-        scoring,
-        ModelVersion(
-            id=uuid.uuid5(uuid.NAMESPACE_URL, f"peopleos:model:{MODEL_NAME}:{trained.version}"),
-            company_id=company_id,
-            name=MODEL_NAME,
-            version=trained.version,
-            status=status,
-            metrics=_json({**trained.metrics, "trained_on": trained.trained_on}),
-            feature_names=list(trained.features),
-            artifact_path=_path(trained.version).name,
-            trained_at=now,
-            created_at=now,
-        ),
-        data,
-    )
-
-
-def company_challenger(scoring: ScoringRepository, company_id: uuid.UUID) -> ModelVersion | None:
-    """The company's newest retention challenger holding its artifact (the one under test)."""
-    rows = [
-        r
-        for r in scoring.company_versions(company_id, MODEL_NAME, "challenger")
-        if r.artifact_sha256
-    ]
-    return max(rows, key=lambda r: (r.created_at, r.version), default=None)
-
-
-def _champion(
-    scoring: ScoringRepository,
-    company_id: uuid.UUID,
-    prior: rm.TrainedRetention,
-    settings: Settings | None,
-) -> rm.TrainedRetention:
-    """The company's retention champion from the registry, else the prior. A champion whose
-    bytes fail their checksum raises ModelIntegrityError: no silent fall back to the prior."""
-    row = scoring.company_champion(company_id, MODEL_NAME)
-    if row is None:
-        return prior
-    try:
-        return load_registered(row, rm.TrainedRetention, WHAT, settings)
-    except ModelsMissingError:
-        log.warning("retention model %s has no artifact; scoring with the prior", row.version)
-        return prior
-
-
-def _json(value: Any) -> Any:
-    """``value`` with NaN as None and numpy numbers as Python ones (JSON columns)."""
-    if isinstance(value, dict):
-        return {str(k): _json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-# --------------------------------------------------------------------------- company data
-
-
-@dataclass
-class _CompanyData:
-    people: list[dict[str, Any]]
-    answers: list[dict[str, Any]]
-    names: dict[uuid.UUID, tuple[str, str | None, str | None, str]]  # name, team, title, status
-
-
-def _company_data(repo: RetentionRepository, company_id: uuid.UUID, today: date) -> _CompanyData:
-    roles = []
-    for role_id, title, department, intelligence in repo.list_roles(company_id):
-        pay = (intelligence or {}).get("compensation")
-        if isinstance(pay, dict) and pay.get("min") and pay.get("max"):
-            roles.append(
-                {
-                    "id": role_id,
-                    "title": title,
-                    "department": department,
-                    "level": (intelligence or {}).get("level"),
-                    "min": float(pay["min"]),
-                    "max": float(pay["max"]),
-                }
-            )
-    hire_roles = repo.list_hire_roles(company_id)
-    checkpoints: dict[uuid.UUID, list[tuple[date, float]]] = {}
-    for hire_id, completed, score in repo.list_checkpoint_scores(company_id):
-        checkpoints.setdefault(hire_id, []).append((completed.date(), float(score)))
-    people, names = [], {}
-    for e in repo.list_employees(company_id):
-        names[e.id] = (e.full_name, e.department, e.title, e.status)
-        if e.start_date is None:
-            continue
-        end = e.end_date if e.end_date is not None or e.status != "left" else today
-        person = {
-            "key": e.id,
-            "role_id": hire_roles.get(e.hire_id) if e.hire_id else None,
-            "title": e.title,
-            "department": e.department,
-            "level": e.level,
-            "salary": e.salary,
-            "start_date": e.start_date,
-            "end_date": end,
-            "last_change_on": e.last_change_on,
-            "checkpoints": tuple(sorted(checkpoints.get(e.hire_id, []))) if e.hire_id else (),
-        }
-        person["band"] = rm.band_for(person, roles)
-        people.append(person)
-    since = datetime.combine(
-        today - timedelta(days=31 * HISTORY_MONTHS + rm.PULSE_WINDOW_DAYS), time(), UTC
-    )
-    answers = []
-    for (
-        answer_id,
-        team,
-        created,
-        alignment,
-        enps,
-        data,
-        round_id,
-        closes,
-    ) in repo.list_pulse_answers(company_id, since):
-        manager = ((data or {}).get("answers") or {}).get("manager")
-        answers.append(
-            {
-                "id": answer_id,
-                "team": team,
-                "on": created.date(),
-                "round": round_id,
-                "closes": closes.date() if closes is not None else created.date(),
-                "alignment": alignment,
-                "enps": enps,
-                "manager": manager if isinstance(manager, int | float) else None,
-            }
-        )
-    return _CompanyData(people, answers, names)
-
-
-def _history(data: _CompanyData, today: date, min_group: int) -> pd.DataFrame:
-    first = (today - timedelta(days=31 * HISTORY_MONTHS)).replace(day=1)
-    return rm.snapshot_frame(
-        data.people, data.answers, rm.month_starts(first, today), today, min_group=min_group
-    )
-
-
-def current_features(data: _CompanyData, today: date, min_group: int) -> pd.DataFrame:
-    """The features of every active employee today (one row each, ``key`` = employee id)."""
-    active = [p for p in data.people if data.names[p["key"]][3] == "active"]
-    return rm.snapshot_frame(active, data.answers, [today], today, min_group=min_group)
-
-
-# --------------------------------------------------------------------------- training
-
-
-def _skipped(reason: str, leavers: int) -> RetrainResult:
-    return RetrainResult(KIND, "skipped", None, reason, leavers)
-
-
-def train_challenger(
-    db: Database, actor: Actor, now: datetime, *, settings: Settings | None = None
-) -> RetrainResult:
-    """Train the company's own retention model from its history and register it as a
-    challenger (audited "models.trained"), or say why not.
-
-    Needs :data:`ml.retention.MIN_OWN_LEAVERS` leavers with a complete horizon, and the
-    new model must measure better than the prior on the later months of its time split
-    (both AUCs are kept in its metrics). While a challenger is under its A/B test no other
-    is trained: the test needs the same model serving its arm until the decision, and
-    outcomes take up to a horizon (180 days) to arrive. Trains outside any transaction,
-    then registers in one.
-    """
-    actor.require(Permission.TRAIN_MODELS)
-    settings = settings or get_settings()
-    today = now.date()
-    with db.uow() as uow:
-        scoring = ScoringRepository(uow.session)
-        testing = company_challenger(scoring, actor.company_id)
-        testing_version = testing.version if testing is not None else None
-        has_champion = scoring.company_champion(actor.company_id, MODEL_NAME) is not None
-        prior = _registered_prior(scoring, settings)
-        data = _company_data(RetentionRepository(uow.session), actor.company_id, today)
-    if prior is None:
-        prior = _prior_on_this_machine(settings)[0]
-    serving = "its current model" if has_champion else "the shared prior"
-    history = _history(data, today, settings.pulse_min_group)
-    leavers = rm.leavers(history)
-    if testing_version is not None:
-        return _skipped(
-            f"Challenger {testing_version} is still under its A/B test; the next one is "
-            "trained after its decision.",
-            leavers,
-        )
-    if leavers < rm.MIN_OWN_LEAVERS:
-        return _skipped(
-            f"{leavers} leavers with a complete horizon; its own model needs "
-            f"{rm.MIN_OWN_LEAVERS}; {serving} goes on scoring.",
-            leavers,
-        )
-    version = f"{VERSION_PREFIX}own-{str(actor.company_id)[:8]}-{now:%Y%m%d%H%M%S}"
-    try:
-        own = rm.train(history, version, "")
-        prior_auc = rm.measure(prior.model, rm.time_split(history).test)["auc"]
-    except ValueError as exc:
-        return _skipped(f"Its own model could not be trained: {exc} {serving} goes on.", leavers)
-    own_auc = own.metrics["test"]["auc"]
-    if own_auc is None or prior_auc is None:
-        return _skipped(
-            "The later months of its history hold only one kind of outcome, so no AUC can "
-            f"be measured; {serving} goes on scoring.",
-            leavers,
-        )
-    if own_auc <= prior_auc:
-        return _skipped(
-            f"Its own model measured AUC {own_auc:.3f} on the later months against the "
-            f"prior's {prior_auc:.3f} on the same months: not registered; {serving} goes "
-            "on scoring.",
-            leavers,
-        )
-    own.metrics["prior_auc_same_months"] = prior_auc
-    own.trained_on = f"{actor.company_name}'s own history ({leavers} leavers)"
-    blob = artifacts.dumps(own)
-    with db.uow() as uow:
-        scoring = ScoringRepository(uow.session)
-        _register(scoring, own, actor.company_id, "challenger", now, blob)
-        AuditRepository(uow.session).add(
-            **actor.audit_fields(),
-            action="models.trained",
-            entity_type="model_version",
-            entity_id=version,
-            summary={
-                "kind": KIND,
-                "status": "challenger",
-                "auc": own_auc,
-                "prior_auc": prior_auc,
-                "leavers": leavers,
-            },
-        )
-        uow.commit()
-    return RetrainResult(
-        KIND,
-        "challenger",
-        version,
-        f"Registered {version} as a challenger: AUC {own_auc:.3f} on the later months of "
-        f"its history against the prior's {prior_auc:.3f}, from {leavers} leavers.",
-        leavers,
-    )
-
 
 # --------------------------------------------------------------------------- scoring
 
@@ -406,7 +73,7 @@ class ScoreReport:
 
 
 def _close_predictions(
-    repo: RetentionRepository, company_id: uuid.UUID, data: _CompanyData, today: date, now: datetime
+    repo: RetentionRepository, company_id: uuid.UUID, data: CompanyData, today: date, now: datetime
 ) -> tuple[int, int]:
     """Outcome rows for open predictions whose horizon saw a leave or has passed."""
     ends = {p["key"]: p["end_date"] for p in data.people}
@@ -481,7 +148,7 @@ def _predictions(
                 predicted_value=round(float(probability[i]), 6),
                 confidence=None,
                 model_version=trained.version,
-                features=_json(
+                features=to_json(
                     {
                         "horizon_days": rm.HORIZON_DAYS,
                         "as_of": today,
@@ -512,15 +179,15 @@ def score_company(
     with uow:
         repo = RetentionRepository(uow.session)
         scoring = ScoringRepository(uow.session)
-        prior = _prior(scoring, now, settings)
-        champion = _champion(scoring, actor.company_id, prior, settings)
+        prior = serving_prior(scoring, now, settings)
+        champion = champion_model(scoring, actor.company_id, prior, settings)
         challenger_row = company_challenger(scoring, actor.company_id)
         challenger = (
             load_registered(challenger_row, rm.TrainedRetention, WHAT, settings)
             if challenger_row is not None
             else None
         )
-        data = _company_data(repo, actor.company_id, today)
+        data = company_data(repo, actor.company_id, today)
         left, stayed = _close_predictions(repo, actor.company_id, data, today, now)
         uow.session.flush()
         day_start = datetime.combine(today, time(), UTC)
@@ -647,10 +314,10 @@ def risk_list(
     with uow:
         repo = RetentionRepository(uow.session)
         scoring = ScoringRepository(uow.session)
-        data = _company_data(repo, actor.company_id, today)
+        data = company_data(repo, actor.company_id, today)
         latest = repo.list_latest_predictions(actor.company_id)
         closed = repo.list_closed_predictions(actor.company_id)
-        prior = _registered_prior(scoring, settings)
+        prior = registered_prior(scoring, settings)
         champion_row = scoring.company_champion(actor.company_id, MODEL_NAME)
         own = None
         if champion_row is not None:
@@ -663,7 +330,7 @@ def risk_list(
         challenger_row = company_challenger(scoring, actor.company_id)
         challenger_version = challenger_row.version if challenger_row is not None else None
     if prior is None:  # a registry that no scoring, `models train` or demo seed reached yet
-        prior = _prior_on_this_machine(settings)[0]
+        prior = prior_on_this_machine(settings)[0]
     active = {k for k, v in data.names.items() if v[3] == "active"}
     rows = []
     for p in latest:
@@ -689,7 +356,7 @@ def risk_list(
             )
         )
     rows.sort(key=lambda r: -r.probability)
-    history = _history(data, today, settings.pulse_min_group)
+    history = history_frame(data, today, settings.pulse_min_group)
     in_use = own or prior
     # The company's own model was fitted on this history: its figure is its time split's.
     measured = None
@@ -707,7 +374,7 @@ def risk_list(
         model_version=in_use.version,
         model_scope="company" if own is not None else "prior",
         trained_on=registered_metrics.get("trained_on") or in_use.trained_on,
-        validation=registered_metrics or _json(in_use.metrics),
+        validation=registered_metrics or to_json(in_use.metrics),
         history=measured,
         leavers=rm.leavers(history),
         min_own_leavers=rm.MIN_OWN_LEAVERS,

@@ -29,7 +29,7 @@ from core.services import model_promotion
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 from core.services.model_promotion import PromotionDecision
-from core.services.retention import MODEL_NAME, PRIOR_VERSION
+from core.services.retention_models import MODEL_NAME, PRIOR_VERSION
 from ml import ab
 from ml.accuracy import Estimate
 
