@@ -440,9 +440,10 @@ def _upload_and_submit(page, resume: Path) -> None:  # noqa: ANN001
         try:
             page.get_by_text(resume.name).wait_for(timeout=30_000)
             break
-        except Exception:  # noqa: BLE001 - playwright's TimeoutError
-            if attempt == 2:
-                raise
+        except Exception as exc:  # noqa: BLE001 - playwright's TimeoutError
+            if attempt == 2:  # say what the page shows instead
+                text = page.inner_text("body")[:2000]
+                raise AssertionError(f"{resume.name} never listed; the page shows: {text}") from exc
     _wait_for_streamlit(page)
     page.get_by_role("button", name="Submit application").click()
     _wait_for_streamlit(page)
