@@ -9,9 +9,11 @@ PORT ?= 8501
 
 setup: $(STAMP)
 
+# --no-compile: Python compiles each module on its first import instead of every file of
+# every package now (torch and transformers alone hold thousands that are never imported).
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check --no-compile -q -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -45,10 +47,10 @@ test-sqlite: setup
 test-postgres: setup
 	PEOPLEOS_TEST_BACKEND=postgresql $(PY) -m pytest $(XDIST) -m db
 
-# Lint, then the SQLite and the PostgreSQL runs side by side: each run's output is printed
-# in one piece when it ends, and either one failing fails `make test`.
-test: lint
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+# Lint beside the SQLite and the PostgreSQL runs: each one's output is printed in one piece
+# when it ends, and any one failing fails `make test`.
+test: setup
+	@$(MAKE) --no-print-directory -j3 --output-sync=target lint test-sqlite test-postgres
 
 # The inner loop: unit, service and page tests on SQLite, without the browser or slow ones.
 test-fast: setup

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -24,9 +23,10 @@ from sqlalchemy import select
 from core.config import get_settings
 from core.db import Database
 from core.models import Candidate, JobRequest, ModelVersion, Outcome, Prediction
-from core.services import model_accuracy, model_registry, scoring
+from core.services import auth, model_accuracy, model_registry, scoring
 from core.services.errors import PermissionDeniedError
 from ml import accuracy, training
+from ml.embeddings import Embedder
 from ml.training import FIT_MODEL, SUCCESS_MODEL
 from tests.helpers import actor_of_role, company_ids_by_name, login_app
 
@@ -198,22 +198,29 @@ def test_a_process_with_an_empty_models_folder_scores_identically(
     assert first_value == second_value == third_value
 
 
-# What "Rescore now" on a profile runs in a web process: the models from the registry (as
-# pages._components.fit_models loads them), MiniLM, the scoring service.
-_WEB_PROCESS = """
-import sys, uuid
-from datetime import datetime
-from core.db import Database
-from core.services import auth, model_registry, scoring
-from ml.embeddings import Embedder
-db = Database(sys.argv[1])
-models = model_registry.load_models(db=db)
-actor = auth.load_actor(db.uow(), sys.argv[2])
-scoring.rescore_candidate(
-    db.uow(), actor, uuid.UUID(sys.argv[3]), models, datetime.fromisoformat(sys.argv[4]),
-    encoder=Embedder(),
+def rescore_as_the_web_app(url: str, username: str, candidate: str, at: str) -> None:
+    """What "Rescore now" on a profile runs in a web process: the models from the registry
+    (as pages._components.fit_models loads them), MiniLM, the scoring service."""
+    db = Database(url)
+    try:
+        models = model_registry.load_models(db=db)
+        actor = auth.load_actor(db.uow(), username)
+        scoring.rescore_candidate(
+            db.uow(),
+            actor,
+            uuid.UUID(candidate),
+            models,
+            datetime.fromisoformat(at),
+            encoder=Embedder(),
+        )
+    finally:
+        db.dispose()
+
+
+_WEB_PROCESS = (
+    "import sys; from tests.test_model_registry import rescore_as_the_web_app as run; "
+    "run(*sys.argv[1:])"
 )
-"""
 
 
 def _latest_scores(db: Database, candidate: uuid.UUID) -> tuple[float, ...]:
@@ -243,8 +250,9 @@ def test_two_web_processes_and_a_worker_score_a_candidate_identically(
     world: Database, tmp_path: Path
 ) -> None:
     """Three OS processes on one database, each with its own data folder (one of them empty,
-    another machine): two run a profile's "Rescore now", the worker carries out a rescoring
-    request for the candidate's role. Each stores the same scores."""
+    another machine): two run a profile's "Rescore now" (this test's process is the first),
+    the worker carries out a rescoring request for the candidate's role. Each stores the
+    same scores."""
     company_id = _company(world)
     talent = actor_of_role(world, company_id)
     with world.uow() as uow:
@@ -256,21 +264,22 @@ def test_two_web_processes_and_a_worker_score_a_candidate_identically(
         candidate_id, role_id = candidate.id, candidate.role_id
     # Every process gets the test keys; only the data folder differs.
     base = {**os.environ, "PEOPLEOS_DATABASE_URL": world.url}
-    warm = tmp_path / "warm"
-    shutil.copytree(get_settings().local_dir / "models", warm / "local" / "models")
     empty = tmp_path / "empty"
-    scores = []
-    for i, folder in enumerate((warm, empty)):
-        at = NOW.replace(minute=i + 1).isoformat()
-        subprocess.run(
-            [sys.executable, "-c", _WEB_PROCESS, world.url, talent.username, str(candidate_id), at],
-            cwd=ROOT,
-            env={**base, "PEOPLEOS_DATA_DIR": str(folder)},
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-        scores.append(_latest_scores(world, candidate_id))
+    # This process is the first web process (the checkout's data folder); another, with an
+    # empty one, is the second.
+    model_registry.clear_loaded()
+    rescore_as_the_web_app(world.url, talent.username, str(candidate_id), NOW.isoformat())
+    scores = [_latest_scores(world, candidate_id)]
+    later = NOW.replace(minute=1).isoformat()
+    subprocess.run(
+        [sys.executable, "-c", _WEB_PROCESS, world.url, talent.username, str(candidate_id), later],
+        cwd=ROOT,
+        env={**base, "PEOPLEOS_DATA_DIR": str(empty)},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    scores.append(_latest_scores(world, candidate_id))
     assert (empty / "local" / "models" / f"peopleos-{training.PRIOR_VERSION}.pkl").exists()
     with world.uow() as uow:
         uow.session.add(
