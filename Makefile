@@ -9,11 +9,9 @@ PORT ?= 8501
 
 setup: $(STAMP)
 
-# --no-compile: Python compiles each module on its first import instead of every file of
-# every package now (torch and transformers alone hold thousands that are never imported).
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check --no-compile -q -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
