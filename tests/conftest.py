@@ -250,19 +250,26 @@ def _backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Backend]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _prior_models() -> None:
-    """Train the prior models before any test needs them, once per checkout.
+    """Train the prior models (fit and success; retention) before any test needs them, once
+    per checkout.
 
     They live in data/local, shared by every process of the run (and by a SQLite and a
     PostgreSQL run side by side): the lock keeps two of them from training at once.
     """
+    from core.services import retention_models
     from ml import training
 
     path = model_registry.artifact_path(training.PRIOR_VERSION)
-    if path.exists():
+    # The retention prior too (13 s): else every test process of a fresh clone that scores
+    # retention first would train its own copy at the same time.
+    retention = retention_models.artifact_file(retention_models.PRIOR_VERSION)
+    if path.exists() and retention.exists():
         return
     with _locked(path.parent / ".train.lock"):
         if not path.exists():
             training.dump(training.train_prior(), path)
+        if not retention.exists():
+            retention_models.prior_on_this_machine(None)
 
 
 @pytest.fixture(scope="session")
