@@ -402,3 +402,16 @@ def world_app(world: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Data
     get_settings.cache_clear()
     yield world
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def empty_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """Another machine: a data folder (so a models folder) that starts empty."""
+    from core.config import get_settings
+
+    monkeypatch.setenv("PEOPLEOS_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    model_registry.clear_loaded()
+    yield tmp_path
+    get_settings.cache_clear()
+    model_registry.clear_loaded()

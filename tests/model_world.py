@@ -3,6 +3,7 @@ turned on builder mindset alone (unlike the prior's world), so its own model lea
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 
@@ -11,6 +12,9 @@ from sqlalchemy import select
 from core.db import Database
 from core.models import Candidate, Hire, Outcome, Prediction, Role
 from core.models import SelfIdentification as SelfId
+from core.repositories.scoring import ScoringRepository
+from core.services import model_registry
+from ml import artifacts
 from ml.fit import dimension_frame
 from ml.synthetic import generate_history
 
@@ -110,3 +114,17 @@ def skewed_applicants(db: Database, company_id: uuid.UUID, role_id: uuid.UUID) -
             )
         uow.commit()
     return ids
+
+
+def register_challenger(db: Database, company_id: uuid.UUID, version: str, at: datetime) -> None:
+    """A challenger: the prior's models under a new version (the arms then differ only in
+    the outcomes a test gives them, which is what the promotion rule judges)."""
+    models = dataclasses.replace(model_registry.load_models(), version=version)
+    data = artifacts.dumps(models)
+    path = model_registry.artifact_path(f"{company_id}-{version}")
+    artifacts.write_bytes(data, path)
+    with db.uow() as uow:
+        model_registry._register(
+            ScoringRepository(uow.session), models, company_id, "challenger", path, at, data
+        )
+        uow.commit()

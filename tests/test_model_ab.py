@@ -7,7 +7,6 @@ doubt and no less fair, else retired with the reason; a rollback restores the ol
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
 import uuid
@@ -21,9 +20,10 @@ from core.db import Database
 from core.models import AuditLog, Candidate, ModelVersion, Notification, Outcome, Prediction
 from core.services import model_promotion, model_registry, scoring
 from core.services.errors import PermissionDeniedError
-from ml import ab, artifacts
+from ml import ab
 from ml.training import FIT_MODEL
 from tests.helpers import actor_of_role, company_ids_by_name
+from tests.model_world import register_challenger
 
 NOW = datetime(2026, 11, 29, 9, tzinfo=UTC)
 IDS = [uuid.UUID(int=i * 7919 + 13) for i in range(10_000)]
@@ -63,26 +63,6 @@ def test_the_auc_difference_interval_separates_a_clearly_better_arm() -> None:
 
 def _company(db: Database) -> uuid.UUID:
     return company_ids_by_name(db)[sorted(company_ids_by_name(db))[0]]
-
-
-def _register_challenger(db: Database, company_id: uuid.UUID, version: str, at: datetime) -> None:
-    """A challenger: the prior's models under a new version (the arms then differ only in
-    the outcomes the test gives them, which is what the promotion rule judges)."""
-    models = dataclasses.replace(model_registry.load_models(), version=version)
-    data = artifacts.dumps(models)
-    path = model_registry.artifact_path(f"{company_id}-{version}")
-    artifacts.write_bytes(data, path)
-    with db.uow() as uow:
-        model_registry._register(
-            model_registry.ScoringRepository(uow.session),
-            models,
-            company_id,
-            "challenger",
-            path,
-            at,
-            data,
-        )
-        uow.commit()
 
 
 def _outcomes(db: Database, company_id: uuid.UUID, version: str, skill: float, n: int) -> None:
@@ -126,7 +106,7 @@ def test_scoring_splits_candidates_between_arms_and_records_each(
     world: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     company_id = _company(world)
-    _register_challenger(world, company_id, "ab-split-1", NOW)
+    register_challenger(world, company_id, "ab-split-1", NOW)
     monkeypatch.setenv("PEOPLEOS_AB_SHARE", "0.5")
     scoring.rescore_company(
         world, company_id, model_registry.load_models(), NOW, trigger="on_demand"
@@ -185,9 +165,9 @@ def test_promotion_follows_the_rule_and_a_rollback_restores_the_champion(
     for k, (version, skill) in enumerate(
         (("ab-worse", 0.05), ("ab-unfair", 0.8), ("ab-better", 0.8))
     ):
-        _register_challenger(world, company_id, version, NOW - timedelta(hours=3 - k))
+        register_challenger(world, company_id, version, NOW - timedelta(hours=3 - k))
         _outcomes(world, company_id, version, skill, 120)
-    _register_challenger(world, company_id, "ab-young", NOW)
+    register_challenger(world, company_id, "ab-young", NOW)
     _outcomes(world, company_id, "ab-young", 0.9, 10)  # too few outcomes: it waits
 
     real = model_registry.impact_refusals

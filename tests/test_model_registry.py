@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,17 +35,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _company(db: Database) -> uuid.UUID:
     return company_ids_by_name(db)[sorted(company_ids_by_name(db))[0]]
-
-
-@pytest.fixture
-def data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """A process whose data folder (so its models folder) starts empty."""
-    monkeypatch.setenv("PEOPLEOS_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    model_registry.clear_loaded()
-    yield tmp_path
-    get_settings.cache_clear()
-    model_registry.clear_loaded()
 
 
 # --------------------------------------------------------------------------- accuracy
@@ -309,7 +297,9 @@ def test_two_web_processes_and_a_worker_score_a_candidate_identically(
 
 
 @pytest.mark.db
-def test_a_tampered_artifact_is_refused_naming_its_version(world: Database, data_dir: Path) -> None:
+def test_a_tampered_artifact_is_refused_naming_its_version(
+    world: Database, empty_data_dir: Path
+) -> None:
     with world.uow() as uow:
         row = uow.session.scalars(
             select(ModelVersion).where(
@@ -324,7 +314,7 @@ def test_a_tampered_artifact_is_refused_naming_its_version(world: Database, data
             model_registry.load_models(db=world)
         # The refused bytes never reach this machine's cache.
         assert not (
-            data_dir / "local" / "models" / f"peopleos-{training.PRIOR_VERSION}.pkl"
+            empty_data_dir / "local" / "models" / f"peopleos-{training.PRIOR_VERSION}.pkl"
         ).exists()
     finally:
         with world.uow() as uow:

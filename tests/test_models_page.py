@@ -21,11 +21,12 @@ from streamlit.testing.v1 import AppTest
 from core.db import Database
 from core.models import Candidate, JobRequest, Outcome, Prediction
 from core.services import analytics, model_overview, model_promotion, model_registry
-from ml import ab, accuracy, artifacts, importance
+from ml import ab, accuracy, importance
 from ml.fit import GROUPS, MODEL_FEATURES, fit_score
 from ml.fit_model import Explanation
 from ml.training import FIT_MODEL, PRIOR_VERSION
 from tests.helpers import actor_of_role, company_ids_by_name, login_app, run_cli
+from tests.model_world import register_challenger
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
 CHALLENGER = "page-ab-1"
@@ -113,21 +114,7 @@ def loop(world: Database) -> Loop:
     """Company A of the world with a challenger under test and outcomes on both arms: a
     person scored twice by the challenger, people without outcomes, two months."""
     name, company_id = sorted(company_ids_by_name(world).items())[0]
-    models = dataclasses.replace(model_registry.load_models(), version=CHALLENGER)
-    data = artifacts.dumps(models)
-    path = model_registry.artifact_path(f"{company_id}-{CHALLENGER}")
-    artifacts.write_bytes(data, path)
-    with world.uow() as uow:
-        model_registry._register(
-            model_registry.ScoringRepository(uow.session),
-            models,
-            company_id,
-            "challenger",
-            path,
-            NOW,
-            data,
-        )
-        uow.commit()
+    register_challenger(world, company_id, CHALLENGER, NOW)
     people = [uuid.UUID(int=1000 + i) for i in range(12)]
     _predict(
         world,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -113,17 +112,6 @@ def _retire(db: Database, company_id: uuid.UUID) -> None:
         ):
             row.status = "retired"
         uow.commit()
-
-
-@pytest.fixture
-def empty_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """Another machine: its data folder (so its models folder) starts empty."""
-    monkeypatch.setenv("PEOPLEOS_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    model_registry.clear_loaded()
-    yield tmp_path
-    get_settings.cache_clear()
-    model_registry.clear_loaded()
 
 
 # --------------------------------------------------------------------------- the registry

@@ -45,6 +45,13 @@ class PromotionDecision:
     auc_difference: Estimate | None = None
     refused: tuple[str, ...] = ()
 
+    @classmethod
+    def waiting(
+        cls, version: str, need: int, champion: int, challenger: int, what: str = "outcomes"
+    ) -> PromotionDecision:
+        """A challenger whose arms do not have ``need`` outcomes each yet."""
+        return cls(version, "waiting", f"Each arm needs {need} {what}.", champion, challenger)
+
 
 def _arm_outcomes(
     uow: UnitOfWork, company_id: uuid.UUID, version: str
@@ -103,13 +110,7 @@ def decide_promotion(uow: UnitOfWork, actor: Actor, now: datetime) -> list[Promo
             arm = _arm_outcomes(uow, company_id, row.version)
             if min(len(base[0]), len(arm[0])) < need:
                 decisions.append(
-                    PromotionDecision(
-                        row.version,
-                        "waiting",
-                        f"Each arm needs {need} outcomes.",
-                        len(base[0]),
-                        len(arm[0]),
-                    )
+                    PromotionDecision.waiting(row.version, need, len(base[0]), len(arm[0]))
                 )
                 continue
             difference = ab.auc_difference(base, arm)

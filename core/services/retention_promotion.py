@@ -95,14 +95,9 @@ def decide_promotion(uow: UnitOfWork, actor: Actor, now: datetime) -> list[Promo
             base = _arm_outcomes(scored, champion_version, row.created_at)
             arm = _arm_outcomes(scored, row.version, row.created_at)
             if min(len(base[0]), len(arm[0])) < need:
+                what = "outcomes (a leave, or a horizon passed)"
                 decisions.append(
-                    PromotionDecision(
-                        row.version,
-                        "waiting",
-                        f"Each arm needs {need} outcomes (a leave, or a horizon passed).",
-                        len(base[0]),
-                        len(arm[0]),
-                    )
+                    PromotionDecision.waiting(row.version, need, len(base[0]), len(arm[0]), what)
                 )
                 continue
             difference = ab.auc_difference(base, arm)
