@@ -48,6 +48,9 @@ def accuracy_over_time_chart(points: list[AccuracyPoint], metric: str) -> go.Fig
             )
         )
     figure.update_layout(height=320, margin=_MARGIN, yaxis_title=metric, xaxis_type="category")
+    # AUC and Brier live on 0-1, the error on 0-100: a fixed scale, not one stretched around
+    # a single point.
+    figure.update_yaxes(range=[-2, 102] if metric.startswith("MAE") else [-0.02, 1.02])
     return figure
 
 
