@@ -114,6 +114,13 @@ def _authenticator() -> stauth.Authenticate:
     return authenticator
 
 
+def _cookie_sid(authenticator: stauth.Authenticate) -> str | None:
+    """The server session the browser's signed cookie names, if it names one."""
+    cookie = authenticator.cookie_controller.get_cookie()
+    sid = cookie.get("sid") if isinstance(cookie, dict) else None
+    return sid if isinstance(sid, str) and sid else None
+
+
 def _session_token(authenticator: stauth.Authenticate) -> str | None:
     """This browser session's server session: kept from the login, or read from the cookie
     (a reload, a new tab). A cookie without one (forged, or from before server sessions)
@@ -121,12 +128,10 @@ def _session_token(authenticator: stauth.Authenticate) -> str | None:
     token = st.session_state.get(SESSION_KEY)
     if token:
         return token
-    cookie = authenticator.cookie_controller.get_cookie()
-    sid = cookie.get("sid") if isinstance(cookie, dict) else None
-    if isinstance(sid, str) and sid:
+    sid = _cookie_sid(authenticator)
+    if sid is not None:
         st.session_state[SESSION_KEY] = sid
-        return sid
-    return None
+    return sid
 
 
 def _end_session(authenticator: stauth.Authenticate) -> None:
@@ -186,8 +191,10 @@ def logout_button(authenticator: stauth.Authenticate) -> None:
     """Log out: the session ends on the server first, so a cookie the browser keeps (or a
     copy of it elsewhere) opens nothing."""
     if st.sidebar.button("Log out", key="peopleos_logout", width="stretch"):
-        token = st.session_state.get(SESSION_KEY)
-        if token:
+        # The session this run knows and the one the browser's cookie names (the same one,
+        # unless they drifted apart): a cookie the browser keeps after this must open nothing.
+        tokens = {st.session_state.get(SESSION_KEY), _cookie_sid(authenticator)} - {None, ""}
+        for token in tokens:
             auth.log_out(uow(), token, client_address(), datetime.now(UTC))
         _end_session(authenticator)
         st.rerun()

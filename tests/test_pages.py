@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.db import Database
 from core.models import AuditLog, Candidate, Company, Role, User
 from core.services import intake
-from tests.helpers import login_app
+from tests.helpers import login_app, open_session
 
 pytestmark = pytest.mark.db
 
@@ -190,3 +190,48 @@ def test_careers_page_is_public_and_refuses_an_incomplete_application(
     next(b for b in at.button if b.label == "Submit application").click().run()
     errors = " ".join(e.value for e in at.error)
     assert "valid email" in errors and "agree to the processing" in errors
+
+
+def _logout_button_app() -> None:
+    """The sidebar's Log out button alone, with an authenticator whose cookie names the
+    session in ``cookie_sid`` (AppTest has no browser cookies)."""
+    import streamlit as st
+
+    from pages import _session
+
+    class Cookie:
+        def get_cookie(self) -> dict:
+            return {"sid": st.session_state["cookie_sid"]}
+
+    class Authenticator:
+        cookie_controller = Cookie()
+
+        def logout(self, location: str) -> None:
+            st.session_state["authentication_status"] = None
+
+    _session.logout_button(Authenticator())
+
+
+def test_log_out_ends_the_runs_session_and_the_one_the_cookie_names(world_app: Database) -> None:
+    """Log out ends the session the run knows and the one the browser's cookie names, should
+    they ever differ: a cookie the browser keeps afterwards opens nothing."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.services import auth
+    from pages._session import SESSION_KEY
+
+    with world_app.uow() as uow:
+        username = uow.session.scalars(
+            select(User.username).where(User.role == "talent_lead").order_by(User.username)
+        ).first()
+    kept, in_cookie = open_session(username), open_session(username)
+    at = AppTest.from_function(_logout_button_app)
+    at.session_state[SESSION_KEY] = kept
+    at.session_state["cookie_sid"] = in_cookie
+    at.session_state["authentication_status"] = True
+    at.run()
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    now = datetime.now(UTC)
+    assert auth.resume_session(world_app.uow(), kept, None, now) is None
+    assert auth.resume_session(world_app.uow(), in_cookie, None, now) is None
