@@ -84,6 +84,31 @@ def _judge(
     return "promoted", f"Better: {margin}; no impact ratio worse."
 
 
+def decision_record(
+    decision: str,
+    reason: str,
+    decided_by: str,
+    now: datetime,
+    champion: str,
+    outcomes: tuple[int, int],
+    difference: Estimate | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """What a challenger's metrics keep of the decision about it (``ab_decision``), for the
+    fit and the retention models alike; ``extra`` holds the kind's own checks."""
+    return {
+        "decision": decision,
+        "reason": reason,
+        "decided_at": now.isoformat(),
+        "decided_by": decided_by,
+        "against": champion,
+        "champion_outcomes": outcomes[0],
+        "challenger_outcomes": outcomes[1],
+        "auc_difference": None if difference is None else difference.__dict__,
+        **extra,
+    }
+
+
 def decide_promotion(uow: UnitOfWork, actor: Actor, now: datetime) -> list[PromotionDecision]:
     """Promote or retire the company's challengers whose arms both have enough outcomes
     (PEOPLEOS_AB_MIN_OUTCOMES); the others wait. Run by the worker or by an admin."""
@@ -121,18 +146,17 @@ def decide_promotion(uow: UnitOfWork, actor: Actor, now: datetime) -> list[Promo
                 uow, company_id, champion_models, challenger_models
             )
             decision, reason = _judge(difference, refused, row.version, champion_version)
-            record = {
-                "decision": decision,
-                "reason": reason,
-                "decided_at": now.isoformat(),
-                "decided_by": actor.username,
-                "against": champion_version,
-                "champion_outcomes": len(base[0]),
-                "challenger_outcomes": len(arm[0]),
-                "auc_difference": None if difference is None else difference.__dict__,
-                "fairness_measured_on": measured,
-                "promotion_refused": refused,
-            }
+            record = decision_record(
+                decision,
+                reason,
+                actor.username,
+                now,
+                champion_version,
+                (len(base[0]), len(arm[0])),
+                difference,
+                fairness_measured_on=measured,
+                promotion_refused=refused,
+            )
             if decision == "promoted":
                 _make_champion(repo, company_id, row.version)
             else:

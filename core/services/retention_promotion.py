@@ -108,17 +108,16 @@ def decide_promotion(uow: UnitOfWork, actor: Actor, now: datetime) -> list[Promo
                 row.status = "retired"
             _record(
                 row,
-                {
-                    "decision": decision,
-                    "reason": reason,
-                    "decided_at": now.isoformat(),
-                    "decided_by": actor.username,
-                    "against": champion_version,
-                    "champion_outcomes": len(base[0]),
-                    "challenger_outcomes": len(arm[0]),
-                    "auc_difference": None if difference is None else difference.__dict__,
-                    "impact_check": "not applicable: no employee self-identification",
-                },
+                model_promotion.decision_record(
+                    decision,
+                    reason,
+                    actor.username,
+                    now,
+                    champion_version,
+                    (len(base[0]), len(arm[0])),
+                    difference,
+                    impact_check="not applicable: no employee self-identification",
+                ),
             )
             model_promotion._announce(uow, actor, f"models.{decision}", row.version, reason, now)
             decisions.append(

@@ -232,12 +232,10 @@ def dispatch_outbox(db: Database, senders: dict[str, Any], now: datetime) -> dic
     )
 
 
-def request_job(db_uow, actor: Actor, kind: str) -> RequestView:  # noqa: ANN001 - UnitOfWork
-    """Ask the worker for a sync or scan ("Sync now"); one open request per kind."""
-    actor.require(Permission.RUN_COMPANY_SYNC)
-    if kind not in ("sync", "full_sync", "dna_scan"):
-        raise ValidationError(f"Unknown request '{kind}'.")
-    with db_uow as uow:
+def _queue(uow: UnitOfWork, actor: Actor, kind: str, audit: str | None = None) -> RequestView:
+    """The company's open request of ``kind``, or a new one (audited as ``audit``): one
+    open request per kind, so asking twice queues nothing twice."""
+    with uow:
         repo = WorkerRepository(uow.session)
         existing = repo.pending_request(actor.company_id, kind)
         if existing is not None:
@@ -246,34 +244,30 @@ def request_job(db_uow, actor: Actor, kind: str) -> RequestView:  # noqa: ANN001
             company_id=actor.company_id, kind=kind, requested_by=actor.username, status="pending"
         )
         repo.add_request(request)
+        if audit is not None:
+            AuditRepository(uow.session).add(
+                **actor.audit_fields(),
+                action=audit,
+                entity_type="company",
+                entity_id=str(actor.company_id),
+                summary={},
+            )
         uow.commit()
         return _request_view(request)
+
+
+def request_job(db_uow, actor: Actor, kind: str) -> RequestView:  # noqa: ANN001 - UnitOfWork
+    """Ask the worker for a sync or scan ("Sync now"); one open request per kind."""
+    actor.require(Permission.RUN_COMPANY_SYNC)
+    if kind not in ("sync", "full_sync", "dna_scan"):
+        raise ValidationError(f"Unknown request '{kind}'.")
+    return _queue(db_uow, actor, kind)
 
 
 def request_retrain(uow: UnitOfWork, actor: Actor) -> RequestView:
     """Ask the worker to retrain the company's models ("Retrain now"); one open request."""
     actor.require(Permission.TRAIN_MODELS)
-    with uow:
-        repo = WorkerRepository(uow.session)
-        existing = repo.pending_request(actor.company_id, RETRAIN)
-        if existing is not None:
-            return _request_view(existing)
-        request = JobRequest(
-            company_id=actor.company_id,
-            kind=RETRAIN,
-            requested_by=actor.username,
-            status="pending",
-        )
-        repo.add_request(request)
-        AuditRepository(uow.session).add(
-            **actor.audit_fields(),
-            action="models.retrain_requested",
-            entity_type="company",
-            entity_id=str(actor.company_id),
-            summary={},
-        )
-        uow.commit()
-        return _request_view(request)
+    return _queue(uow, actor, RETRAIN, audit="models.retrain_requested")
 
 
 def list_model_requests(uow: UnitOfWork, actor: Actor) -> list[RequestView]:
