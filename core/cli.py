@@ -890,6 +890,9 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         f"Retention prior {prior.version}: AUC {test.get('auc', float('nan')):.3f} on later "
         "months of its synthetic population."
     )
+    from ml.embeddings import ensure_onnx  # exported once, so no first search waits for it
+
+    _out(f"Language model {ensure_onnx().name} ready.")
     return 0
 
 

@@ -240,7 +240,7 @@ def embedder() -> Any:
     """The MiniLM embedder, loaded once per process and shared (read-only)."""
     from ml.embeddings import Embedder
 
-    return Embedder()
+    return Embedder().load()
 
 
 @st.cache_resource(show_spinner=False)
