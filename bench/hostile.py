@@ -6,8 +6,9 @@ used is submitted through ``intake.submit_application``, the call the careers fo
 a fresh Python process that first loads what the web app holds (Streamlit, the fit models,
 MiniLM), so the process's peak memory (``VmHWM``) is the app's with that file, and the rows
 stored before and after show that nothing was kept. Keys:
-``hostile_refusal_max_s`` (target 3 s) and ``hostile_peak_rss_mb`` (target 600 MB), with
-each file's figures under ``hostile.files``.
+``hostile_refusal_max_s`` (target 3 s), ``hostile_peak_rss_mb`` and
+``hostile_peak_rss_mb_warm_app`` (target 600 MB for both), with each file's figures under
+``hostile.files``.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def run() -> dict[str, Any]:
             "targets": {"refusal_s": TARGET_SECONDS, "peak_rss_mb": TARGET_RSS_MB},
             "meets_targets": {
                 "refusal_s": worst_s <= TARGET_SECONDS,
-                "peak_rss_mb": worst_mb <= TARGET_RSS_MB,
+                # The app's memory, however much it held before the file came.
+                "peak_rss_mb": max(worst_mb, worst_warm_mb) <= TARGET_RSS_MB,
             },
             "load_average_1m": {"before": load_before, "after": load_average()},
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -143,10 +145,9 @@ def summary(results: dict[str, Any]) -> str:
     met = results["hostile"]["meets_targets"]
     lines.append(
         f"worst {results['hostile_refusal_max_s']:.2f} s (target {TARGET_SECONDS} s: "
-        f"{'PASS' if met['refusal_s'] else 'FAIL'}), fresh app peak "
-        f"{results['hostile_peak_rss_mb']:.0f} MB (target {TARGET_RSS_MB:.0f} MB: "
-        f"{'PASS' if met['peak_rss_mb'] else 'FAIL'}), warm app peak "
-        f"{results['hostile_peak_rss_mb_warm_app']:.0f} MB, a file adds at most "
-        f"{results['hostile_max_increase_mb']:.0f} MB"
+        f"{'PASS' if met['refusal_s'] else 'FAIL'}), peak {results['hostile_peak_rss_mb']:.0f} MB "
+        f"freshly started and {results['hostile_peak_rss_mb_warm_app']:.0f} MB warm (target "
+        f"{TARGET_RSS_MB:.0f} MB for both: {'PASS' if met['peak_rss_mb'] else 'FAIL'}), a file "
+        f"adds at most {results['hostile_max_increase_mb']:.0f} MB"
     )
     return "\n".join(lines)
