@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import jwt
@@ -23,6 +24,9 @@ from core.permissions import PAGES, ROLES, pages_for
 from pages._components import HIDDEN_PAGES, PAGE_FILES
 from tests.conftest import DEMO_PASSWORD
 from tests.helpers import CachingEmbedder, company_ids_by_name, expected_overview
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 
@@ -147,8 +151,24 @@ def _choose(page, label: str, option: str) -> None:  # noqa: ANN001 - playwright
     raise AssertionError(f"option {option!r} never appeared in {label!r}")
 
 
-def _browser(p, chromium_path: str):  # noqa: ANN001, ANN202 - playwright objects
-    return p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+@pytest.fixture(scope="module")
+def _chromium(chromium_path: str) -> Iterator[Browser]:
+    """One chromium for the module (starting one costs about 2 s of CPU)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser(_chromium: Browser) -> Iterator[Browser]:
+    """The module's chromium. ``new_page`` opens each page in a context of its own (its own
+    cookies); whatever a test opened is closed after it."""
+    yield _chromium
+    for context in _chromium.contexts:
+        context.close()
 
 
 def _log_in(page, url: str, username: str, password: str = DEMO_PASSWORD) -> None:  # noqa: ANN001
@@ -173,88 +193,67 @@ def _sidebar_pages(page) -> list[str]:  # noqa: ANN001
 
 
 def test_overview_renders_in_chromium(
-    chromium_path: str, app_url: str, browser_db: Database, tmp_path: Path
+    browser: Browser, app_url: str, browser_db: Database, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     expected = expected_overview(browser_db, company_ids_by_name(browser_db)["Quillpay"])
-    with sync_playwright() as p:
-        browser = _browser(p, chromium_path)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            _log_in(page, app_url, "founder.quillpay")
-            page.get_by_role("heading", name="Overview").first.wait_for(timeout=30_000)
-            metrics = page.locator('[data-testid="stMetric"]')
-            expect(metrics).to_have_count(4, timeout=30_000)
-            open_roles = metrics.filter(has_text="Open roles")
-            expect(open_roles.locator('[data-testid="stMetricValue"]')).to_have_text(
-                str(expected["Open roles"])
-            )
-            expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=30_000)
-            _wait_for_streamlit(page)
-            page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
-            # The login cookie keeps the session across a reload.
-            page.reload()
-            _wait_for_streamlit(page)
-            expect(page.get_by_role("heading", name="Overview").first).to_be_visible(timeout=30_000)
-            # A page's own address, opened directly (a bookmark, a new tab), opens that page
-            # once the login cookie is read, not the first page of the menu.
-            pages = (("pipeline", "Pipeline"), ("company_dna", "Company DNA"))
-            for path, heading in (*pages, ("overview", "Overview")):
-                page.goto(f"{app_url}/{path}", timeout=60_000)
-                _wait_for_streamlit(page)
-                expect(page.get_by_role("heading", name=heading).first).to_be_visible(
-                    timeout=30_000
-                )
-                assert page.url.endswith(f"/{path}")
-                expect(page.get_by_text("Page not found")).to_have_count(0)
-            shot = os.environ.get("PEOPLEOS_SCREENSHOT_DIR")
-            if shot:
-                shutil.copy(tmp_path / "overview.png", Path(shot) / "overview.png")
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    _log_in(page, app_url, "founder.quillpay")
+    page.get_by_role("heading", name="Overview").first.wait_for(timeout=30_000)
+    metrics = page.locator('[data-testid="stMetric"]')
+    expect(metrics).to_have_count(4, timeout=30_000)
+    open_roles = metrics.filter(has_text="Open roles")
+    expect(open_roles.locator('[data-testid="stMetricValue"]')).to_have_text(
+        str(expected["Open roles"])
+    )
+    expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=30_000)
+    _wait_for_streamlit(page)
+    page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+    # The login cookie keeps the session across a reload.
+    page.reload()
+    _wait_for_streamlit(page)
+    expect(page.get_by_role("heading", name="Overview").first).to_be_visible(timeout=30_000)
+    # A page's own address, opened directly (a bookmark, a new tab), opens that page
+    # once the login cookie is read, not the first page of the menu.
+    pages = (("pipeline", "Pipeline"), ("company_dna", "Company DNA"))
+    for path, heading in (*pages, ("overview", "Overview")):
+        page.goto(f"{app_url}/{path}", timeout=60_000)
+        _wait_for_streamlit(page)
+        expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=30_000)
+        assert page.url.endswith(f"/{path}")
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+    shot = os.environ.get("PEOPLEOS_SCREENSHOT_DIR")
+    if shot:
+        shutil.copy(tmp_path / "overview.png", Path(shot) / "overview.png")
 
 
-def test_without_login_every_page_url_shows_only_the_login(
-    chromium_path: str, app_url: str
-) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_without_login_every_page_url_shows_only_the_login(browser: Browser, app_url: str) -> None:
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = _browser(p, chromium_path)
-        try:
-            page = browser.new_page()
-            for key in ["", *PAGES]:
-                page.goto(f"{app_url}/{key}", timeout=60_000)
-                _wait_for_streamlit(page)
-                expect(page.get_by_role("textbox", name="Username")).to_be_visible()
-                assert page.locator('[data-testid="stMetric"]').count() == 0, key
-                assert page.locator('[data-testid="stDataFrame"]').count() == 0, key
-                assert _sidebar_pages(page) == [], key
-        finally:
-            browser.close()
+    page = browser.new_page()
+    for key in ["", *PAGES]:
+        page.goto(f"{app_url}/{key}", timeout=60_000)
+        _wait_for_streamlit(page)
+        expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+        assert page.locator('[data-testid="stMetric"]').count() == 0, key
+        assert page.locator('[data-testid="stDataFrame"]').count() == 0, key
+        assert _sidebar_pages(page) == [], key
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_after_login_the_sidebar_lists_exactly_the_roles_pages(
-    chromium_path: str, app_url: str, role: str
+    browser: Browser, app_url: str, role: str
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     short = {"talent_lead": "talent"}.get(role, role)
     titles = {key: entry[1] for key, entry in PAGE_FILES.items()}
-    with sync_playwright() as p:
-        browser = _browser(p, chromium_path)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            _log_in(page, app_url, f"{short}.quillpay")
-            page.get_by_role("button", name="Log out", exact=True).wait_for(timeout=30_000)
-            allowed = [titles[k] for k in pages_for(role) if k not in HIDDEN_PAGES]
-            # Streamlit shows no page menu for a single page; that page opens by itself.
-            assert _sidebar_pages(page) == (allowed if len(allowed) > 1 else [])
-            page.get_by_role("heading", name=allowed[0]).first.wait_for(timeout=30_000)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    _log_in(page, app_url, f"{short}.quillpay")
+    page.get_by_role("button", name="Log out", exact=True).wait_for(timeout=30_000)
+    allowed = [titles[k] for k in pages_for(role) if k not in HIDDEN_PAGES]
+    # Streamlit shows no page menu for a single page; that page opens by itself.
+    assert _sidebar_pages(page) == (allowed if len(allowed) > 1 else [])
+    page.get_by_role("heading", name=allowed[0]).first.wait_for(timeout=30_000)
 
 
 def _shows_only_the_login(page) -> None:  # noqa: ANN001 - playwright Page
@@ -293,134 +292,118 @@ def _session_alive(db: Database, cookie: str) -> bool:
 
 
 def test_log_out_ends_the_session_and_no_other_cookie_opens_one(
-    chromium_path: str, app_url: str, browser_db: Database
+    browser: Browser, app_url: str, browser_db: Database
 ) -> None:
     """Log out, reload: the login form. The cookie copied before logging out opens nothing in
     another browser, nor does a cookie signed with the development key from the source, nor
     one signed with the app's own key that names no live session."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from core.config import _DEV_SECRET, get_settings
     from pages._session import COOKIE_NAME
 
-    with sync_playwright() as p:
-        browser = _browser(p, chromium_path)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = context.new_page()
-            _log_in(page, app_url, "admin.quillpay")
-            logout = page.get_by_role("button", name="Log out", exact=True)
-            logout.wait_for(timeout=30_000)
-            copied = [c for c in context.cookies() if c["name"] == COOKIE_NAME]
-            assert copied, "no login cookie to copy"
-            assert _session_alive(browser_db, copied[0]["value"])
-            # A fresh-clone run once showed the whole app after the reload. Check on the server
-            # that the session this browser's cookie names has ended, clicking again only if
-            # the button is still there (a click landing during a rerun can be dropped).
-            for _ in range(3):
-                if logout.count():
-                    logout.click()
-                deadline = time.monotonic() + 20
-                while _session_alive(browser_db, copied[0]["value"]):
-                    if time.monotonic() > deadline:
-                        break
-                    page.wait_for_timeout(250)
-                else:
-                    break
-            assert not _session_alive(browser_db, copied[0]["value"]), "Log out ended no session"
-            # The form at once (on a loaded machine the old sidebar can linger until the next
-            # run; the session is already gone on the server), then the reload shows only it.
-            expect(page.get_by_role("textbox", name="Username").first).to_be_visible(timeout=30_000)
-            page.reload()
-            _shows_only_the_login(page)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    _log_in(page, app_url, "admin.quillpay")
+    logout = page.get_by_role("button", name="Log out", exact=True)
+    logout.wait_for(timeout=30_000)
+    copied = [c for c in context.cookies() if c["name"] == COOKIE_NAME]
+    assert copied, "no login cookie to copy"
+    assert _session_alive(browser_db, copied[0]["value"])
+    # A fresh-clone run once showed the whole app after the reload. Check on the server
+    # that the session this browser's cookie names has ended, clicking again only if
+    # the button is still there (a click landing during a rerun can be dropped).
+    for _ in range(3):
+        if logout.count():
+            logout.click()
+        deadline = time.monotonic() + 20
+        while _session_alive(browser_db, copied[0]["value"]):
+            if time.monotonic() > deadline:
+                break
+            page.wait_for_timeout(250)
+        else:
+            break
+    assert not _session_alive(browser_db, copied[0]["value"]), "Log out ended no session"
+    # The form at once (on a loaded machine the old sidebar can linger until the next
+    # run; the session is already gone on the server), then the reload shows only it.
+    expect(page.get_by_role("textbox", name="Username").first).to_be_visible(timeout=30_000)
+    page.reload()
+    _shows_only_the_login(page)
 
-            elsewhere = browser.new_context().new_page()
-            elsewhere.context.add_cookies(copied)
-            elsewhere.goto(app_url, timeout=60_000)
-            _shows_only_the_login(elsewhere)
-            # A session that ended under the browser says so.
-            # (Under load a rerun can show the old and the new message for a moment: the first.)
-            ended = elsewhere.get_by_text("Your session has ended").first
-            expect(ended).to_be_visible(timeout=30_000)
+    elsewhere = browser.new_context().new_page()
+    elsewhere.context.add_cookies(copied)
+    elsewhere.goto(app_url, timeout=60_000)
+    _shows_only_the_login(elsewhere)
+    # A session that ended under the browser says so.
+    # (Under load a rerun can show the old and the new message for a moment: the first.)
+    ended = elsewhere.get_by_text("Your session has ended").first
+    expect(ended).to_be_visible(timeout=30_000)
 
-            far = time.time() + 10 * 365 * 86_400
-            forged = [
-                jwt.encode(
-                    {"username": "admin.quillpay", "exp_date": far, **extra},
-                    key,
-                    algorithm="HS256",
-                )
-                for key in (_DEV_SECRET, get_settings().secret_key)
-                for extra in ({}, {"sid": "made-up-session"})
-            ]
-            for value in forged:
-                attacker = browser.new_context().new_page()
-                attacker.context.add_cookies(
-                    [{"name": COOKIE_NAME, "value": value, "url": app_url}]
-                )
-                attacker.goto(f"{app_url}/users", timeout=60_000)
-                _shows_only_the_login(attacker)
-        finally:
-            browser.close()
+    far = time.time() + 10 * 365 * 86_400
+    forged = [
+        jwt.encode(
+            {"username": "admin.quillpay", "exp_date": far, **extra},
+            key,
+            algorithm="HS256",
+        )
+        for key in (_DEV_SECRET, get_settings().secret_key)
+        for extra in ({}, {"sid": "made-up-session"})
+    ]
+    for value in forged:
+        attacker = browser.new_context().new_page()
+        attacker.context.add_cookies([{"name": COOKIE_NAME, "value": value, "url": app_url}])
+        attacker.goto(f"{app_url}/users", timeout=60_000)
+        _shows_only_the_login(attacker)
 
 
 def test_plain_streamlit_run_serves_no_page_without_the_router(
-    chromium_path: str, browser_url: str, tmp_path: Path
+    browser: Browser, browser_url: str, tmp_path: Path
 ) -> None:
     """`streamlit run app.py` treats pages/ as old-style pages; they must show no data."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     command = [sys.executable, "-m", "streamlit", "run", "app.py"]
-    with _serve(command, browser_url, tmp_path / "plain.log") as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(f"{url}/overview", timeout=60_000)
-            _wait_for_streamlit(page)
-            expect(page.get_by_text("Open PeopleOS from its home page")).to_be_visible()
-            assert page.locator('[data-testid="stMetric"]').count() == 0
-            assert page.locator('[data-testid="stDataFrame"]').count() == 0
-        finally:
-            browser.close()
+    with _serve(command, browser_url, tmp_path / "plain.log") as url:
+        page = browser.new_page()
+        page.goto(f"{url}/overview", timeout=60_000)
+        _wait_for_streamlit(page)
+        expect(page.get_by_text("Open PeopleOS from its home page")).to_be_visible()
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+        assert page.locator('[data-testid="stDataFrame"]').count() == 0
 
 
 @pytest.mark.parametrize("username", ["founder.quillpay", "talent.northwind", "founder.helix"])
 def test_company_dna_page_renders_for_each_demo_company(
-    chromium_path: str, app_url: str, browser_db: Database, username: str, tmp_path: Path
+    browser: Browser, app_url: str, browser_db: Database, username: str, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from core.services import auth, company_dna
 
     actor = auth.load_actor(browser_db.uow(), username)
     system = auth.Actor.system(actor.company_id, actor.company_name)
     company_dna.scan_company(browser_db.uow(), system, CachingEmbedder(), datetime.now(UTC))
-    with sync_playwright() as p:
-        browser = _browser(p, chromium_path)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    _log_in(page, app_url, username)
+    heading = page.get_by_role("heading", name="Company DNA").first
+    # A click landing while the login's cookie rerun is under way can be lost; a busy
+    # 2-core machine also takes more than the default 5 s to switch pages.
+    for _ in range(3):
+        page.get_by_role("link", name="Company DNA").click()
+        _wait_for_streamlit(page)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            _log_in(page, app_url, username)
-            heading = page.get_by_role("heading", name="Company DNA").first
-            # A click landing while the login's cookie rerun is under way can be lost; a busy
-            # 2-core machine also takes more than the default 5 s to switch pages.
-            for _ in range(3):
-                page.get_by_role("link", name="Company DNA").click()
-                _wait_for_streamlit(page)
-                try:
-                    expect(heading).to_be_visible(timeout=15_000)
-                    break
-                except AssertionError:
-                    continue
             expect(heading).to_be_visible(timeout=15_000)
-            expect(page.get_by_text("Culture DNA").first).to_be_visible(timeout=30_000)
-            expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
-            assert page.locator('[data-testid="stMetric"]').count() == 4
-            page.screenshot(path=str(tmp_path / "dna.png"), full_page=True)
-            shot = os.environ.get("PEOPLEOS_SCREENSHOT_DIR")
-            if shot:
-                shutil.copy(tmp_path / "dna.png", Path(shot) / f"dna-{username}.png")
-        finally:
-            browser.close()
+            break
+        except AssertionError:
+            continue
+    expect(heading).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("Culture DNA").first).to_be_visible(timeout=30_000)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
+    assert page.locator('[data-testid="stMetric"]').count() == 4
+    page.screenshot(path=str(tmp_path / "dna.png"), full_page=True)
+    shot = os.environ.get("PEOPLEOS_SCREENSHOT_DIR")
+    if shot:
+        shutil.copy(tmp_path / "dna.png", Path(shot) / f"dna-{username}.png")
 
 
 def _resume_pdf(*lines: str) -> bytes:
@@ -527,9 +510,9 @@ def _click_row(page, index: int) -> None:  # noqa: ANN001
 
 
 def test_one_person_applies_to_two_roles_and_staff_find_them_on_both(
-    chromium_path: str, app_url: str, browser_db: Database, tmp_path: Path
+    browser: Browser, app_url: str, browser_db: Database, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
     from sqlalchemy import select
 
     from core.models import Company, Role
@@ -551,67 +534,60 @@ def test_one_person_applies_to_two_roles_and_staff_find_them_on_both(
             ).all()
         )
     before = _intake_counts(browser_db)
-    with sync_playwright() as p:
-        browser = _browser(p, chromium_path)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            _fill_application(page, app_url, "Zed Applicant", email)
-            # The bot trap is there for bots only: neither seen nor announced to people.
-            trap = page.locator(".st-key-website")
-            expect(trap).to_have_count(1)
-            expect(trap).to_be_hidden()
-            assert page.get_by_role("textbox", name="Website").count() == 0
-            # The job posting is JSON-LD in the head, for crawlers, not text on the page.
-            posting = page.locator('head script[type="application/ld+json"]')
-            expect(posting).to_have_count(1)
-            assert '"@type": "JobPosting"' in posting.text_content()
-            assert page.get_by_text("JSON-LD").count() == 0
-            _upload_and_submit(page, fake)
-            expect(page.get_by_text(str(refused.value), exact=True)).to_be_visible(timeout=30_000)
-            assert _intake_counts(browser_db) == before
-            _upload_and_submit(page, resume)
-            expect(page.get_by_text("your application is in")).to_be_visible(timeout=60_000)
-            first_role = _applications(browser_db, email)[0].role_id
-            # A second role, without reloading: the same person's details are kept.
-            page.get_by_role("button", name="Apply to another role").click()
-            _wait_for_streamlit(page)
-            second_title = sorted(t for r, t in titles.items() if r != first_role)[0]
-            _choose(page, "Role", second_title)
-            expect(page.get_by_role("textbox", name="Email")).to_have_value(email)
-            page.get_by_text("I agree to the processing").click()
-            _upload_and_submit(page, resume)
-            expect(page.get_by_text("your application is in")).to_be_visible(timeout=60_000)
-            expect(page.get_by_text(titles[first_role], exact=False).first).to_be_visible()
-            people = _applications(browser_db, email)
-            assert [c.role_id for c in people][0] == first_role and len(people) == 2
-            assert people[0].person_id == people[1].person_id
-            # Scored in the background right after the answer (no worker runs here).
-            deadline = time.monotonic() + 90
-            while any(c.fit_score is None for c in _applications(browser_db, email)):
-                assert time.monotonic() < deadline, "not scored within 90 s"
-                time.sleep(1)
-            fit = _applications(browser_db, email)[1].fit_score
-            # The talent lead finds them on both roles' pipelines ...
-            staff = browser.new_page(viewport={"width": 1400, "height": 1400})
-            _log_in(staff, app_url, "talent.quillpay")
-            for title in (titles[first_role], second_title):
-                _open_pipeline(staff, app_url, title)
-                applied = staff.locator('[data-testid="stColumn"]').filter(has_text="Applied ·")
-                expect(applied.get_by_text("Zed Applicant", exact=False)).to_be_visible(
-                    timeout=30_000
-                )
-            # ... and opens the profile by clicking the row in the table (newest first).
-            _choose(staff, "Sort", "Newest first")
-            _click_row(staff, 0)
-            expect(staff.get_by_role("heading", name="Zed Applicant")).to_be_visible(timeout=30_000)
-            assert "/candidate?id=" in staff.url
-            expect(staff.get_by_text("Also applied to")).to_be_visible()
-            expect(staff.get_by_text("Kafka, Kubernetes, PostgreSQL, Python")).to_be_visible()
-            expect(staff.get_by_text(f"{fit}/100", exact=True)).to_be_visible()
-            expect(staff.get_by_text("Why this score")).to_be_visible()
-            staff.screenshot(path=str(tmp_path / "profile.png"), full_page=True)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    _fill_application(page, app_url, "Zed Applicant", email)
+    # The bot trap is there for bots only: neither seen nor announced to people.
+    trap = page.locator(".st-key-website")
+    expect(trap).to_have_count(1)
+    expect(trap).to_be_hidden()
+    assert page.get_by_role("textbox", name="Website").count() == 0
+    # The job posting is JSON-LD in the head, for crawlers, not text on the page.
+    posting = page.locator('head script[type="application/ld+json"]')
+    expect(posting).to_have_count(1)
+    assert '"@type": "JobPosting"' in posting.text_content()
+    assert page.get_by_text("JSON-LD").count() == 0
+    _upload_and_submit(page, fake)
+    expect(page.get_by_text(str(refused.value), exact=True)).to_be_visible(timeout=30_000)
+    assert _intake_counts(browser_db) == before
+    _upload_and_submit(page, resume)
+    expect(page.get_by_text("your application is in")).to_be_visible(timeout=60_000)
+    first_role = _applications(browser_db, email)[0].role_id
+    # A second role, without reloading: the same person's details are kept.
+    page.get_by_role("button", name="Apply to another role").click()
+    _wait_for_streamlit(page)
+    second_title = sorted(t for r, t in titles.items() if r != first_role)[0]
+    _choose(page, "Role", second_title)
+    expect(page.get_by_role("textbox", name="Email")).to_have_value(email)
+    page.get_by_text("I agree to the processing").click()
+    _upload_and_submit(page, resume)
+    expect(page.get_by_text("your application is in")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(titles[first_role], exact=False).first).to_be_visible()
+    people = _applications(browser_db, email)
+    assert [c.role_id for c in people][0] == first_role and len(people) == 2
+    assert people[0].person_id == people[1].person_id
+    # Scored in the background right after the answer (no worker runs here).
+    deadline = time.monotonic() + 90
+    while any(c.fit_score is None for c in _applications(browser_db, email)):
+        assert time.monotonic() < deadline, "not scored within 90 s"
+        time.sleep(1)
+    fit = _applications(browser_db, email)[1].fit_score
+    # The talent lead finds them on both roles' pipelines ...
+    staff = browser.new_page(viewport={"width": 1400, "height": 1400})
+    _log_in(staff, app_url, "talent.quillpay")
+    for title in (titles[first_role], second_title):
+        _open_pipeline(staff, app_url, title)
+        applied = staff.locator('[data-testid="stColumn"]').filter(has_text="Applied ·")
+        expect(applied.get_by_text("Zed Applicant", exact=False)).to_be_visible(timeout=30_000)
+    # ... and opens the profile by clicking the row in the table (newest first).
+    _choose(staff, "Sort", "Newest first")
+    _click_row(staff, 0)
+    expect(staff.get_by_role("heading", name="Zed Applicant")).to_be_visible(timeout=30_000)
+    assert "/candidate?id=" in staff.url
+    expect(staff.get_by_text("Also applied to")).to_be_visible()
+    expect(staff.get_by_text("Kafka, Kubernetes, PostgreSQL, Python")).to_be_visible()
+    expect(staff.get_by_text(f"{fit}/100", exact=True)).to_be_visible()
+    expect(staff.get_by_text("Why this score")).to_be_visible()
+    staff.screenshot(path=str(tmp_path / "profile.png"), full_page=True)
 
 
 def _oversized_pdf() -> bytes:
@@ -642,13 +618,13 @@ def _encrypted_pdf() -> bytes:
 
 @pytest.mark.parametrize("make", [_blank_pdf, _encrypted_pdf], ids=["empty-pdf", "encrypted-pdf"])
 def test_a_bad_upload_on_the_careers_page_shows_why_and_stores_nothing(
-    chromium_path: str,
+    browser: Browser,
     app_url: str,
     browser_db: Database,
     tmp_path: Path,
     make: Callable[[], bytes],
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from ml.resume_files import ResumeFileError, extract_text
 
@@ -659,43 +635,33 @@ def test_a_bad_upload_on_the_careers_page_shows_why_and_stores_nothing(
     resume = tmp_path / "my-resume.pdf"
     resume.write_bytes(data)
     before = _intake_counts(browser_db)
-    with sync_playwright() as p:
-        browser = _browser(p, chromium_path)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            _fill_application(page, app_url, "Bad Upload", f"bad.{make.__name__}@example.com")
-            _upload_and_submit(page, resume)
-            errors = page.locator('[data-testid="stAlertContentError"]')
-            expect(errors).to_have_count(1, timeout=30_000)
-            expect(errors).to_have_text(str(refused.value))
-            expect(page.get_by_text("your application is in")).to_have_count(0)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    _fill_application(page, app_url, "Bad Upload", f"bad.{make.__name__}@example.com")
+    _upload_and_submit(page, resume)
+    errors = page.locator('[data-testid="stAlertContentError"]')
+    expect(errors).to_have_count(1, timeout=30_000)
+    expect(errors).to_have_text(str(refused.value))
+    expect(page.get_by_text("your application is in")).to_have_count(0)
     assert _intake_counts(browser_db) == before
 
 
 def test_a_file_over_the_one_upload_limit_never_reaches_the_server(
-    chromium_path: str, app_url: str, browser_db: Database, tmp_path: Path
+    browser: Browser, app_url: str, browser_db: Database, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     resume = tmp_path / "big-resume.pdf"
     resume.write_bytes(_oversized_pdf())
     before = _intake_counts(browser_db)
-    with sync_playwright() as p:
-        browser = _browser(p, chromium_path)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            _fill_application(page, app_url, "Big Upload", "big.upload@example.com")
-            # The limit is stated once, by the upload widget, and is the server's.
-            expect(page.get_by_text("5MB per file", exact=False)).to_have_count(1)
-            page.locator('input[type="file"]').set_input_files(str(resume))
-            expect(page.get_by_text("5.0MB or smaller", exact=False)).to_be_visible(timeout=30_000)
-            page.get_by_role("button", name="Submit application").click()
-            _wait_for_streamlit(page)
-            expect(page.get_by_text("Attach your resume")).to_be_visible()
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    _fill_application(page, app_url, "Big Upload", "big.upload@example.com")
+    # The limit is stated once, by the upload widget, and is the server's.
+    expect(page.get_by_text("5MB per file", exact=False)).to_have_count(1)
+    page.locator('input[type="file"]').set_input_files(str(resume))
+    expect(page.get_by_text("5.0MB or smaller", exact=False)).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Submit application").click()
+    _wait_for_streamlit(page)
+    expect(page.get_by_text("Attach your resume")).to_be_visible()
     assert _intake_counts(browser_db) == before
 
 
@@ -714,7 +680,7 @@ def _radio(page, label: str, option: str) -> None:  # noqa: ANN001 - playwright 
 
 
 def test_the_people_chain_from_interview_to_day_seven(
-    chromium_path: str, app_url: str, browser_db: Database
+    browser: Browser, app_url: str, browser_db: Database
 ) -> None:
     """Schedule an interview, its questions (the weakest dimension among the reasons), a
     scorecard given blind to another's, offer, hire with four dated checkpoints, the new hire
@@ -722,7 +688,7 @@ def test_the_people_chain_from_interview_to_day_seven(
     Onboarding page shows the new status and alignment."""
     import re
 
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
     from sqlalchemy import select
 
     from core.models import Candidate, Notification
@@ -750,186 +716,168 @@ def test_the_people_chain_from_interview_to_day_seven(
         model_registry.load_models(),
         datetime.now(UTC),
     )
-    with sync_playwright() as p:
-        browser = _browser(p, chromium_path)
+    talent = browser.new_page(viewport={"width": 1400, "height": 1600})
+    _log_in(talent, app_url, "talent.quillpay")
+    talent.goto(f"{app_url}/interviews?candidate={candidate_id}")
+    _wait_for_streamlit(talent)
+    _pick(talent, "Panel (the first leads)", "Nia Rossi")
+    _pick(talent, "Panel (the first leads)", founder.full_name)
+    talent.get_by_role("button", name="Schedule and invite the panel").click()
+    expect(talent.get_by_text("invitation(s) queued")).to_be_visible(timeout=30_000)
+    talent.get_by_role("button", name="Generate questions").click()
+    _wait_for_streamlit(talent)
+    expect(talent.get_by_text("weakest dimension").first).to_be_visible(timeout=30_000)
+    view = interviews.list_interviews(
+        browser_db.uow(), actor_of_role(browser_db, company), datetime.now(UTC)
+    )[0]
+    assert view.candidate_id == candidate_id
+    # The founder on the panel gives feedback first; the interviewer cannot see it.
+    rated = interview_feedback.scorecard_form(browser_db.uow(), founder, view.id)
+    interview_feedback.submit_scorecard(
+        browser_db.uow(),
+        founder,
+        view.id,
+        dict.fromkeys(rated, 3),
+        {rated[0]: "Clear about the job."},
+        "yes",
+        datetime.now(UTC),
+    )
+    nia = browser.new_page(viewport={"width": 1400, "height": 1600})
+    _log_in(nia, app_url, "interviewer.quillpay")
+    nia.goto(f"{app_url}/candidate?id={candidate_id}")
+    _wait_for_streamlit(nia)
+    expect(nia.get_by_text("scorecard(s) from the panel stay hidden")).to_be_visible(timeout=30_000)
+    nia.goto(f"{app_url}/interviews")
+    _wait_for_streamlit(nia)
+    when = view.local_start.strftime("%a %Y-%m-%d %H:%M")
+    _choose(nia, "Interview you sat on", f"{when} · {name}")
+    labels = [interview_feedback.DIMENSIONS[d] for d in rated]
+    for label in labels:
+        _radio(nia, label, "3 · Meets the bar")
+    nia.get_by_role("textbox", name=f"What you saw: {labels[0]}").fill(
+        "Walked through a migration in detail."
+    )
+    _radio(nia, "Recommendation", "Yes")
+    nia.get_by_role("button", name="Submit feedback").click()
+    expect(nia.get_by_text("Feedback submitted (version 1)")).to_be_visible(timeout=30_000)
+    # Offer, then hire, on the profile.
+    talent.goto(f"{app_url}/candidate?id={candidate_id}")
+    _wait_for_streamlit(talent)
+    talent.get_by_text("Make an offer").first.click()
+    talent.get_by_role("spinbutton", name="Annual salary").fill("130000")
+    talent.get_by_role("textbox", name="Why, if outside the role's pay band").fill(
+        "Agreed with the founder."
+    )
+    talent.get_by_role("button", name="Make an offer").click()
+    expect(talent.get_by_text("Offer recorded")).to_be_visible(timeout=30_000)
+    talent.reload()
+    _wait_for_streamlit(talent)
+    hired = talent.get_by_text("Onboarding checkpoints:")
+    # A click that lands while the page reruns (the profile's scores load) can be
+    # lost; hiring again is harmless (the same hire), so the click is repeated.
+    for _ in range(3):
+        _wait_for_streamlit(talent)
+        submit = talent.get_by_role("button", name="Hire", exact=True)
+        if not submit.is_visible():
+            talent.get_by_text("Hire", exact=True).first.click()
+        submit.click()
         try:
-            talent = browser.new_page(viewport={"width": 1400, "height": 1600})
-            _log_in(talent, app_url, "talent.quillpay")
-            talent.goto(f"{app_url}/interviews?candidate={candidate_id}")
-            _wait_for_streamlit(talent)
-            _pick(talent, "Panel (the first leads)", "Nia Rossi")
-            _pick(talent, "Panel (the first leads)", founder.full_name)
-            talent.get_by_role("button", name="Schedule and invite the panel").click()
-            expect(talent.get_by_text("invitation(s) queued")).to_be_visible(timeout=30_000)
-            talent.get_by_role("button", name="Generate questions").click()
-            _wait_for_streamlit(talent)
-            expect(talent.get_by_text("weakest dimension").first).to_be_visible(timeout=30_000)
-            view = interviews.list_interviews(
-                browser_db.uow(), actor_of_role(browser_db, company), datetime.now(UTC)
-            )[0]
-            assert view.candidate_id == candidate_id
-            # The founder on the panel gives feedback first; the interviewer cannot see it.
-            rated = interview_feedback.scorecard_form(browser_db.uow(), founder, view.id)
-            interview_feedback.submit_scorecard(
-                browser_db.uow(),
-                founder,
-                view.id,
-                dict.fromkeys(rated, 3),
-                {rated[0]: "Clear about the job."},
-                "yes",
-                datetime.now(UTC),
-            )
-            nia = browser.new_page(viewport={"width": 1400, "height": 1600})
-            _log_in(nia, app_url, "interviewer.quillpay")
-            nia.goto(f"{app_url}/candidate?id={candidate_id}")
-            _wait_for_streamlit(nia)
-            expect(nia.get_by_text("scorecard(s) from the panel stay hidden")).to_be_visible(
-                timeout=30_000
-            )
-            nia.goto(f"{app_url}/interviews")
-            _wait_for_streamlit(nia)
-            when = view.local_start.strftime("%a %Y-%m-%d %H:%M")
-            _choose(nia, "Interview you sat on", f"{when} · {name}")
-            labels = [interview_feedback.DIMENSIONS[d] for d in rated]
-            for label in labels:
-                _radio(nia, label, "3 · Meets the bar")
-            nia.get_by_role("textbox", name=f"What you saw: {labels[0]}").fill(
-                "Walked through a migration in detail."
-            )
-            _radio(nia, "Recommendation", "Yes")
-            nia.get_by_role("button", name="Submit feedback").click()
-            expect(nia.get_by_text("Feedback submitted (version 1)")).to_be_visible(timeout=30_000)
-            # Offer, then hire, on the profile.
-            talent.goto(f"{app_url}/candidate?id={candidate_id}")
-            _wait_for_streamlit(talent)
-            talent.get_by_text("Make an offer").first.click()
-            talent.get_by_role("spinbutton", name="Annual salary").fill("130000")
-            talent.get_by_role("textbox", name="Why, if outside the role's pay band").fill(
-                "Agreed with the founder."
-            )
-            talent.get_by_role("button", name="Make an offer").click()
-            expect(talent.get_by_text("Offer recorded")).to_be_visible(timeout=30_000)
-            talent.reload()
-            _wait_for_streamlit(talent)
-            hired = talent.get_by_text("Onboarding checkpoints:")
-            # A click that lands while the page reruns (the profile's scores load) can be
-            # lost; hiring again is harmless (the same hire), so the click is repeated.
-            for _ in range(3):
-                _wait_for_streamlit(talent)
-                submit = talent.get_by_role("button", name="Hire", exact=True)
-                if not submit.is_visible():
-                    talent.get_by_text("Hire", exact=True).first.click()
-                submit.click()
-                try:
-                    expect(hired).to_be_visible(timeout=15_000)
-                    break
-                except AssertionError:
-                    continue
             expect(hired).to_be_visible(timeout=15_000)
-            dates = re.findall(r"\d{4}-\d{2}-\d{2}", hired.inner_text())
-            start = date.fromisoformat(dates[0])
-            assert dates[1:] == [str(start + timedelta(days=d)) for d in (7, 30, 60, 90)]
-            # The new hire's invitation, as the email carries it.
-            with browser_db.uow() as uow:
-                body = uow.session.scalars(
-                    select(Notification.body).where(
-                        Notification.event_type == "user.invitation",
-                        Notification.recipient == email,
-                    )
-                ).one()
-            token = re.search(r"token=(\S+)", body).group(1)
-            username = re.search(r"username is (\S+)\.", body).group(1)
-            newbie = browser.new_page(viewport={"width": 1400, "height": 1400})
-            newbie.goto(f"{app_url}/welcome?token={token}")
-            _wait_for_streamlit(newbie)
-            newbie.get_by_role("textbox", name="Password (at least 12 characters)").fill(
-                "first-day-at-quillpay"
+            break
+        except AssertionError:
+            continue
+    expect(hired).to_be_visible(timeout=15_000)
+    dates = re.findall(r"\d{4}-\d{2}-\d{2}", hired.inner_text())
+    start = date.fromisoformat(dates[0])
+    assert dates[1:] == [str(start + timedelta(days=d)) for d in (7, 30, 60, 90)]
+    # The new hire's invitation, as the email carries it.
+    with browser_db.uow() as uow:
+        body = uow.session.scalars(
+            select(Notification.body).where(
+                Notification.event_type == "user.invitation",
+                Notification.recipient == email,
             )
-            newbie.get_by_role("textbox", name="Repeat the password").fill("first-day-at-quillpay")
-            newbie.get_by_role("button", name="Set my password").click()
-            expect(newbie.get_by_text("Your password is set")).to_be_visible(timeout=30_000)
-            # The manager's side of day 7, then the new hire's in the browser.
-            plan = next(
-                pl
-                for pl in onboarding.list_plans(browser_db.uow(), founder)
-                if pl.hire_name == name
-            )
-            onboarding.answer_checkpoint(
-                browser_db.uow(),
-                founder,
-                plan.id,
-                7,
-                {"on_track": 4, "team": 4, "values": 4},
-                "",
-                datetime.now(UTC),
-            )
-            mine = browser.new_page(viewport={"width": 1400, "height": 1600})
-            _log_in(mine, app_url, username, "first-day-at-quillpay")
-            mine.goto(f"{app_url}/my_onboarding")
-            _wait_for_streamlit(mine)
-            for text in onboarding.QUESTIONS["new_hire"].values():
-                _radio(mine, text, "4")
-            mine.get_by_role("button", name="Submit the checkpoint").click()
-            expect(mine.get_by_text("Day 7 answers saved")).to_be_visible(timeout=30_000)
-            boss = browser.new_page(viewport={"width": 1400, "height": 1600})
-            _log_in(boss, app_url, founder.username)
-            boss.goto(f"{app_url}/onboarding")
-            _wait_for_streamlit(boss)
-            expect(boss.get_by_text("Alignment by checkpoint")).to_be_visible(timeout=30_000)
-            row = boss.locator('[data-testid="stDataFrame"]').first
-            expect(row).to_be_visible()
-            done = next(
-                pl for pl in onboarding.list_plans(browser_db.uow(), founder) if pl.id == plan.id
-            )
-            assert done.status == "in_progress" and done.checkpoints[0].alignment == 75
-            shot = os.environ.get("PEOPLEOS_SCREENSHOT_DIR")
-            if shot:
-                boss.screenshot(path=str(Path(shot) / "onboarding.png"), full_page=True)
-        finally:
-            browser.close()
+        ).one()
+    token = re.search(r"token=(\S+)", body).group(1)
+    username = re.search(r"username is (\S+)\.", body).group(1)
+    newbie = browser.new_page(viewport={"width": 1400, "height": 1400})
+    newbie.goto(f"{app_url}/welcome?token={token}")
+    _wait_for_streamlit(newbie)
+    newbie.get_by_role("textbox", name="Password (at least 12 characters)").fill(
+        "first-day-at-quillpay"
+    )
+    newbie.get_by_role("textbox", name="Repeat the password").fill("first-day-at-quillpay")
+    newbie.get_by_role("button", name="Set my password").click()
+    expect(newbie.get_by_text("Your password is set")).to_be_visible(timeout=30_000)
+    # The manager's side of day 7, then the new hire's in the browser.
+    plan = next(
+        pl for pl in onboarding.list_plans(browser_db.uow(), founder) if pl.hire_name == name
+    )
+    onboarding.answer_checkpoint(
+        browser_db.uow(),
+        founder,
+        plan.id,
+        7,
+        {"on_track": 4, "team": 4, "values": 4},
+        "",
+        datetime.now(UTC),
+    )
+    mine = browser.new_page(viewport={"width": 1400, "height": 1600})
+    _log_in(mine, app_url, username, "first-day-at-quillpay")
+    mine.goto(f"{app_url}/my_onboarding")
+    _wait_for_streamlit(mine)
+    for text in onboarding.QUESTIONS["new_hire"].values():
+        _radio(mine, text, "4")
+    mine.get_by_role("button", name="Submit the checkpoint").click()
+    expect(mine.get_by_text("Day 7 answers saved")).to_be_visible(timeout=30_000)
+    boss = browser.new_page(viewport={"width": 1400, "height": 1600})
+    _log_in(boss, app_url, founder.username)
+    boss.goto(f"{app_url}/onboarding")
+    _wait_for_streamlit(boss)
+    expect(boss.get_by_text("Alignment by checkpoint")).to_be_visible(timeout=30_000)
+    row = boss.locator('[data-testid="stDataFrame"]').first
+    expect(row).to_be_visible()
+    done = next(pl for pl in onboarding.list_plans(browser_db.uow(), founder) if pl.id == plan.id)
+    assert done.status == "in_progress" and done.checkpoints[0].alignment == 75
+    shot = os.environ.get("PEOPLEOS_SCREENSHOT_DIR")
+    if shot:
+        boss.screenshot(path=str(Path(shot) / "onboarding.png"), full_page=True)
 
 
 def test_a_pulse_is_opened_answered_anonymously_and_shown_open(
-    chromium_path: str, app_url: str, browser_db: Database
+    browser: Browser, app_url: str, browser_db: Database
 ) -> None:
     """The founder opens a pulse (the page then says it is open, figures after it closes);
     the employee answers it in the browser; the answer is stored without its author, dated
     at the pulse's opening."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
     from sqlalchemy import func, select
 
     from core.models import CulturePulse, CulturePulseCheck
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path)
-        try:
-            founder = browser.new_page(viewport={"width": 1400, "height": 1400})
-            _log_in(founder, app_url, "founder.quillpay")
-            founder.goto(f"{app_url}/culture_pulse")
-            _wait_for_streamlit(founder)
-            founder.get_by_role("button", name="Open a pulse now").click()
-            expect(founder.get_by_text("its results appear when it closes")).to_be_visible(
-                timeout=30_000
-            )
-            with browser_db.uow() as uow:
-                pulse = uow.session.scalars(
-                    select(CulturePulse).order_by(CulturePulse.opened_at.desc())
-                ).first()
-            employee = browser.new_page(viewport={"width": 1400, "height": 1800})
-            _log_in(employee, app_url, "employee.quillpay")
-            employee.goto(f"{app_url}/pulse")
-            _wait_for_streamlit(employee)
-            groups = employee.locator('[data-testid="stRadio"]')
-            expect(groups).to_have_count(len(pulse.questions))
-            for i in range(groups.count()):
-                group = groups.nth(i)
-                agree = group.get_by_text("4 · Agree", exact=True)
-                (agree if agree.count() else group.get_by_text("9", exact=True)).click()
-            employee.get_by_role("button", name="Send my answers").click()
-            expect(employee.get_by_text("your answers are in")).to_be_visible(timeout=30_000)
-            expect(employee.get_by_text("You have answered this pulse")).to_be_visible()
-        finally:
-            browser.close()
+    founder = browser.new_page(viewport={"width": 1400, "height": 1400})
+    _log_in(founder, app_url, "founder.quillpay")
+    founder.goto(f"{app_url}/culture_pulse")
+    _wait_for_streamlit(founder)
+    founder.get_by_role("button", name="Open a pulse now").click()
+    expect(founder.get_by_text("its results appear when it closes")).to_be_visible(timeout=30_000)
+    with browser_db.uow() as uow:
+        pulse = uow.session.scalars(
+            select(CulturePulse).order_by(CulturePulse.opened_at.desc())
+        ).first()
+    employee = browser.new_page(viewport={"width": 1400, "height": 1800})
+    _log_in(employee, app_url, "employee.quillpay")
+    employee.goto(f"{app_url}/pulse")
+    _wait_for_streamlit(employee)
+    groups = employee.locator('[data-testid="stRadio"]')
+    expect(groups).to_have_count(len(pulse.questions))
+    for i in range(groups.count()):
+        group = groups.nth(i)
+        agree = group.get_by_text("4 · Agree", exact=True)
+        (agree if agree.count() else group.get_by_text("9", exact=True)).click()
+    employee.get_by_role("button", name="Send my answers").click()
+    expect(employee.get_by_text("your answers are in")).to_be_visible(timeout=30_000)
+    expect(employee.get_by_text("You have answered this pulse")).to_be_visible()
     with browser_db.uow() as uow:
         answers = uow.session.scalars(
             select(CulturePulseCheck).where(CulturePulseCheck.pulse_id == pulse.id)
