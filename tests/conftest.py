@@ -24,6 +24,13 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # One worker per core already keeps the cores busy; torch, OpenMP and BLAS would each
+    # start a thread per core in every worker, and those threads spin against each other.
+    # Set before numpy (or anything using OpenMP or BLAS) is imported: they read it once.
+    for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_variable, "1")
+
 import pytest
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import make_url
@@ -43,12 +50,6 @@ RUN_DIR_ENV = "PEOPLEOS_TEST_RUN_DIR"
 # The test settings: the published test keys, the same in every worker and app server of the
 # run whatever PEOPLEOS_DATA_DIR a test sets (a development data key lives in the data dir).
 os.environ.setdefault("PEOPLEOS_ENV", "test")
-
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    # One worker per core already keeps the cores busy; torch, OpenMP and BLAS would each
-    # start a thread per core in every worker, and those threads spin against each other.
-    for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(_variable, "1")
 
 
 def require_shared(path: Path) -> None:
