@@ -119,13 +119,18 @@ def _run_dir() -> Path:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created if missing), across processes."""
+def _locked(path: Path, wait: bool = True) -> Iterator[bool]:
+    """Hold an exclusive lock on ``path`` (created if missing), across processes; yields
+    whether it is held (without ``wait``, False when another process holds it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -255,22 +260,28 @@ def _prior_models() -> None:
     per checkout.
 
     They live in data/local, shared by every process of the run (and by a SQLite and a
-    PostgreSQL run side by side): the lock keeps two of them from training at once.
+    PostgreSQL run side by side). Each has a lock of its own, and a process first takes one
+    that nobody holds: in a fresh clone two processes train the two at once, one per core,
+    while the others wait for both.
     """
     from core.services import retention_models
     from ml import training
 
-    path = model_registry.artifact_path(training.PRIOR_VERSION)
-    # The retention prior too (13 s): else every test process of a fresh clone that scores
+    fit = model_registry.artifact_path(training.PRIOR_VERSION)
+    # The retention prior too: else every test process of a fresh clone that scores
     # retention first would train its own copy at the same time.
     retention = retention_models.artifact_file(retention_models.PRIOR_VERSION)
-    if path.exists() and retention.exists():
-        return
-    with _locked(path.parent / ".train.lock"):
-        if not path.exists():
-            training.dump(training.train_prior(), path)
-        if not retention.exists():
-            retention_models.prior_on_this_machine(None)
+    priors = (
+        (fit, lambda: training.dump(training.train_prior(), fit)),
+        (retention, lambda: retention_models.prior_on_this_machine(None)),
+    )
+    for wait in (False, True):
+        for artifact, train in priors:
+            if artifact.exists():
+                continue
+            with _locked(artifact.with_name(f".{artifact.name}.lock"), wait=wait) as held:
+                if held and not artifact.exists():
+                    train()
 
 
 @pytest.fixture(scope="session")
