@@ -127,10 +127,19 @@ def app_url(browser_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def _wait_for_streamlit(page) -> None:  # noqa: ANN001 - playwright Page
-    # Streamlit's own state, as in its e2e tests: connected, script idle, no skeletons.
-    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]')
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    page.wait_for_function('document.querySelectorAll("[data-testid=stSkeleton]").length === 0')
+    # Streamlit's own state, as in its e2e tests: connected, script idle, no skeletons. A
+    # wait, not a measure: a first page of a fresh app (models loading) on two shared, slow
+    # cores took over 30 s (seen).
+    wait = 90_000
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=wait
+    )
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=wait
+    )
+    page.wait_for_function(
+        'document.querySelectorAll("[data-testid=stSkeleton]").length === 0', timeout=wait
+    )
 
 
 def _choose(page, label: str, option: str) -> None:  # noqa: ANN001 - playwright Page
