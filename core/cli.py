@@ -26,6 +26,7 @@ from core.services import (
     database,
     imports,
     model_registry,
+    prior_cache,
     roles,
     scoring,
     search,
@@ -35,6 +36,12 @@ from core.services import (
 from core.services.errors import PeopleOSError, ValidationError
 
 DEMO_EXPORT_AS_OF = date(2026, 11, 1)
+# What ensure_prior did, in words.
+_PRIOR_OUTCOMES = {
+    "loaded": "loaded",
+    "trained": "trained",
+    "cached": "copied from this machine's cache of priors",
+}
 
 
 def _out(text: str = "") -> None:
@@ -739,10 +746,12 @@ def _scan_demo_companies(url: str) -> None:
         _out(f"Embedded {count} resumes for semantic search.")
         count = roles.embed_missing(db.uow(), encoder, datetime.now(UTC))
         _out(f"Embedded {count} roles.")
-        if model_registry.ensure_prior(db.uow(), datetime.now(UTC)) == "trained":
-            _out("Trained the prior fit and success models on the synthetic history.")
-        if retention_models.ensure_prior(db.uow(), datetime.now(UTC)) == "trained":
-            _out("Trained the retention prior on its synthetic population.")
+        fit = model_registry.ensure_prior(db.uow(), datetime.now(UTC))
+        if fit != "loaded":
+            _out(f"Prior fit and success models {_PRIOR_OUTCOMES[fit]}.")
+        retention = retention_models.ensure_prior(db.uow(), datetime.now(UTC))
+        if retention != "loaded":
+            _out(f"Retention prior {_PRIOR_OUTCOMES[retention]}.")
         models = model_registry.load_models(db=db)
         for company in analytics.list_companies(db.uow()):
             actor = auth.Actor.system(company.id, company.name, label="demo")
@@ -867,8 +876,11 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
     path = model_registry.artifact_path(training.PRIOR_VERSION, settings)
     if args.if_missing and path.exists():
         _out(f"Models {training.PRIOR_VERSION} already trained ({path}).")
-    elif path.exists():
-        path.unlink()  # train again from scratch (the recipe is deterministic per seed)
+    elif not args.if_missing:
+        # Train again from scratch (the recipe is deterministic per seed), not from this
+        # machine's copy: asked for by name, training is what the user wants to see.
+        path.unlink(missing_ok=True)
+        prior_cache.forget(path)
     # The retention prior too, registered like the fit prior, so no scoring trains it.
     from core.services import retention_models
 
@@ -879,11 +891,12 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         prior = retention_models.load_prior(db.uow(), settings=settings)
     finally:
         db.dispose()
-    if not args.if_missing or outcome == "trained":
+    if not args.if_missing or outcome != "loaded":
         models = model_registry.load_models(settings)
         _out(
-            f"Models {models.version} {outcome}: fit AUC {models.metrics['auc']:.3f} "
-            f"(Bayes {models.metrics['bayes_auc']:.3f}) on held-out synthetic history; {path}"
+            f"Models {models.version} {_PRIOR_OUTCOMES[outcome]}: "
+            f"fit AUC {models.metrics['auc']:.3f} (Bayes {models.metrics['bayes_auc']:.3f}) "
+            f"on held-out synthetic history; {path}"
         )
     test = prior.metrics.get("test") or {}
     _out(

@@ -256,16 +256,17 @@ def _backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Backend]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _prior_models() -> None:
-    """Train the prior models (fit and success; retention) before any test needs them, once
-    per checkout.
+    """Make the prior models (fit and success; retention) before any test needs them, once
+    per checkout: copied from this machine's cache of priors, else trained (and cached).
 
     They live in data/local, shared by every process of the run (and by a SQLite and a
     PostgreSQL run side by side). Each has a lock of its own, and a process first takes one
-    that nobody holds: in a fresh clone two processes train the two at once, one per core,
-    while the others wait for both.
+    that nobody holds: where they must be trained, two processes train the two at once, one
+    per core, while the others wait for both.
     """
-    from core.services import retention_models
-    from ml import training
+    from core.services import prior_cache, retention_models
+    from ml import retention as rm
+    from ml import synthetic_retention, training
 
     fit = model_registry.artifact_path(training.PRIOR_VERSION)
     # The retention prior too: else every test process of a fresh clone that scores
@@ -273,7 +274,7 @@ def _prior_models() -> None:
     retention = retention_models.artifact_file(retention_models.PRIOR_VERSION)
     priors = (
         (fit, lambda: training.dump(training.train_prior(), fit)),
-        (retention, lambda: retention_models.prior_on_this_machine(None)),
+        (retention, lambda: rm.dump(synthetic_retention.train_prior(), retention)),
     )
     for wait in (False, True):
         for artifact, train in priors:
@@ -281,7 +282,7 @@ def _prior_models() -> None:
                 continue
             with _locked(artifact.with_name(f".{artifact.name}.lock"), wait=wait) as held:
                 if held and not artifact.exists():
-                    train()
+                    prior_cache.build(artifact, train)
 
 
 @pytest.fixture(scope="session")
@@ -418,10 +419,12 @@ def world_app(world: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Data
 
 @pytest.fixture
 def empty_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """Another machine: a data folder (so a models folder) that starts empty."""
+    """Another machine: a data folder (so a models folder) and a cache of priors that start
+    empty."""
     from core.config import get_settings
 
     monkeypatch.setenv("PEOPLEOS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PEOPLEOS_PRIOR_CACHE", str(tmp_path / "prior-cache"))
     get_settings.cache_clear()
     model_registry.clear_loaded()
     yield tmp_path

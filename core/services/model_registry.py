@@ -33,6 +33,7 @@ from core.permissions import Permission
 from core.repositories.audit import AuditRepository
 from core.repositories.fairness import FairnessRepository
 from core.repositories.scoring import ScoringRepository
+from core.services import prior_cache
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, PeopleOSError, ValidationError
 from ml import ab, artifacts, fairness, training
@@ -105,8 +106,8 @@ def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
     """Make sure the prior models are registered with their bytes, training them first
     when neither the registry nor this machine has them.
 
-    Returns what happened ("loaded": from the registry row or the local file, "trained").
-    Idempotent.
+    Returns what happened ("loaded": from the registry row or the local file, "cached":
+    copied from this machine's cache of priors, "trained"). Idempotent.
     """
     path = artifact_path(training.PRIOR_VERSION, settings)
     with uow:
@@ -118,8 +119,7 @@ def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = 
     if path.exists():
         outcome = "loaded"
     else:
-        training.dump(training.train_prior(), path)
-        outcome = "trained"
+        outcome = prior_cache.build(path, lambda: training.dump(training.train_prior(), path))
     data = path.read_bytes()
     models = artifacts.loads(data, TrainedModels, "PeopleOS models")
     with uow:

@@ -22,6 +22,7 @@ from core.permissions import Permission
 from core.repositories.audit import AuditRepository
 from core.repositories.retention import RetentionRepository
 from core.repositories.scoring import ScoringRepository
+from core.services import prior_cache
 from core.services.auth import Actor
 from core.services.model_registry import (
     ModelsMissingError,
@@ -65,13 +66,13 @@ def registered_prior(
 
 
 def prior_on_this_machine(settings: Settings | None) -> tuple[rm.TrainedRetention, bytes, str]:
-    """(prior, its bytes, "loaded" or "trained") from this machine's file, trained there
-    first when missing: only for a registry that does not hold the prior yet."""
+    """(prior, its bytes, "loaded", "cached" or "trained") from this machine's file,
+    copied from its cache of priors or trained there first when missing: only for a
+    registry that does not hold the prior yet."""
     path = artifact_file(PRIOR_VERSION, settings)
     outcome = "loaded"
     if not path.exists():
-        rm.dump(synthetic_retention.train_prior(), path)
-        outcome = "trained"
+        outcome = prior_cache.build(path, lambda: rm.dump(synthetic_retention.train_prior(), path))
     data = path.read_bytes()
     return artifacts.loads(data, rm.TrainedRetention, WHAT), data, outcome
 
@@ -90,7 +91,8 @@ def serving_prior(
 
 def ensure_prior(uow: UnitOfWork, now: datetime, *, settings: Settings | None = None) -> str:
     """Make sure the retention prior is registered with its bytes, training it first when
-    neither the registry nor this machine has it. Returns "loaded" or "trained"; idempotent.
+    neither the registry nor this machine has it. Returns "loaded", "cached" or "trained";
+    idempotent.
     Called where the fit prior's is: ``models train``, the demo seed."""
     with uow:
         if registered_prior(ScoringRepository(uow.session), settings) is not None:
