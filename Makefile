@@ -6,7 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)-b
 PORT ?= 8501
 
-.PHONY: setup run worker test lint test-sqlite test-postgres test-fast bench clean
+API_PORT ?= 8000
+
+.PHONY: setup run run-api worker test lint test-sqlite test-postgres test-fast bench clean
 
 setup: $(STAMP)
 
@@ -33,6 +35,11 @@ run: setup
 	$(PY) -m core.cli models train --if-missing
 	$(PY) -m core.cli demo seed --if-empty
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --procfile Procfile --port $(PORT)
+
+# The REST API on $(API_PORT): every route under /api/v1, its reference at /api/v1/docs.
+run-api: setup
+	$(PY) -m core.cli db upgrade
+	$(PY) -m uvicorn api.main:app --host 127.0.0.1 --port $(API_PORT)
 
 # The worker alone (when the web app runs elsewhere).
 worker: setup

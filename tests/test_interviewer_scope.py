@@ -46,8 +46,10 @@ from core.models import (
 )
 from core.services import (
     analytics,
+    api_access,
     audit,
     auth,
+    candidate_feed,
     candidates,
     company_dna,
     culture_pulse,
@@ -325,6 +327,23 @@ PROBES: dict[str, Probe] = {
         control=True,
     ),
     "candidates.list_roles": Probe(lambda c, a: candidates.list_roles(c.uow(), a)),
+    # Shapes a row the caller fetched (its own candidate here): scores only for who sees them.
+    "candidates.candidate_row": Probe(
+        lambda c, a: _in_session(
+            c, lambda s: candidates.candidate_row(a, s.get(Candidate, c.own), None)
+        )
+    ),
+    "candidate_feed.role_candidates": Probe(
+        lambda c, a: candidate_feed.role_candidates(c.uow(), a, c.target_role, limit=200),
+        control=True,
+    ),
+    "api_access.create_key": refused(
+        lambda c, a: api_access.create_key(c.uow(), a, "k", ["view_overview"], NOW)
+    ),
+    "api_access.list_keys": refused(lambda c, a: api_access.list_keys(c.uow(), a)),
+    "api_access.revoke_key": refused(
+        lambda c, a: api_access.revoke_key(c.uow(), a, uuid.uuid4(), NOW)
+    ),
     "culture_pulse.culture_report": refused(
         lambda c, a: culture_pulse.culture_report(c.uow(), a, NOW, 5)
     ),

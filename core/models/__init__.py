@@ -1,5 +1,6 @@
 """The ORM: importing this package registers every table on ``Base.metadata``."""
 
+from core.models.api_access import ApiKey, ApiRefreshToken
 from core.models.audit import AuditLog
 from core.models.base import Base
 from core.models.candidates import Candidate, FitScoreDimension
@@ -45,6 +46,8 @@ SEED_TABLES = (
 )
 
 __all__ = [
+    "ApiKey",
+    "ApiRefreshToken",
     "SEED_TABLES",
     "AuditLog",
     "Base",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 
 from core.models import Candidate, CandidateStageEvent, Interview, InterviewPanelist, Role
 from core.repositories.base import Repository
@@ -21,6 +21,24 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "days_in_stage": (Candidate.stage_entered_at.asc(),),
     "name": (func.lower(Candidate.full_name).asc().nulls_last(),),
 }
+
+
+# Sorts a cursor can page through: the nullable score (None: by arrival alone), then arrival,
+# newest first, then id. A cursor holds the last row's values of these three.
+KEYSET_SCORES: dict[str, Any] = {
+    "newest": None,
+    "fit": Candidate.fit_score,
+    "success": Candidate.success_probability,
+}
+
+
+@dataclass(frozen=True)
+class KeysetPosition:
+    """The last row of a page: where the next one starts."""
+
+    score: int | None
+    created_at: datetime
+    id: uuid.UUID
 
 
 @dataclass(frozen=True)
@@ -120,6 +138,44 @@ class CandidateRepository(Repository):
             query.order_by(*SORTS[sort], Candidate.id).limit(limit).offset(offset)
         )
         return [(c, title) for c, title in rows], total
+
+    def list_after(
+        self,
+        company_id: uuid.UUID,
+        f: CandidateFilter,
+        *,
+        sort: str,
+        after: KeysetPosition | None,
+        limit: int,
+    ) -> list[tuple[Candidate, str | None]]:
+        """Matching candidates with their role title, in ``sort`` order (a key of
+        KEYSET_SCORES), starting after ``after``: each page is one index range, however
+        deep, and rows arriving meanwhile never shift a page."""
+        score = KEYSET_SCORES[sort]
+        order: list[Any] = [] if score is None else [score.desc().nulls_last()]
+        order += [Candidate.created_at.desc(), Candidate.id.asc()]
+        query = filtered(
+            select(Candidate, Role.title).outerjoin(Role, Role.id == Candidate.role_id),
+            company_id,
+            f,
+        )
+        if after is not None:
+            later = or_(
+                Candidate.created_at < after.created_at,
+                and_(Candidate.created_at == after.created_at, Candidate.id > after.id),
+            )
+            if score is not None:
+                if after.score is None:
+                    later = and_(score.is_(None), later)
+                else:
+                    later = or_(
+                        score < after.score,
+                        score.is_(None),
+                        and_(score == after.score, later),
+                    )
+            query = query.where(later)
+        rows = self.session.execute(query.order_by(*order).limit(limit))
+        return [(c, title) for c, title in rows]
 
     def count(self, company_id: uuid.UUID, f: CandidateFilter) -> int:
         query = filtered(select(func.count()).select_from(Candidate), company_id, f)

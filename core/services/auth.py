@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 import uuid
@@ -81,9 +82,11 @@ class Actor:
     employee_id: uuid.UUID | None = None
     session_id: uuid.UUID | None = None  # the login session; None at the command line
     client_address: str | None = None
+    # An API key's holder may do only what the key lists (within the role's permissions).
+    grants: frozenset[Permission] | None = None
 
     def can(self, permission: Permission) -> bool:
-        return can(self.role, permission)
+        return can(self.role, permission) and (self.grants is None or permission in self.grants)
 
     def audit_fields(self) -> dict[str, Any]:
         """Who did it, for an audit row: name, user id, company and client address."""
@@ -166,35 +169,64 @@ def log_in(
     right password; audits every attempt. The attempt, its counters and the new session
     commit together.
     """
+    with uow:
+        user = check_login(uow, username, password, client, now)
+        token = None
+        if user is not None:
+            token = _open_session(
+                UserSessionRepository(uow.session), user, client, now, session_length
+            )
+        uow.commit()
+    return token
+
+
+def check_login(
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    client: str | None,
+    now: datetime,
+    *,
+    via: str | None = None,
+) -> User | None:
+    """The checks of every password login (the app's and the API's), inside the caller's
+    open unit of work: the user when the password is right, None when wrong.
+
+    Counts failures per account and per client and audits each attempt (``via`` names a
+    channel other than the app). While the account or the client is locked it commits
+    the audit row and raises LoginBlockedError, even for the right password. The caller
+    commits otherwise.
+    """
     name = normalise_username(username)
     account_bucket = f"login-fail:user:{name}"
     client_bucket = f"login-fail:client:{client or 'unknown'}"
-    with uow:
-        limits = RateLimitRepository(uow.session)
-        sessions = UserSessionRepository(uow.session)
-        audit = AuditRepository(uow.session)
-        user = UserRepository(uow.session).get_by_username(name)
-        until = blocked_until(limits, account_bucket, ACCOUNT_LOGIN_LIMIT, now)
-        if until is None and not _recognised_client(sessions, user, client, now):
-            until = blocked_until(limits, client_bucket, CLIENT_LOGIN_LIMIT, now)
-        if until is not None:
-            _audit_login(audit, user, "login.blocked", client, {"until": until.isoformat()})
-            uow.commit()
-            minutes = max(1, round((until - now).total_seconds() / 60))
-            raise LoginBlockedError(f"Too many failed logins. Try again in {minutes} minute(s).")
-        if user is None:
-            verify_password(password, _dummy_hash())
-        elif verify_password(password, user.password_hash) and user.is_active:
-            limits.clear(account_bucket)
-            user.last_login_at = now
-            token = _open_session(sessions, user, client, now, session_length)
-            _audit_login(audit, user, "login.succeeded", client, None)
-            uow.commit()
-            return token
-        record(limits, account_bucket, ACCOUNT_LOGIN_LIMIT, now)
-        record(limits, client_bucket, CLIENT_LOGIN_LIMIT, now)
-        _audit_login(audit, user, "login.failed", client, None)
+    limits = RateLimitRepository(uow.session)
+    sessions = UserSessionRepository(uow.session)
+    audit = AuditRepository(uow.session)
+    user = UserRepository(uow.session).get_by_username(name)
+    channel = {"via": via} if via else {}
+    until = blocked_until(limits, account_bucket, ACCOUNT_LOGIN_LIMIT, now)
+    if until is None and not _recognised_client(sessions, user, client, now):
+        until = blocked_until(limits, client_bucket, CLIENT_LOGIN_LIMIT, now)
+    if until is not None:
+        summary = {"until": until.isoformat(), **channel}
+        _audit_login(audit, user, "login.blocked", client, summary)
         uow.commit()
+        seconds = max(1, math.ceil((until - now).total_seconds()))
+        minutes = max(1, round(seconds / 60))
+        raise LoginBlockedError(
+            f"Too many failed logins. Try again in {minutes} minute(s).", seconds
+        )
+    if user is None:
+        verify_password(password, _dummy_hash())
+    elif verify_password(password, user.password_hash) and user.is_active:
+        limits.clear(account_bucket)
+        user.last_login_at = now
+        _audit_login(audit, user, "login.succeeded", client, channel or None)
+        return user
+    record(limits, account_bucket, ACCOUNT_LOGIN_LIMIT, now)
+    record(limits, client_bucket, CLIENT_LOGIN_LIMIT, now)
+    _audit_login(audit, user, "login.failed", client, channel or None)
     return None
 
 
@@ -257,7 +289,7 @@ def load_actor(uow: UnitOfWork, username: str) -> Actor | None:
         user = UserRepository(uow.session).get_by_username(username)
         if user is None or not user.is_active:
             return None
-        return _actor(uow, user, session_id=None, client=None)
+        return actor_for(uow, user, session_id=None, client=None)
 
 
 def resume_session(uow: UnitOfWork, token: str, client: str | None, now: datetime) -> Actor | None:
@@ -270,12 +302,13 @@ def resume_session(uow: UnitOfWork, token: str, client: str | None, now: datetim
         user = UserRepository(uow.session).get(row.company_id, row.user_id)
         if user is None or not user.is_active:
             return None
-        return _actor(uow, user, session_id=row.id, client=client)
+        return actor_for(uow, user, session_id=row.id, client=client)
 
 
-def _actor(
+def actor_for(
     uow: UnitOfWork, user: User, *, session_id: uuid.UUID | None, client: str | None
 ) -> Actor:
+    """The acting user ``user`` (read in ``uow``'s open transaction) with their company."""
     company = CompanyRepository(uow.session).get(user.company_id)
     assert company is not None
     return Actor(

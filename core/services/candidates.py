@@ -154,7 +154,8 @@ def _check_sort(sort: str) -> None:
         raise ValidationError(f"Unknown sort '{sort}'.")
 
 
-def _row(actor: Actor, candidate: Any, title: str | None) -> CandidateRow:
+def candidate_row(actor: Actor, candidate: Any, title: str | None) -> CandidateRow:
+    """A list row of ``candidate``; its scores only for those who see scores."""
     scores = actor.can(Permission.VIEW_SCORES)
     return CandidateRow(
         candidate.id,
@@ -203,7 +204,7 @@ def list_candidates(
         )
         roles = {r.id: r.title for r in RoleRepository(uow.session).list(actor.company_id)}
         return CandidatePage(
-            rows=[_row(actor, c, title) for c, title in rows],
+            rows=[candidate_row(actor, c, title) for c, title in rows],
             total=total,
             roles=roles,
             scores_visible=scores,

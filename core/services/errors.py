@@ -19,3 +19,7 @@ class PermissionDeniedError(PeopleOSError):
 
 class LoginBlockedError(PeopleOSError):
     """Too many failed logins: the account or the client is locked for a while."""
+
+    def __init__(self, message: str, retry_after_seconds: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

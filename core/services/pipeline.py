@@ -27,8 +27,8 @@ from core.services.candidates import (
     CandidatePage,
     CandidateRow,
     _check_sort,
-    _row,
     candidate_filter,
+    candidate_row,
     rows_csv,
 )
 from core.services.errors import NotFoundError, ValidationError
@@ -188,7 +188,7 @@ def pipeline_page(
             offset=max(0, offset),
         )
         return CandidatePage(
-            rows=[_row(actor, c, title) for c, title in rows],
+            rows=[candidate_row(actor, c, title) for c, title in rows],
             total=total,
             roles=_role_titles(uow, actor),
             scores_visible=actor.can(Permission.VIEW_SCORES),
@@ -219,7 +219,7 @@ def export_pipeline_csv(
             page, total = repo.list(
                 actor.company_id, f, sort=query.sort, limit=MAX_PAGE_SIZE, offset=offset
             )
-            listed.extend(_row(actor, c, title) for c, title in page)
+            listed.extend(candidate_row(actor, c, title) for c, title in page)
             offset += MAX_PAGE_SIZE
             if offset >= total:
                 break

@@ -1,0 +1,1 @@
+"""The REST API: a second adapter (beside the Streamlit pages) over the same core services."""

@@ -1,0 +1,50 @@
+"""The REST API: ``uvicorn api.main:app`` (``make run-api``), every route under /api/v1.
+
+A second adapter over the core services, beside the Streamlit pages: routes read the
+request, call one service with the acting user, and shape its answer. No business rule
+lives here; the permission matrix, company isolation and lockout are the services'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from api import errors
+from api.routes import auth, candidates, companies, roles
+from core.config import get_settings
+from core.db import Database
+
+PREFIX = "/api/v1"
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.database = Database(get_settings().database_url)
+    try:
+        yield
+    finally:
+        app.state.database.dispose()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="PeopleOS API",
+        version="1",
+        summary="Company DNA, roles, candidates, interviews and onboarding of PeopleOS.",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
+    errors.install(app)
+    v1 = APIRouter(prefix=PREFIX)
+    for module in (auth, companies, roles, candidates):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,434 @@
+"""The REST API (api/): logins with access and refresh tokens, API keys, the permission
+matrix and company isolation on every route, cursor pages, one error shape."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from core.db import Database
+from core.models import ApiKey, ApiRefreshToken, AuditLog, Candidate, Role, User
+from core.permissions import ROLES, Permission, can
+from core.services import api_access
+from tests.conftest import DEMO_PASSWORD
+from tests.helpers import actor_of_role, company_ids_by_name
+
+pytestmark = pytest.mark.db
+V1 = "/api/v1"
+
+
+@pytest.fixture(scope="module")
+def client(world: Database) -> Iterator[TestClient]:
+    from api.main import create_app
+    from core.config import get_settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PEOPLEOS_DATABASE_URL", world.url)
+        get_settings.cache_clear()
+        with TestClient(create_app()) as test_client:
+            yield test_client
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def companies(world: Database) -> list[uuid.UUID]:
+    """The world's two companies, the one whose users log in first."""
+    ids = company_ids_by_name(world)
+    return sorted(ids.values(), key=lambda i: str(i))
+
+
+def _username(world: Database, company_id: uuid.UUID, role: str) -> str:
+    with world.uow() as uow:
+        return uow.session.scalars(
+            select(User.username).where(User.company_id == company_id, User.role == role)
+        ).first()
+
+
+_tokens: dict[str, dict] = {}
+
+
+def _login(client: TestClient, username: str) -> dict:
+    response = client.post(
+        f"{V1}/auth/token", json={"username": username, "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _headers(client: TestClient, username: str) -> dict[str, str]:
+    """A bearer header of ``username`` (one login per user and module)."""
+    if username not in _tokens:
+        _tokens[username] = _login(client, username)
+    return {"Authorization": f"Bearer {_tokens[username]['access_token']}"}
+
+
+def _one(world: Database, model: type, company_id: uuid.UUID) -> uuid.UUID:
+    with world.uow() as uow:
+        return uow.session.scalars(
+            select(model.id).where(model.company_id == company_id).order_by(model.id)
+        ).first()
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def test_a_login_refreshes_and_a_reused_refresh_token_ends_the_whole_login(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    company = companies[0]
+    first = _login(client, _username(world, company, "talent_lead"))
+    assert first["token_type"] == "Bearer" and first["expires_in"] == 900
+    roles = client.get(
+        f"{V1}/companies/{company}/roles",
+        headers={"Authorization": f"Bearer {first['access_token']}"},
+    )
+    assert roles.status_code == 200 and roles.json()
+
+    second = client.post(f"{V1}/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert second.status_code == 200
+    pair = second.json()
+    assert pair["refresh_token"] != first["refresh_token"]
+    bearer = {"Authorization": f"Bearer {pair['access_token']}"}
+    assert client.get(f"{V1}/companies/{company}/roles", headers=bearer).status_code == 200
+
+    reused = client.post(f"{V1}/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert reused.status_code == 401
+    assert reused.json()["error"]["code"] == "unauthorized"
+    assert "already used" in reused.json()["error"]["message"]
+    # The whole family: the newer refresh token and its access token are dead too.
+    later = client.post(f"{V1}/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert later.status_code == 401
+    assert client.get(f"{V1}/companies/{company}/roles", headers=bearer).status_code == 401
+    with world.uow() as uow:
+        assert uow.session.scalars(
+            select(AuditLog).where(AuditLog.action == "api.refresh_token_reused")
+        ).first()
+        stored = uow.session.scalars(select(ApiRefreshToken.token_hash)).all()
+    assert first["refresh_token"] not in stored  # only hashes are kept
+
+
+def test_expired_tampered_and_logged_out_tokens_are_refused(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    company = companies[0]
+    username = _username(world, company, "founder")
+    url = f"{V1}/companies/{company}/dna"
+    old = api_access.log_in(
+        world.uow(), username, DEMO_PASSWORD, "test", datetime.now(UTC) - timedelta(hours=1)
+    )
+    expired = client.get(url, headers={"Authorization": f"Bearer {old.access_token}"})
+    assert expired.status_code == 401 and "expired" in expired.json()["error"]["message"]
+    assert expired.headers["www-authenticate"] == "Bearer"
+
+    pair = _login(client, username)
+    head, body, signature = pair["access_token"].split(".")
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    for bad in (f"{head}.{body}.{flipped}", "not-a-token", f"{head}.{body}."):
+        answer = client.get(url, headers={"Authorization": f"Bearer {bad}"})
+        assert answer.status_code == 401, bad
+    # A token signed with another key (the published development secret) opens nothing.
+    claims = jwt.decode(pair["access_token"], options={"verify_signature": False})
+    forged = jwt.encode(claims, "peopleos-dev-only-secret-change-me", algorithm="HS256")
+    assert client.get(url, headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    unsigned = jwt.encode(claims, None, algorithm="none")
+    assert client.get(url, headers={"Authorization": f"Bearer {unsigned}"}).status_code == 401
+
+    bearer = {"Authorization": f"Bearer {pair['access_token']}"}
+    assert client.get(url, headers=bearer).status_code == 200
+    out = client.post(f"{V1}/auth/logout", json={"refresh_token": pair["refresh_token"]})
+    assert out.status_code == 204
+    assert client.get(url, headers=bearer).status_code == 401
+    again = client.post(f"{V1}/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert again.status_code == 401
+    assert client.get(url).status_code == 401  # no credentials at all
+
+
+def test_wrong_passwords_lock_the_account_with_retry_after(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    username = _username(world, companies[1], "employee")
+    for _ in range(5):
+        wrong = client.post(f"{V1}/auth/token", json={"username": username, "password": "nope"})
+        assert wrong.status_code == 401
+        assert wrong.json() == {
+            "error": {"code": "unauthorized", "message": "Wrong username or password."}
+        }
+    locked = client.post(f"{V1}/auth/token", json={"username": username, "password": DEMO_PASSWORD})
+    assert locked.status_code == 429
+    assert 800 <= int(locked.headers["retry-after"]) <= 900
+    assert locked.json()["error"]["code"] == "rate_limited"
+    with world.uow() as uow:
+        actions = uow.session.scalars(
+            select(AuditLog.summary).where(
+                AuditLog.action == "login.failed", AuditLog.actor == username
+            )
+        ).all()
+    assert len(actions) == 5 and all(s == {"via": "api"} for s in actions)
+
+
+# --------------------------------------------------------------------------- matrix
+
+# Each read route with the permission it needs ("*": any logged-in role).
+ROUTES = (
+    ("/companies/{company}/dna", Permission.VIEW_COMPANY_DNA),
+    ("/companies/{company}/dna/recommendations", Permission.VIEW_COMPANY_DNA),
+    ("/companies/{company}/roles", Permission.MANAGE_ROLES),
+    ("/roles/{role}", Permission.MANAGE_ROLES),
+    ("/roles/{role}/intelligence", Permission.MANAGE_ROLES),
+    ("/roles/{role}/candidates", Permission.VIEW_CANDIDATES),
+    ("/candidates/{candidate}", Permission.VIEW_CANDIDATES),
+    ("/candidates/{candidate}/genome", Permission.VIEW_SCORES),
+)
+
+
+def _ids(world: Database, company: uuid.UUID) -> dict[str, uuid.UUID]:
+    return {
+        "company": company,
+        "role": _one(world, Role, company),
+        "candidate": _one(world, Candidate, company),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_each_role_as_the_matrix_says_and_other_companies_404(
+    client: TestClient, world: Database, companies: list[uuid.UUID], role: str
+) -> None:
+    own, other = companies
+    headers = _headers(client, _username(world, own, role))
+    mine, theirs = _ids(world, own), _ids(world, other)
+    for template, permission in ROUTES:
+        answer = client.get(V1 + template.format(**mine), headers=headers)
+        if not can(role, permission):
+            assert answer.status_code == 403, (role, template, answer.text)
+            assert answer.json()["error"]["code"] == "forbidden"
+            continue
+        if role == "interviewer" and "{candidate}" in template:
+            # Interviewers see only candidates they interview: others are unknown to them.
+            assert answer.status_code in (200, 404), (role, template)
+        else:
+            assert answer.status_code == 200, (role, template, answer.text)
+        # Another company's ids answer as unknown ones, whatever the role may do.
+        foreign = client.get(V1 + template.format(**theirs), headers=headers)
+        assert foreign.status_code == 404, (role, template, foreign.text)
+        assert foreign.json()["error"]["code"] == "not_found"
+
+
+def test_an_interviewer_sees_only_their_candidates_and_no_scores(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    company = companies[0]
+    interviewer = actor_of_role(world, company, "interviewer")
+    headers = _headers(client, interviewer.username)
+    seen = 0
+    with world.uow() as uow:
+        role_ids = uow.session.scalars(select(Role.id).where(Role.company_id == company)).all()
+    for role_id in role_ids:
+        page = client.get(f"{V1}/roles/{role_id}/candidates?limit=200", headers=headers).json()
+        assert page["scores_visible"] is False
+        for item in page["items"]:
+            assert item["fit_score"] is None and item["success_probability"] is None
+            profile = client.get(f"{V1}/candidates/{item['id']}", headers=headers)
+            assert profile.status_code == 200 and profile.json()["fit_score"] is None
+            seen += 1
+        refused = client.get(f"{V1}/roles/{role_id}/candidates?sort=fit", headers=headers)
+        assert refused.status_code == 422
+    with world.uow() as uow:
+        everyone = len(
+            uow.session.scalars(select(Candidate.id).where(Candidate.company_id == company)).all()
+        )
+    assert 0 < seen < everyone
+
+
+# --------------------------------------------------------------------------- cursor pages
+
+
+@pytest.mark.parametrize("sort", ["newest", "fit", "success"])
+def test_cursor_pages_cover_the_role_once_in_order(
+    client: TestClient, world: Database, companies: list[uuid.UUID], sort: str
+) -> None:
+    company = companies[0]
+    headers = _headers(client, _username(world, company, "talent_lead"))
+    with world.uow() as uow:
+        role_id, count = max(
+            (
+                (
+                    r,
+                    len(
+                        uow.session.scalars(
+                            select(Candidate.id).where(Candidate.role_id == r)
+                        ).all()
+                    ),
+                )
+                for r in uow.session.scalars(select(Role.id).where(Role.company_id == company))
+            ),
+            key=lambda pair: pair[1],
+        )
+    assert count > 7
+    items: list[dict] = []
+    cursor = None
+    while True:
+        query = f"sort={sort}&limit=7" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(f"{V1}/roles/{role_id}/candidates?{query}", headers=headers)
+        assert page.status_code == 200, page.text
+        items += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert len(items) == count == len({i["id"] for i in items})
+    key = {"newest": None, "fit": "fit_score", "success": "success_probability"}[sort]
+    if key:
+        scores = [i[key] for i in items]
+        scored = [s for s in scores if s is not None]
+        assert scored == sorted(scored, reverse=True)
+        assert scores[: len(scored)] == scored  # unscored last
+    applied = [i["applied_at"] for i in items] if key is None else []
+    assert applied == sorted(applied, reverse=True)
+
+
+def test_a_bad_cursor_or_limit_is_refused_in_the_one_error_shape(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    company = companies[0]
+    headers = _headers(client, _username(world, company, "talent_lead"))
+    role_id = _one(world, Role, company)
+    base = f"{V1}/roles/{role_id}/candidates"
+    first = client.get(f"{base}?limit=1", headers=headers).json()
+    assert first["next_cursor"]
+    wrong_sort = client.get(f"{base}?sort=fit&cursor={first['next_cursor']}", headers=headers)
+    assert wrong_sort.status_code == 422
+    assert wrong_sort.json()["error"]["code"] == "invalid"
+    for query in ("cursor=garbage", "limit=0", "limit=201", "sort=salary", "status=lost"):
+        answer = client.get(f"{base}?{query}", headers=headers)
+        assert answer.status_code == 422, query
+        assert set(answer.json()["error"]) <= {"code", "message", "details"}
+    missing = client.get(f"{V1}/roles/{uuid.uuid4()}/candidates", headers=headers)
+    assert missing.status_code == 404
+    assert client.get(f"{V1}/no-such-route", headers=headers).json()["error"]["code"] == (
+        "not_found"
+    )
+    spec = client.get(f"{V1}/openapi.json").json()
+    assert f"{V1}/roles/{{role_id}}/candidates" in spec["paths"]
+
+
+# --------------------------------------------------------------------------- API keys
+
+
+def test_an_api_key_acts_with_exactly_its_permissions_until_revoked(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    company = companies[0]
+    admin = actor_of_role(world, company, "admin")
+    now = datetime.now(UTC)
+    view, secret = api_access.create_key(
+        world.uow(),
+        admin,
+        "BI export",
+        ["view_candidates", "view_all_candidates", "view_company_dna"],
+        now,
+    )
+    assert secret.startswith("pos_") and view.prefix == secret[:12]
+    role_id = _one(world, Role, company)
+    for headers in ({"X-API-Key": secret}, {"Authorization": f"Bearer {secret}"}):
+        listed = client.get(f"{V1}/roles/{role_id}/candidates", headers=headers)
+        assert listed.status_code == 200
+        assert listed.json()["scores_visible"] is False  # view_scores was not granted
+        assert client.get(f"{V1}/companies/{company}/dna", headers=headers).status_code == 200
+        assert client.get(f"{V1}/companies/{company}/roles", headers=headers).status_code == 403
+    (listed_view,) = [k for k in api_access.list_keys(world.uow(), admin) if k.id == view.id]
+    assert listed_view.last_used_at is not None
+    with world.uow() as uow:
+        row = uow.session.get(ApiKey, view.id)
+        assert row is not None and secret not in (row.key_hash, row.prefix)
+
+    api_access.revoke_key(world.uow(), admin, view.id, now)
+    refused = client.get(f"{V1}/companies/{company}/dna", headers={"X-API-Key": secret})
+    assert refused.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("permissions", "problem"),
+    [
+        (["manage_users"], "acts as a person"),
+        (["view_candidates"], "needs 'view_all_candidates'"),
+        (["fly"], "Unknown permission"),
+        ([], "at least one"),
+    ],
+)
+def test_a_key_with_personal_unknown_or_no_permissions_is_refused(
+    world: Database, companies: list[uuid.UUID], permissions: list[str], problem: str
+) -> None:
+    from core.services.errors import ValidationError
+
+    admin = actor_of_role(world, companies[0], "admin")
+    with pytest.raises(ValidationError, match=problem):
+        api_access.create_key(world.uow(), admin, "k", permissions, datetime.now(UTC))
+
+
+def test_only_admins_manage_keys(world: Database, companies: list[uuid.UUID]) -> None:
+    from core.services.errors import PermissionDeniedError
+
+    founder = actor_of_role(world, companies[0], "founder")
+    with pytest.raises(PermissionDeniedError):
+        api_access.create_key(world.uow(), founder, "k", ["view_overview"], datetime.now(UTC))
+    with pytest.raises(PermissionDeniedError):
+        api_access.list_keys(world.uow(), founder)
+
+
+@pytest.mark.slow
+def test_uvicorn_serves_the_api_as_make_run_api_starts_it(
+    world: Database, companies: list[uuid.UUID], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The real server on a real port: the OpenAPI document and a login."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path_factory.mktemp("uvicorn") / "api.log"
+    command = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1"]
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [*command, "--port", str(port)],
+            cwd=Path(__file__).resolve().parents[1],
+            env={**os.environ, "PEOPLEOS_DATABASE_URL": world.url},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}{V1}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                spec = httpx.get(f"{base}/openapi.json", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "uvicorn did not start"
+                time.sleep(0.3)
+        assert spec.status_code == 200 and spec.json()["info"]["title"] == "PeopleOS API"
+        username = _username(world, companies[0], "founder")
+        pair = httpx.post(
+            f"{base}/auth/token", json={"username": username, "password": DEMO_PASSWORD}
+        ).json()
+        dna = httpx.get(
+            f"{base}/companies/{companies[0]}/dna",
+            headers={"Authorization": f"Bearer {pair['access_token']}"},
+        )
+        assert dna.status_code == 200 and dna.json()["company_id"] == str(companies[0])
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert DEMO_PASSWORD not in log.read_text()  # nothing personal in the server's log
