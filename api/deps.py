@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from core.config import get_settings
 from core.db import Database, UnitOfWork
-from core.services import api_access, client_address
+from core.services import api_access, client_address, model_registry, roles
 from core.services.api_access import CredentialsError
 from core.services.auth import Actor
+from ml.dna import TextEncoder
+from ml.training import TrainedModels
 
 _bearer = HTTPBearer(auto_error=False, description="An access token, or an API key")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key")
@@ -24,6 +27,46 @@ def database(request: Request) -> Database:
 
 def uow(request: Request) -> UnitOfWork:
     return database(request).uow()
+
+
+def models(request: Request) -> TrainedModels:
+    """The serving models, from the registry (loaded once per process, as the pages do)."""
+    return model_registry.load_models(db=database(request))
+
+
+class _Language:
+    """MiniLM and the reference postings, loaded on first use and kept by the process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._encoder: TextEncoder | None = None
+        self._references: Any = None
+
+    def encoder(self) -> TextEncoder:
+        with self._lock:
+            if self._encoder is None:
+                from ml.embeddings import Embedder
+
+                self._encoder = Embedder().load()
+            return self._encoder
+
+    def references(self) -> Any:
+        encoder = self.encoder()
+        with self._lock:
+            if self._references is None:
+                self._references = roles.reference_index(encoder)
+            return self._references
+
+
+LANGUAGE = _Language()
+
+
+def encoder() -> TextEncoder:
+    return LANGUAGE.encoder()
+
+
+def references() -> Any:
+    return LANGUAGE.references()
 
 
 def now() -> datetime:
@@ -55,3 +98,6 @@ Uow = Annotated[UnitOfWork, Depends(uow)]
 Now = Annotated[datetime, Depends(now)]
 Client = Annotated[str, Depends(client)]
 CurrentActor = Annotated[Actor, Depends(actor)]
+Models = Annotated[TrainedModels, Depends(models)]
+Encoder = Annotated[TextEncoder, Depends(encoder)]
+References = Annotated[Any, Depends(references)]

@@ -7,7 +7,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from core.services.api_access import CredentialsError
 from core.services.errors import (
@@ -27,7 +29,13 @@ STATUSES: tuple[tuple[type[PeopleOSError], int, str], ...] = (
     (ValidationError, 422, "invalid"),
     (PeopleOSError, 400, "refused"),
 )
-HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+}
 
 
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict:
@@ -60,11 +68,24 @@ def _invalid(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _allowed(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first
+    route's, and a path's GET and POST are two routes)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, APIRoute) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods - {"HEAD"}
+    return ", ".join(sorted(methods))
+
+
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else "The request was refused."
-    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed(request)
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:

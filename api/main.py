@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from api import errors
+from api import errors, schemas
 from api.routes import auth, candidates, companies, roles
 from core.config import get_settings
 from core.db import Database
@@ -40,7 +40,8 @@ def create_app() -> FastAPI:
         lifespan=_lifespan,
     )
     errors.install(app)
-    v1 = APIRouter(prefix=PREFIX)
+    v1 = APIRouter(prefix=PREFIX, responses=schemas.ERRORS)
+    v1.include_router(auth.me_router)
     for module in (auth, companies, roles, candidates):
         v1.include_router(module.router)
     app.include_router(v1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +21,15 @@ class TokenRequest(BaseModel):
 
 class RefreshRequest(BaseModel):
     refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class Me(BaseModel):
+    username: str = Field(description="The user, or api-key:<prefix> for a service account.")
+    full_name: str
+    role: str
+    company_id: uuid.UUID
+    company_name: str
+    permissions: list[str]
 
 
 class TokenPair(View):
@@ -70,6 +79,32 @@ class Role(View):
     updated_at: datetime
     next_statuses: list[str]
     active_candidates: int
+
+
+class RoleCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    department: str | None = Field(default=None, max_length=100)
+    priority: str | None = Field(default="medium", description="low, medium, high or critical")
+
+
+class RoleUpdate(BaseModel):
+    """Fields to change; those left out stay as they are."""
+
+    title: str | None = Field(default=None, max_length=200)
+    department: str | None = Field(default=None, max_length=100)
+    priority: str | None = None
+    status: str | None = Field(default=None, description="Publish, fill, close or reopen.")
+    jd_text: str | None = Field(default=None, max_length=20000)
+    mission: str | None = Field(default=None, max_length=2000)
+    must_have_skills: list[str] | None = Field(default=None, max_length=50)
+    nice_to_have_skills: list[str] | None = Field(default=None, max_length=50)
+    interview_focus: list[str] | None = Field(default=None, max_length=20)
+
+
+class DnaScan(View):
+    profile: dict[str, Any]
+    changes: list[str]
+    scanned_at: datetime
 
 
 class RoleIntelligence(BaseModel):
@@ -129,3 +164,75 @@ class Candidate(View):
 class Genome(BaseModel):
     candidate_id: uuid.UUID
     genome: dict[str, Any] | None = Field(description="None before the candidate is scored.")
+
+
+class Outcome(View):
+    hire_id: uuid.UUID
+    candidate_name: str | None
+    role_title: str | None
+    start_date: date | None
+    applied_at: datetime
+    hired_at: datetime
+    actual_outcome: str | None = Field(description="success, failure or neutral; None: open.")
+    retention_days: int | None
+
+
+class Panelist(View):
+    user_id: uuid.UUID
+    name: str
+
+
+class Interview(View):
+    id: uuid.UUID
+    candidate_id: uuid.UUID
+    candidate_name: str
+    role_title: str | None
+    interview_type: str | None
+    starts_at: datetime | None
+    timezone: str | None
+    duration_minutes: int | None
+    status: str
+    panel: list[Panelist]
+
+
+class StageMove(BaseModel):
+    status: str = Field(
+        description="The stage to move to (applied, screening, interview, rejected)."
+    )
+    reason: str = Field(min_length=1, max_length=1000, description="Why; kept with the move.")
+    reason_code: str | None = Field(default=None, max_length=64)
+
+
+class Score(View):
+    candidate_id: uuid.UUID
+    fit_score: int
+    success_probability: int
+    high_risk: bool
+
+
+# ----------------------------------------------------------------------------- errors
+class ErrorDetail(BaseModel):
+    location: list[str]
+    problem: str | None
+
+
+class Error(BaseModel):
+    code: str = Field(description="unauthorized, forbidden, not_found, invalid, rate_limited, …")
+    message: str
+    details: list[ErrorDetail] | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error of the API has this shape."""
+
+    error: Error
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body is not JSON"},
+    401: {"model": ErrorBody, "description": "No, a wrong, an expired or a revoked credential"},
+    403: {"model": ErrorBody, "description": "The caller's role or key does not allow this"},
+    404: {"model": ErrorBody, "description": "Unknown, or another company's"},
+    422: {"model": ErrorBody, "description": "The request is not valid; nothing changed"},
+    429: {"model": ErrorBody, "description": "Too many failures; wait Retry-After seconds"},
+}

@@ -49,12 +49,20 @@ def _retraining() -> tuple[dict[str, Any], str]:
     return results, retraining.summary(results)
 
 
+def _api() -> tuple[dict[str, Any], str]:
+    from bench import api
+
+    results = api.run()
+    return results, api.summary(results)
+
+
 PARTS: dict[str, Callable[[], tuple[dict[str, Any], str]]] = {
     "scoring": _scoring,
     "careers": _careers,
     "hostile": _hostile,
     "scale": _scale,
     "retraining": _retraining,
+    "api": _api,
 }
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from core import cli_api_keys
 from core.config import DEFAULT_DEMO_PASSWORD, PROJECT_ROOT, Settings, SettingsError, get_settings
 from core.db import Database
 from core.integrations.startupos import StartupOSClient
@@ -95,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     fake.add_argument("--host", default="127.0.0.1")
     fake.add_argument("--token", default="demo-token")
     fake.add_argument("--export", default=str(PROJECT_ROOT / "data" / "startupos_demo_export.json"))
+
+    cli_api_keys.add_parser(groups)
 
     us = groups.add_parser("users", help="user accounts").add_subparsers(dest="cmd", required=True)
     create = us.add_parser("create", help="add a user (password read from a prompt or stdin)")
@@ -249,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db(args, settings.database_url)
         if args.group == "users":
             return _users(args, settings.database_url)
+        if args.group == "api-keys":
+            return cli_api_keys.run(args, settings.database_url, _out)
         if args.group == "sync":
             return _sync(args, settings)
         if args.group == "startupos-fake":

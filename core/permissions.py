@@ -121,6 +121,7 @@ PAGES: dict[str, Permission] = {
     "model_card": Permission.VIEW_MODELS,  # one version's card, opened from Models
     "fairness": Permission.VIEW_FAIRNESS,
     "users": Permission.MANAGE_USERS,
+    "api_keys": Permission.MANAGE_USERS,
     "audit_log": Permission.VIEW_AUDIT_LOG,
     "privacy_requests": Permission.MANAGE_PRIVACY,
     "my_onboarding": Permission.VIEW_OWN_ONBOARDING,

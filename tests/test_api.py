@@ -17,7 +17,7 @@ from core.models import ApiKey, ApiRefreshToken, AuditLog, Candidate, Role, User
 from core.permissions import ROLES, Permission, can
 from core.services import api_access
 from tests.conftest import DEMO_PASSWORD
-from tests.helpers import actor_of_role, company_ids_by_name
+from tests.helpers import CachingEmbedder, actor_of_role, company_ids_by_name
 
 pytestmark = pytest.mark.db
 V1 = "/api/v1"
@@ -25,13 +25,20 @@ V1 = "/api/v1"
 
 @pytest.fixture(scope="module")
 def client(world: Database) -> Iterator[TestClient]:
+    from api import deps
     from api.main import create_app
     from core.config import get_settings
+    from core.services import roles
 
+    encoder = CachingEmbedder()  # MiniLM, each text embedded once per test run
+    references = roles.reference_index(encoder)
+    app = create_app()
+    app.dependency_overrides[deps.encoder] = lambda: encoder
+    app.dependency_overrides[deps.references] = lambda: references
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PEOPLEOS_DATABASE_URL", world.url)
         get_settings.cache_clear()
-        with TestClient(create_app()) as test_client:
+        with TestClient(app) as test_client:
             yield test_client
     get_settings.cache_clear()
 
@@ -184,6 +191,9 @@ ROUTES = (
     ("/roles/{role}/candidates", Permission.VIEW_CANDIDATES),
     ("/candidates/{candidate}", Permission.VIEW_CANDIDATES),
     ("/candidates/{candidate}/genome", Permission.VIEW_SCORES),
+    ("/candidates/{candidate}/interviews", Permission.VIEW_CANDIDATES),
+    ("/companies/{company}/analytics", Permission.VIEW_OVERVIEW),
+    ("/companies/{company}/outcomes", Permission.RECORD_OUTCOMES),
 )
 
 
@@ -432,3 +442,150 @@ def test_uvicorn_serves_the_api_as_make_run_api_starts_it(
         server.terminate()
         server.wait(timeout=20)
     assert DEMO_PASSWORD not in log.read_text()  # nothing personal in the server's log
+
+
+def test_the_api_keys_cli_creates_lists_and_revokes(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    from tests.helpers import run_cli
+
+    company = companies[0]
+    name = {v: k for k, v in company_ids_by_name(world).items()}[company]
+    refused = run_cli(
+        "api-keys",
+        "create",
+        "--company",
+        name,
+        "--name",
+        "x",
+        "--permission",
+        "manage_users",
+        url=world.url,
+    )
+    assert refused.returncode == 2 and "acts as a person" in refused.stderr
+    made = run_cli(
+        "api-keys",
+        "create",
+        "--company",
+        name,
+        "--name",
+        "Warehouse sync",
+        "--permission",
+        "view_company_dna",
+        url=world.url,
+    )
+    assert made.returncode == 0, made.stderr
+    secret = made.stdout.split("Secret (shown once, keep it safe): ")[1].split()[0]
+    key_id = made.stdout.split("Created API key ")[1].split()[0]
+    url = f"{V1}/companies/{company}/dna"
+    assert client.get(url, headers={"X-API-Key": secret}).status_code == 200
+    listed = run_cli("api-keys", "list", "--company", name, url=world.url).stdout
+    (line,) = [row for row in listed.splitlines() if row.startswith(key_id)]
+    assert "live" in line and "last used never" not in line and secret not in listed
+    assert run_cli("api-keys", "revoke", "--company", name, key_id, url=world.url).returncode == 0
+    assert client.get(url, headers={"X-API-Key": secret}).status_code == 401
+    listed = run_cli("api-keys", "list", "--company", name, url=world.url).stdout
+    assert "revoked" in next(row for row in listed.splitlines() if row.startswith(key_id))
+
+
+def test_a_stage_move_and_a_rescore_through_the_api(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    own, other = companies
+    talent = _headers(client, _username(world, own, "talent_lead"))
+    with world.uow() as uow:
+        candidate_id = uow.session.scalars(
+            select(Candidate.id).where(Candidate.company_id == own, Candidate.status == "applied")
+        ).first()
+    url = f"{V1}/candidates/{candidate_id}"
+    bad = client.put(url, json={"status": "hired", "reason": "x"}, headers=talent)
+    assert bad.status_code == 422  # a hire carries details: made in the app
+    empty = client.put(url, json={"status": "screening", "reason": ""}, headers=talent)
+    assert empty.status_code == 422 and empty.json()["error"]["details"]
+    moved = client.put(url, json={"status": "screening", "reason": "Strong resume"}, headers=talent)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["status"] == "screening"
+    interviewer = _headers(client, _username(world, own, "interviewer"))
+    onward = {"status": "interview", "reason": "Next round"}
+    refused = client.put(url, json=onward, headers=interviewer)
+    assert refused.status_code in (403, 404)
+    foreign = _headers(client, _username(world, other, "talent_lead"))
+    assert client.put(url, json=onward, headers=foreign).status_code == 404
+    with world.uow() as uow:
+        assert uow.session.get(Candidate, candidate_id).status == "screening"
+
+    scored = client.post(f"{url}/score", headers=talent)
+    assert scored.status_code == 200, scored.text
+    assert 0 <= scored.json()["fit_score"] <= 100
+    assert client.post(f"{url}/score", headers=interviewer).status_code in (403, 404)
+    assert client.post(f"{url}/score", headers=foreign).status_code == 404
+
+
+def test_me_names_the_user_or_the_key_and_what_it_may_do(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    company = companies[0]
+    username = _username(world, company, "interviewer")
+    me = client.get(f"{V1}/me", headers=_headers(client, username)).json()
+    assert me["username"] == username and me["role"] == "interviewer"
+    assert me["company_id"] == str(company)
+    assert me["permissions"] == [p for p in Permission if can("interviewer", p)]
+    admin = actor_of_role(world, company, "admin")
+    _, secret = api_access.create_key(
+        world.uow(), admin, "Reader", ["view_overview"], datetime.now(UTC)
+    )
+    key = client.get(f"{V1}/me", headers={"X-API-Key": secret}).json()
+    assert key["username"] == f"api-key:{secret[:12]}" and key["permissions"] == ["view_overview"]
+
+
+def test_a_role_is_made_edited_published_and_written_again_through_the_api(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    own, other = companies
+    talent = _headers(client, _username(world, own, "talent_lead"))
+    made = client.post(
+        f"{V1}/companies/{own}/roles",
+        json={"title": "Data Engineer", "department": "Engineering", "priority": "high"},
+        headers=talent,
+    )
+    assert made.status_code == 201, made.text
+    role = made.json()
+    assert role["status"] == "draft" and role["jd_text"] and role["intelligence"]
+    url = f"{V1}/roles/{role['id']}"
+    assert (
+        client.post(f"{V1}/companies/{own}/roles", json={"title": ""}, headers=talent).status_code
+        == 422
+    )
+    foreign = _headers(client, _username(world, other, "talent_lead"))
+    assert client.put(url, json={"title": "Mine now"}, headers=foreign).status_code == 404
+    interviewer = _headers(client, _username(world, own, "interviewer"))
+    assert (
+        client.post(
+            f"{V1}/companies/{own}/roles", json={"title": "X"}, headers=interviewer
+        ).status_code
+        == 403
+    )
+
+    edited = client.put(
+        url, json={"title": "Senior Data Engineer", "status": "active"}, headers=talent
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["title"] == "Senior Data Engineer" and edited.json()["status"] == "active"
+    bad = client.put(url, json={"status": "vanished"}, headers=talent)
+    assert bad.status_code == 422
+    again = client.post(f"{url}/generate-jd", headers=talent)
+    assert again.status_code == 200 and again.json()["jd_generated_at"]
+
+
+def test_a_dna_scan_through_the_api_as_the_matrix_says(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    own, other = companies
+    founder = _headers(client, _username(world, own, "founder"))
+    scanned = client.post(f"{V1}/companies/{own}/dna/scan", headers=founder)
+    assert scanned.status_code == 200, scanned.text
+    assert scanned.json()["profile"]
+    assert client.post(f"{V1}/companies/{other}/dna/scan", headers=founder).status_code == 404
+    talent = _headers(client, _username(world, own, "talent_lead"))
+    expected = 200 if can("talent_lead", Permission.RUN_COMPANY_SYNC) else 403
+    assert client.post(f"{V1}/companies/{own}/dna/scan", headers=talent).status_code == expected

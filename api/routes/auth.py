@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api import schemas
-from api.deps import Client, Now, Uow
+from api.deps import Client, CurrentActor, Now, Uow
+from core.permissions import Permission
 from core.services import api_access
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -30,3 +31,19 @@ def refresh(body: schemas.RefreshRequest, uow: Uow, client: Client, now: Now) ->
 def logout(body: schemas.RefreshRequest, uow: Uow, now: Now) -> None:
     """End the login of this refresh token, its access tokens included."""
     api_access.log_out(uow, body.refresh_token, now)
+
+
+me_router = APIRouter(tags=["auth"])
+
+
+@me_router.get("/me", response_model=schemas.Me)
+def me(actor: CurrentActor) -> schemas.Me:
+    """Who the credential speaks for: the user or key, its company and what it may do."""
+    return schemas.Me(
+        username=actor.username,
+        full_name=actor.full_name,
+        role=actor.role,
+        company_id=actor.company_id,
+        company_name=actor.company_name,
+        permissions=[str(p) for p in Permission if actor.can(p)],
+    )

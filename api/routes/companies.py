@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
 from api import schemas
-from api.deps import CurrentActor, Uow
-from core.services import company_dna, roles
+from api.deps import CurrentActor, Encoder, Now, References, Uow
+from core.services import analytics, company_dna, hires, roles
 from core.services.auth import Actor
 from core.services.errors import NotFoundError
+from core.services.roles import RoleDraft
 
 router = APIRouter(prefix="/companies/{company_id}", tags=["companies"])
 
@@ -45,3 +47,52 @@ def list_roles(
     """The company's roles (optionally of one status: draft, open, paused, closed)."""
     own_company(actor, company_id)
     return [schemas.RoleSummary.model_validate(r) for r in roles.list_roles(uow, actor, status)]
+
+
+@router.get("/analytics", response_model=analytics.AnalyticsReport)
+def report(
+    company_id: uuid.UUID,
+    actor: CurrentActor,
+    uow: Uow,
+    now: Now,
+    since: date | None = None,
+    until: date | None = None,
+    role_id: uuid.UUID | None = None,
+) -> analytics.AnalyticsReport:
+    """The Analytics page's report: funnel, sources, time in stage and to hire, offers,
+    prediction accuracy, forecasts and recommendations (each with the cases it rests on)."""
+    own_company(actor, company_id)
+    return analytics.analytics_report(uow, actor, now.date(), since, until, role_id)
+
+
+@router.get("/outcomes", response_model=list[schemas.Outcome])
+def outcomes(company_id: uuid.UUID, actor: CurrentActor, uow: Uow) -> list[schemas.Outcome]:
+    """The company's hires with their real outcome when recorded, latest start first."""
+    own_company(actor, company_id)
+    return [schemas.Outcome.model_validate(h) for h in hires.list_hires(uow, actor)]
+
+
+@router.post("/dna/scan", response_model=schemas.DnaScan)
+def scan(
+    company_id: uuid.UUID, actor: CurrentActor, uow: Uow, encoder: Encoder, now: Now
+) -> schemas.DnaScan:
+    """Scan the company's latest StartupOS snapshot into a new DNA profile."""
+    own_company(actor, company_id)
+    return schemas.DnaScan.model_validate(company_dna.scan_company(uow, actor, encoder, now))
+
+
+@router.post("/roles", response_model=schemas.Role, status_code=status.HTTP_201_CREATED)
+def create_role(
+    company_id: uuid.UUID,
+    body: schemas.RoleCreate,
+    actor: CurrentActor,
+    uow: Uow,
+    encoder: Encoder,
+    references: References,
+    now: Now,
+) -> schemas.Role:
+    """A new draft role with its intelligence and job description written from the DNA."""
+    own_company(actor, company_id)
+    draft = RoleDraft(body.title, body.department, body.priority)
+    detail = roles.create_role(uow, actor, draft, encoder, now, references=references)
+    return schemas.Role.model_validate(detail)

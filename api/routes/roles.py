@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api import schemas
-from api.deps import CurrentActor, Uow
+from api.deps import CurrentActor, Encoder, Now, References, Uow
 from core.services import candidate_feed, roles
+from core.services.roles import RoleEdits
 
 router = APIRouter(prefix="/roles/{role_id}", tags=["roles"])
 
@@ -45,3 +46,37 @@ def candidates(
         next_cursor=page.next_cursor,
         scores_visible=page.scores_visible,
     )
+
+
+@router.put("", response_model=schemas.Role)
+def update_role(
+    role_id: uuid.UUID,
+    body: schemas.RoleUpdate,
+    actor: CurrentActor,
+    uow: Uow,
+    encoder: Encoder,
+    now: Now,
+) -> schemas.Role:
+    """Change a role's definition and, with ``status``, publish, fill, close or reopen it."""
+    fields = body.model_dump(exclude_unset=True)
+    status = fields.pop("status", None)
+    detail = None
+    if fields:
+        detail = roles.update_role(uow, actor, role_id, RoleEdits(**fields), encoder, now)
+    if status is not None:
+        detail = roles.set_status(uow, actor, role_id, status, now)
+    return schemas.Role.model_validate(detail or roles.get_role(uow, actor, role_id))
+
+
+@router.post("/generate-jd", response_model=schemas.Role)
+def generate_jd(
+    role_id: uuid.UUID,
+    actor: CurrentActor,
+    uow: Uow,
+    encoder: Encoder,
+    references: References,
+    now: Now,
+) -> schemas.Role:
+    """Write the role's intelligence and job description again from the company's DNA."""
+    detail = roles.regenerate_role(uow, actor, role_id, encoder, now, references=references)
+    return schemas.Role.model_validate(detail)
