@@ -352,8 +352,16 @@ def add_retention_history(builder: Any) -> None:
 
 
 def _unique_name(builder: Any, rng: np.random.Generator) -> str:
+    """A former employee's name nobody in the world has: first and last name, then (once a
+    large world has used those up) with a middle initial, as ``_Builder.person`` does."""
     for _ in range(1000):
         name = f"{rng.choice(txt.FIRST_NAMES)} {rng.choice(txt.LAST_NAMES)}"
+        if name not in builder.used_names:
+            builder.used_names.add(name)
+            return name
+    for _ in range(1000):
+        initial = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[int(rng.integers(0, 26))]
+        name = f"{rng.choice(txt.FIRST_NAMES)} {initial}. {rng.choice(txt.LAST_NAMES)}"
         if name not in builder.used_names:
             builder.used_names.add(name)
             return name

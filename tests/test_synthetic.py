@@ -207,3 +207,20 @@ def test_people_stay_distinct_past_the_first_and_last_name_bank() -> None:
     assert len(set(names)) == 2000 and all(". " in n for n in names)
     emails = {builder.email(n, "example.com", set()) for n in names}
     assert len(emails) == 2000 and all(" " not in e and ".." not in e for e in emails)
+
+
+def test_former_employees_stay_distinct_once_plain_names_run_out() -> None:
+    """``demo seed --candidates 10000 --seed 13`` stopped at "name bank exhausted": the
+    retention history's former employees had no middle-initial fallback."""
+    from types import SimpleNamespace
+
+    from ml import synthetic_retention, synthetic_text
+
+    every_plain = {
+        f"{f} {last}" for f in synthetic_text.FIRST_NAMES for last in synthetic_text.LAST_NAMES
+    }
+    builder = SimpleNamespace(used_names=set(every_plain))
+    rng = np.random.default_rng(13)
+    names = {synthetic_retention._unique_name(builder, rng) for _ in range(50)}
+    assert len(names) == 50 and not names & every_plain
+    assert all(". " in name for name in names)  # a middle initial
