@@ -77,7 +77,7 @@ def ensure_database() -> tuple[str, str, float | None]:
                 uow.commit()
             model_registry.ensure_prior(db.uow(), now)
             models = model_registry.load_models(db=db)
-            scoring.rescore_company(db, company_id, models, now, trigger="bench")
+            scoring.rescore_company(db, company_id, models, now, trigger="demo")
         finally:
             db.dispose()
         database.analyze(work)
