@@ -313,6 +313,9 @@ def serve(name: str, stop: threading.Event) -> int:
         log.info("another worker holds the schedule; standing by")
         stop.wait(ttl.total_seconds() / 3)
     if stop.is_set():
+        # The stop may have come while the lease was being taken (the holder stopping with
+        # it, as when Ctrl-C reaches both): give it back, or the next worker waits it out.
+        worker_runs.release_lease(db, name)
         return 0
     log.info("worker %s runs the schedule", name)
     scheduler = build_scheduler(db)

@@ -589,3 +589,28 @@ def test_a_dna_scan_through_the_api_as_the_matrix_says(
     talent = _headers(client, _username(world, own, "talent_lead"))
     expected = 200 if can("talent_lead", Permission.RUN_COMPANY_SYNC) else 403
     assert client.post(f"{V1}/companies/{own}/dna/scan", headers=talent).status_code == expected
+
+
+def test_a_password_reset_or_a_disabled_account_ends_the_users_api_logins(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    from core.services import auth, users
+
+    company = companies[1]
+    admin = actor_of_role(world, company, "admin")
+    username = _username(world, company, "founder")
+    pair = _login(client, username)
+    bearer = {"Authorization": f"Bearer {pair['access_token']}"}
+    assert client.get(f"{V1}/me", headers=bearer).status_code == 200
+    target = users.find_user(world.uow(), admin, username)
+    now = datetime.now(UTC)
+    users.reset_password(world.uow(), admin, target.id, "a-brand-new-pass-42", now)
+    assert client.get(f"{V1}/me", headers=bearer).status_code == 401
+    refreshed = client.post(f"{V1}/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert refreshed.status_code == 401
+    # Ended logins are forgotten with the app's sessions, 30 days on.
+    assert auth.purge_sessions(world.uow(), now + timedelta(days=31)) >= 1
+    with world.uow() as uow:
+        assert not uow.session.scalars(
+            select(ApiRefreshToken).where(ApiRefreshToken.user_id == target.id)
+        ).all()

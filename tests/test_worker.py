@@ -176,6 +176,27 @@ def test_a_stop_signal_while_the_schedule_starts_still_stops_the_worker(
     assert (status.running, status.holder) == (False, None)
 
 
+def test_a_standby_stopped_as_it_takes_the_lease_gives_it_back(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C reaching a holder and its standby at once: the holder releases the lease, the
+    standby takes it in that moment and is stopped; the next worker must not wait it out
+    (seen: a fresh-clone run where a new worker could not start after both stopped)."""
+    monkeypatch.setitem(worker._state, "db", db)
+    stop = threading.Event()
+    acquire = worker_runs.acquire_lease
+
+    def acquire_as_the_stop_arrives(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        taken = acquire(*args, **kwargs)
+        stop.set()
+        return taken
+
+    monkeypatch.setattr(worker_runs, "acquire_lease", acquire_as_the_stop_arrives)
+    assert worker.serve("standby", stop) == 0
+    monkeypatch.setattr(worker_runs, "acquire_lease", acquire)
+    assert worker_runs.acquire_lease(db, "next", datetime.now(UTC), timedelta(seconds=5))
+
+
 def test_run_once_skips_a_slot_that_already_ran(db: Database) -> None:
     calls = []
     first = worker_runs.run_once(db, "demo", NOW, "a", lambda: calls.append(1) or {"n": 1})

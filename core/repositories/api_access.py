@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
@@ -22,17 +23,19 @@ class ApiAccessRepository(Repository):
         self.session.add(token)
         self.session.flush()
 
-    def revoke_family(self, company_id: uuid.UUID, family_id: uuid.UUID, now: datetime) -> int:
+    def _revoke(self, now: datetime, *where: Any) -> int:
         result = self.session.execute(
             update(ApiRefreshToken)
-            .where(
-                ApiRefreshToken.company_id == company_id,
-                ApiRefreshToken.family_id == family_id,
-                ApiRefreshToken.revoked_at.is_(None),
-            )
+            .where(ApiRefreshToken.revoked_at.is_(None), *where)
             .values(revoked_at=now)
         )
         return result.rowcount or 0
+
+    def revoke_family(self, company_id: uuid.UUID, family_id: uuid.UUID, now: datetime) -> int:
+        """End one login (every token of the family)."""
+        return self._revoke(
+            now, ApiRefreshToken.company_id == company_id, ApiRefreshToken.family_id == family_id
+        )
 
     def is_family_live(self, company_id: uuid.UUID, family_id: uuid.UUID, now: datetime) -> bool:
         """Whether the login ``family_id`` still holds an unrevoked, unexpired token."""
@@ -49,16 +52,10 @@ class ApiAccessRepository(Repository):
         return found is not None
 
     def revoke_user_tokens(self, company_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> int:
-        result = self.session.execute(
-            update(ApiRefreshToken)
-            .where(
-                ApiRefreshToken.company_id == company_id,
-                ApiRefreshToken.user_id == user_id,
-                ApiRefreshToken.revoked_at.is_(None),
-            )
-            .values(revoked_at=now)
+        """End every API login of a user."""
+        return self._revoke(
+            now, ApiRefreshToken.company_id == company_id, ApiRefreshToken.user_id == user_id
         )
-        return result.rowcount or 0
 
     def purge_refresh_tokens(self, before: datetime) -> int:
         """Delete tokens that expired or were revoked before ``before`` (all companies)."""

@@ -18,6 +18,7 @@ from core.config import DEFAULT_DEMO_PASSWORD, PROJECT_ROOT
 from core.db import UnitOfWork
 from core.models import User, UserInvitation, UserSession
 from core.permissions import Permission, can
+from core.repositories.api_access import ApiAccessRepository
 from core.repositories.audit import AuditRepository
 from core.repositories.companies import CompanyRepository
 from core.repositories.rate_limits import RateLimitRepository
@@ -384,16 +385,21 @@ def _own_user(uow: UnitOfWork, actor: Actor) -> User:
 def revoke_sessions(
     uow: UnitOfWork, user: User, now: datetime, *, keep: uuid.UUID | None = None
 ) -> int:
-    """End every session of ``user`` (but ``keep``) in the caller's unit of work."""
+    """End every session of ``user`` (but ``keep``) in the caller's unit of work, and every
+    API login of theirs (a password change, a reset or a disabled account ends those too)."""
+    ApiAccessRepository(uow.session).revoke_user_tokens(user.company_id, user.id, now)
     return UserSessionRepository(uow.session).revoke_for_user(
         user.company_id, user.id, now, keep=keep
     )
 
 
 def purge_sessions(uow: UnitOfWork, now: datetime) -> int:
-    """Forget sessions that ended more than :data:`RECOGNISED_CLIENT_FOR` ago."""
+    """Forget sessions, and API refresh tokens, that ended more than
+    :data:`RECOGNISED_CLIENT_FOR` ago."""
     with uow:
-        purged = UserSessionRepository(uow.session).purge_ended_before(now - RECOGNISED_CLIENT_FOR)
+        before = now - RECOGNISED_CLIENT_FOR
+        purged = UserSessionRepository(uow.session).purge_ended_before(before)
+        purged += ApiAccessRepository(uow.session).purge_refresh_tokens(before)
         uow.commit()
     return purged
 
