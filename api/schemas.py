@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from core.services import candidate_feed, candidates, roles
+
+# The services' value lists, as enums in the OpenAPI document.
+Stage = Literal[candidates.STAGES]
+MovableStage = Literal[candidates.MOVABLE_STAGES]
+RejectionCode = Literal[tuple(candidates.REJECTION_CODES)]
+CandidateSort = Literal[candidate_feed.SORTS]
+RoleStatus = Literal[roles.STATUSES]
+RolePriority = Literal[roles.ROLE_PRIORITIES]
 
 
 class View(BaseModel):
@@ -84,7 +94,7 @@ class Role(View):
 class RoleCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     department: str | None = Field(default=None, max_length=100)
-    priority: str | None = Field(default="medium", description="low, medium, high or critical")
+    priority: RolePriority | None = "medium"
 
 
 class RoleUpdate(BaseModel):
@@ -92,8 +102,8 @@ class RoleUpdate(BaseModel):
 
     title: str | None = Field(default=None, max_length=200)
     department: str | None = Field(default=None, max_length=100)
-    priority: str | None = None
-    status: str | None = Field(default=None, description="Publish, fill, close or reopen.")
+    priority: RolePriority | None = None
+    status: RoleStatus | None = Field(default=None, description="Publish, fill, close or reopen.")
     jd_text: str | None = Field(default=None, max_length=20000)
     mission: str | None = Field(default=None, max_length=2000)
     must_have_skills: list[str] | None = Field(default=None, max_length=50)
@@ -196,11 +206,11 @@ class Interview(View):
 
 
 class StageMove(BaseModel):
-    status: str = Field(
-        description="The stage to move to (applied, screening, interview, rejected)."
-    )
+    status: MovableStage = Field(description="The stage to move to (offers and hires: the app).")
     reason: str = Field(min_length=1, max_length=1000, description="Why; kept with the move.")
-    reason_code: str | None = Field(default=None, max_length=64)
+    reason_code: RejectionCode | None = Field(
+        default=None, description="Required for a rejection: why, as one of the codes."
+    )
 
 
 class Score(View):

@@ -42,7 +42,7 @@ def recommendations(
 
 @router.get("/roles", response_model=list[schemas.RoleSummary])
 def list_roles(
-    company_id: uuid.UUID, actor: CurrentActor, uow: Uow, status: str | None = None
+    company_id: uuid.UUID, actor: CurrentActor, uow: Uow, status: schemas.RoleStatus | None = None
 ) -> list[schemas.RoleSummary]:
     """The company's roles (optionally of one status: draft, open, paused, closed)."""
     own_company(actor, company_id)

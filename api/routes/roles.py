@@ -32,8 +32,8 @@ def candidates(
     role_id: uuid.UUID,
     actor: CurrentActor,
     uow: Uow,
-    status: str | None = None,
-    sort: Annotated[str, Query(description="newest, fit or success")] = "newest",
+    status: schemas.Stage | None = None,
+    sort: schemas.CandidateSort = "newest",
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     limit: Annotated[int, Query(ge=1, le=candidate_feed.MAX_LIMIT)] = 50,
 ) -> schemas.CandidatePage:
