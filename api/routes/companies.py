@@ -44,7 +44,7 @@ def recommendations(
 def list_roles(
     company_id: uuid.UUID, actor: CurrentActor, uow: Uow, status: schemas.RoleStatus | None = None
 ) -> list[schemas.RoleSummary]:
-    """The company's roles (optionally of one status: draft, open, paused, closed)."""
+    """The company's roles (optionally of one status: draft, active, filled, closed)."""
     own_company(actor, company_id)
     return [schemas.RoleSummary.model_validate(r) for r in roles.list_roles(uow, actor, status)]
 
