@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.services import candidate_feed, candidates, roles
+from core.services import candidate_feed, candidates, interviews, roles
 
 # The services' value lists, as enums in the OpenAPI document.
 Stage = Literal[candidates.STAGES]
@@ -246,3 +246,36 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "The request is not valid; nothing changed"},
     429: {"model": ErrorBody, "description": "Too many failures; wait Retry-After seconds"},
 }
+
+
+# ----------------------------------------------------------------------------- interviews
+InterviewType = Literal[interviews.INTERVIEW_TYPES]
+
+
+class InterviewSchedule(BaseModel):
+    day: date = Field(description="The local date, in ``timezone``.")
+    at: time = Field(description="The local start time.")
+    timezone: str = Field(default="UTC", max_length=64, description="An IANA time zone.")
+    duration_minutes: int = Field(default=45, ge=15, le=480)
+
+
+class InterviewCreate(InterviewSchedule):
+    interview_type: InterviewType
+    interviewer_ids: list[uuid.UUID] = Field(min_length=1, max_length=6)
+
+
+class InterviewChange(BaseModel):
+    """A new time for the interview, or ``cancel``."""
+
+    schedule: InterviewSchedule | None = None
+    cancel: bool = False
+
+
+class Question(View):
+    id: str
+    text: str
+    kind: str
+    dimension: str
+    strong: str = Field(description="What a strong answer shows.")
+    weak: str = Field(description="What a weak answer shows.")
+    reason: str = Field(description="Why this question, for this candidate and role.")

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from core.db import Database
-from core.models import ApiKey, ApiRefreshToken, AuditLog, Candidate, Role, User
+from core.models import ApiKey, ApiRefreshToken, AuditLog, Candidate, Interview, Role, User
 from core.permissions import ROLES, Permission, can
 from core.services import api_access
 from tests.conftest import DEMO_PASSWORD
@@ -194,6 +194,7 @@ ROUTES = (
     ("/candidates/{candidate}/interviews", Permission.VIEW_CANDIDATES),
     ("/companies/{company}/analytics", Permission.VIEW_OVERVIEW),
     ("/companies/{company}/outcomes", Permission.RECORD_OUTCOMES),
+    ("/interviews/{interview}", Permission.VIEW_CANDIDATES),
 )
 
 
@@ -202,6 +203,7 @@ def _ids(world: Database, company: uuid.UUID) -> dict[str, uuid.UUID]:
         "company": company,
         "role": _one(world, Role, company),
         "candidate": _one(world, Candidate, company),
+        "interview": _one(world, Interview, company),
     }
 
 
@@ -218,7 +220,7 @@ def test_every_route_answers_each_role_as_the_matrix_says_and_other_companies_40
             assert answer.status_code == 403, (role, template, answer.text)
             assert answer.json()["error"]["code"] == "forbidden"
             continue
-        if role == "interviewer" and "{candidate}" in template:
+        if role == "interviewer" and ("{candidate}" in template or "{interview}" in template):
             # Interviewers see only candidates they interview: others are unknown to them.
             assert answer.status_code in (200, 404), (role, template)
         else:
@@ -614,3 +616,55 @@ def test_a_password_reset_or_a_disabled_account_ends_the_users_api_logins(
         assert not uow.session.scalars(
             select(ApiRefreshToken).where(ApiRefreshToken.user_id == target.id)
         ).all()
+
+
+def test_an_interview_is_scheduled_moved_given_questions_and_cancelled_through_the_api(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    own, other = companies
+    talent = _headers(client, _username(world, own, "talent_lead"))
+    interviewer = actor_of_role(world, own, "interviewer")
+    with world.uow() as uow:
+        candidate_id = uow.session.scalars(
+            select(Candidate.id).where(
+                Candidate.company_id == own, Candidate.status.in_(("screening", "interview"))
+            )
+        ).first()
+    body = {
+        "interview_type": "technical",
+        "day": "2027-01-12",
+        "at": "10:30:00",
+        "timezone": "Europe/Berlin",
+        "duration_minutes": 60,
+        "interviewer_ids": [str(interviewer.user_id)],
+    }
+    made = client.post(f"{V1}/candidates/{candidate_id}/interviews", json=body, headers=talent)
+    assert made.status_code == 201, made.text
+    interview = made.json()
+    assert interview["starts_at"].startswith("2027-01-12T09:30")  # 10:30 in Berlin, in UTC
+    assert [p["user_id"] for p in interview["panel"]] == [str(interviewer.user_id)]
+    url = f"{V1}/interviews/{interview['id']}"
+    panel = _headers(client, interviewer.username)
+    assert client.get(url, headers=panel).json()["id"] == interview["id"]  # on the panel
+    foreign = _headers(client, _username(world, other, "talent_lead"))
+    assert client.get(url, headers=foreign).status_code == 404
+    assert (
+        client.post(
+            f"{V1}/candidates/{candidate_id}/interviews", json=body, headers=panel
+        ).status_code
+        == 403
+    )
+
+    both = {"cancel": True, "schedule": {"day": "2027-01-13", "at": "09:00:00"}}
+    assert client.put(url, json=both, headers=talent).status_code == 422
+    moved = client.put(
+        url, json={"schedule": {"day": "2027-01-13", "at": "09:00:00"}}, headers=talent
+    )
+    assert moved.status_code == 200 and moved.json()["starts_at"].startswith("2027-01-13T09:00")
+    asked = client.post(f"{url}/questions", headers=talent)
+    assert asked.status_code == 200, asked.text
+    assert asked.json() and all(q["text"] and q["reason"] for q in asked.json())
+    cancelled = client.put(url, json={"cancel": True}, headers=talent)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    listed = client.get(f"{V1}/candidates/{candidate_id}/interviews", headers=talent).json()
+    assert interview["id"] in {i["id"] for i in listed}

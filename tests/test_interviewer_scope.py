@@ -337,6 +337,9 @@ PROBES: dict[str, Probe] = {
         lambda c, a: candidate_feed.role_candidates(c.uow(), a, c.target_role, limit=200),
         control=True,
     ),
+    "interviews.get_interview": refused(
+        lambda c, a: interviews.get_interview(c.uow(), a, _target_interview(c))
+    ),
     "api_access.create_key": refused(
         lambda c, a: api_access.create_key(c.uow(), a, "k", ["view_overview"], NOW)
     ),
@@ -583,6 +586,9 @@ PROBES: dict[str, Probe] = {
     ),
     "scope.visible_candidate": refused(
         lambda c, a: _in_session(c, lambda s: scope.visible_candidate(s, a, c.target))
+    ),
+    "scope.visible_interview": refused(
+        lambda c, a: _in_session(c, lambda s: scope.visible_interview(s, a, _target_interview(c)))
     ),
     "scoring.alert_if_high_risk": refused(
         lambda c, a: _in_session(

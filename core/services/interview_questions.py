@@ -17,13 +17,12 @@ from core.models import Candidate, Interview
 from core.permissions import Permission
 from core.repositories.audit import AuditRepository
 from core.repositories.companies import CompanyRepository
-from core.repositories.interviews import InterviewRepository
 from core.repositories.roles import RoleRepository
 from core.repositories.scoring import ScoringRepository
 from core.services.auth import Actor
-from core.services.errors import NotFoundError, ValidationError
+from core.services.errors import ValidationError
 from core.services.reference import role_library
-from core.services.scope import interviewer_scope, visible_candidate
+from core.services.scope import visible_interview
 from ml import interview_questions as bank
 from ml.dna import TextEncoder
 from ml.roles import classify_family, seniority_of
@@ -116,17 +115,7 @@ def list_questions(uow: UnitOfWork, actor: Actor, interview_id: uuid.UUID) -> li
 def _interview(
     uow: UnitOfWork, actor: Actor, interview_id: uuid.UUID
 ) -> tuple[Interview, Candidate]:
-    """The interview if the actor may see it: schedulers any of the company's, interviewers
-    only those on whose panel they sit."""
-    repo = InterviewRepository(uow.session)
-    interview = repo.get(actor.company_id, interview_id)
-    member = interviewer_scope(actor)
-    if interview is None or (
-        member is not None
-        and member not in {u.id for _, u in repo.list_panel(actor.company_id, [interview.id])}
-    ):
-        raise NotFoundError("Interview not found.")
-    return interview, visible_candidate(uow.session, actor, interview.candidate_id)
+    return visible_interview(uow.session, actor, interview_id)
 
 
 def _inputs(

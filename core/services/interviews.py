@@ -29,7 +29,7 @@ from core.repositories.users import UserRepository
 from core.services import notifications
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
-from core.services.scope import interviewer_scope, visible_candidate
+from core.services.scope import interviewer_scope, visible_candidate, visible_interview
 
 MIN_MINUTES, MAX_MINUTES = 15, 480
 MAX_PANEL = 6
@@ -380,6 +380,14 @@ def _views(uow: UnitOfWork, actor: Actor, listings: list[InterviewListing]) -> l
         )
         for e in listings
     ]
+
+
+def get_interview(uow: UnitOfWork, actor: Actor, interview_id: uuid.UUID) -> InterviewView:
+    """One interview the actor may see (interviewers: only those on whose panel they sit)."""
+    actor.require(Permission.VIEW_CANDIDATES)
+    with uow:
+        interview, candidate = visible_interview(uow.session, actor, interview_id)
+        return _view(uow, actor, interview, candidate)
 
 
 def list_interviews(

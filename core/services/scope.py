@@ -13,9 +13,10 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from core.models import Candidate
+from core.models import Candidate, Interview
 from core.permissions import Permission
 from core.repositories.candidates import CandidateRepository
+from core.repositories.interviews import InterviewRepository
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 
@@ -58,3 +59,20 @@ def is_visible(session: Session, actor: Actor, candidate_id: uuid.UUID) -> bool:
     except NotFoundError:
         return False
     return True
+
+
+def visible_interview(
+    session: Session, actor: Actor, interview_id: uuid.UUID
+) -> tuple[Interview, Candidate]:
+    """The actor's company's interview ``interview_id`` with its candidate, if the actor
+    may see it: schedulers any of the company's, interviewers only those on whose panel
+    they sit (NotFoundError otherwise, as for an id that does not exist)."""
+    repo = InterviewRepository(session)
+    interview = repo.get(actor.company_id, interview_id)
+    member = interviewer_scope(actor)
+    if interview is None or (
+        member is not None
+        and member not in {u.id for _, u in repo.list_panel(actor.company_id, [interview.id])}
+    ):
+        raise NotFoundError("Interview not found.")
+    return interview, visible_candidate(session, actor, interview.candidate_id)
