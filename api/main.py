@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api import errors, schemas
-from api.routes import auth, candidates, companies, interviews, roles
+from api.routes import auth, candidates, companies, interviews, onboarding, roles
 from core.config import get_settings
 from core.db import Database
 
@@ -42,7 +42,7 @@ def create_app() -> FastAPI:
     errors.install(app)
     v1 = APIRouter(prefix=PREFIX, responses=schemas.ERRORS)
     v1.include_router(auth.me_router)
-    for module in (auth, companies, roles, candidates, interviews):
+    for module in (auth, companies, roles, candidates, interviews, onboarding):
         v1.include_router(module.router)
     app.include_router(v1)
     return app

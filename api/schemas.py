@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.services import candidate_feed, candidates, interviews, roles
+from core.services import candidate_feed, candidates, interviews, onboarding, roles
 
 # The services' value lists, as enums in the OpenAPI document.
 Stage = Literal[candidates.STAGES]
@@ -279,3 +279,33 @@ class Question(View):
     strong: str = Field(description="What a strong answer shows.")
     weak: str = Field(description="What a weak answer shows.")
     reason: str = Field(description="Why this question, for this candidate and role.")
+
+
+# ----------------------------------------------------------------------------- onboarding
+class Checkpoint(View):
+    day: int
+    due: date | None
+    alignment: int | None = Field(description="0-100 from the answers; None before any.")
+    answered_by: list[str] = Field(description="new_hire, manager")
+    completed_at: datetime | None
+    comments: dict[str, str]
+
+
+class OnboardingPlan(View):
+    id: uuid.UUID
+    hire_name: str
+    role_title: str | None
+    start_date: date | None
+    status: str
+    tasks: list[dict[str, Any]]
+    goals: dict[str, Any]
+    checkpoints: list[Checkpoint]
+
+
+class CheckpointAnswers(BaseModel):
+    day: Literal[7, 30, 60, 90]
+    answers: dict[str, int] = Field(
+        description="Every question of the caller's side, 1 to 5: "
+        + "; ".join(f"{side}: {', '.join(keys)}" for side, keys in onboarding.QUESTIONS.items())
+    )
+    comment: str = Field(default="", max_length=2000)

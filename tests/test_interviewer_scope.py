@@ -337,6 +337,10 @@ PROBES: dict[str, Probe] = {
         lambda c, a: candidate_feed.role_candidates(c.uow(), a, c.target_role, limit=200),
         control=True,
     ),
+    "onboarding.get_plan": refused(lambda c, a: onboarding.get_plan(c.uow(), a, uuid.uuid4())),
+    "onboarding.plan_of_hire": refused(
+        lambda c, a: onboarding.plan_of_hire(c.uow(), a, uuid.uuid4())
+    ),
     "interviews.get_interview": refused(
         lambda c, a: interviews.get_interview(c.uow(), a, _target_interview(c))
     ),

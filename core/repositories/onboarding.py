@@ -53,6 +53,13 @@ class OnboardingRepository(Repository):
             )
         ).one_or_none()
 
+    def plan_of_hire(self, company_id: uuid.UUID, hire_id: uuid.UUID) -> OnboardingPlan | None:
+        return self.session.scalars(
+            select(OnboardingPlan).where(
+                OnboardingPlan.company_id == company_id, OnboardingPlan.hire_id == hire_id
+            )
+        ).first()
+
     def plan_of_employee(
         self, company_id: uuid.UUID, employee_id: uuid.UUID
     ) -> OnboardingPlan | None:

@@ -206,6 +206,25 @@ def _advance(plan: OnboardingPlan, checkpoints: list[OnboardingCheckpoint], now:
         plan.status = "in_progress"
 
 
+def get_plan(uow: UnitOfWork, actor: Actor, plan_id: uuid.UUID) -> Plan:
+    """One plan: the new hire's own, or any for those who manage onboarding."""
+    with uow:
+        repo = OnboardingRepository(uow.session)
+        plan, _ = _plan_for(repo, actor, plan_id)
+        return _detail(repo, actor, plan)
+
+
+def plan_of_hire(uow: UnitOfWork, actor: Actor, hire_id: uuid.UUID) -> Plan:
+    """The plan made when ``hire_id`` was hired (for those who manage onboarding)."""
+    actor.require(Permission.MANAGE_ONBOARDING)
+    with uow:
+        repo = OnboardingRepository(uow.session)
+        plan = repo.plan_of_hire(actor.company_id, hire_id)
+        if plan is None:
+            raise NotFoundError("No onboarding plan for this hire.")
+        return _detail(repo, actor, plan)
+
+
 def notify_overdue(uow: UnitOfWork, now: datetime) -> dict[str, int]:
     """One notification per overdue checkpoint, however often the worker runs (the
     outbox's dedupe key makes it once)."""
