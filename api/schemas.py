@@ -309,3 +309,22 @@ class CheckpointAnswers(BaseModel):
         + "; ".join(f"{side}: {', '.join(keys)}" for side, keys in onboarding.QUESTIONS.items())
     )
     comment: str = Field(default="", max_length=2000)
+
+
+# ----------------------------------------------------------------------------- predictions
+class Prediction(View):
+    id: uuid.UUID
+    prediction_type: str | None = Field(description="e.g. fit_score, success_prob, retention")
+    entity_type: str | None
+    entity_id: uuid.UUID | None
+    predicted_value: float | None
+    confidence: float | None
+    model_version: str | None = Field(description="The model that made it, name:version.")
+    made_at: datetime
+    actual_value: float | None = Field(description="The real outcome; None until matched.")
+    matched_at: datetime | None
+
+
+class PredictionPage(BaseModel):
+    items: list[Prediction]
+    next_cursor: str | None

@@ -207,6 +207,7 @@ ROUTES = (
     ("/interviews/{interview}", Permission.VIEW_CANDIDATES),
     ("/hires/{hire}/onboarding", Permission.MANAGE_ONBOARDING),
     ("/onboarding/{plan}/status", Permission.MANAGE_ONBOARDING),
+    ("/companies/{company}/predictions", Permission.VIEW_MODELS),
 )
 
 
@@ -739,3 +740,46 @@ def test_a_manager_answers_an_onboarding_checkpoint_through_the_api(
     assert "manager" in answered["answered_by"]
     status = client.get(f"{V1}/onboarding/{plan_id}/status", headers=founder).json()
     assert status["id"] == plan_id and status["checkpoints"] == done.json()["checkpoints"]
+
+
+def test_predictions_page_through_with_model_versions_and_matched_outcomes(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    from core.models import Outcome, Prediction
+
+    own = companies[0]
+    founder = _headers(client, _username(world, own, "founder"))
+    with world.uow() as uow:
+        stored = uow.session.scalars(
+            select(Prediction.id).where(Prediction.company_id == own)
+        ).all()
+        matched = {
+            o.prediction_id: o.actual_value
+            for o in uow.session.scalars(select(Outcome).where(Outcome.company_id == own))
+        }
+    assert len(stored) > 5 and matched
+    items: list[dict] = []
+    cursor = None
+    while True:
+        query = "limit=5" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(f"{V1}/companies/{own}/predictions?{query}", headers=founder)
+        assert page.status_code == 200, page.text
+        items += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(i["id"] for i in items) == sorted(str(i) for i in stored)
+    made = [i["made_at"] for i in items]
+    assert made == sorted(made, reverse=True)
+    assert all(i["model_version"] for i in items)
+    for item in items:
+        expected = matched.get(uuid.UUID(item["id"]))
+        assert item["actual_value"] == expected
+    kinds = {i["prediction_type"] for i in items}
+    one = sorted(kinds, key=str)[0]
+    only = client.get(
+        f"{V1}/companies/{own}/predictions?prediction_type={one}&limit=200", headers=founder
+    ).json()["items"]
+    assert only and {i["prediction_type"] for i in only} == {one}
+    bad = client.get(f"{V1}/companies/{own}/predictions?cursor=nonsense", headers=founder)
+    assert bad.status_code == 422

@@ -69,6 +69,7 @@ from core.services import (
     model_retraining,
     onboarding,
     pipeline,
+    predictions,
     privacy,
     privacy_requests,
     retention,
@@ -341,6 +342,7 @@ PROBES: dict[str, Probe] = {
     "onboarding.plan_of_hire": refused(
         lambda c, a: onboarding.plan_of_hire(c.uow(), a, uuid.uuid4())
     ),
+    "predictions.list_predictions": refused(lambda c, a: predictions.list_predictions(c.uow(), a)),
     "interviews.get_interview": refused(
         lambda c, a: interviews.get_interview(c.uow(), a, _target_interview(c))
     ),

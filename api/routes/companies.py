@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from api import schemas
 from api.deps import CurrentActor, Encoder, Now, References, Uow
-from core.services import analytics, company_dna, hires, roles
+from core.services import analytics, company_dna, hires, predictions, roles
 from core.services.auth import Actor
 from core.services.errors import NotFoundError
 from core.services.roles import RoleDraft
@@ -96,3 +97,24 @@ def create_role(
     draft = RoleDraft(body.title, body.department, body.priority)
     detail = roles.create_role(uow, actor, draft, encoder, now, references=references)
     return schemas.Role.model_validate(detail)
+
+
+@router.get("/predictions", response_model=schemas.PredictionPage)
+def list_predictions(
+    company_id: uuid.UUID,
+    actor: CurrentActor,
+    uow: Uow,
+    prediction_type: Annotated[str | None, Query(max_length=50)] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: Annotated[int, Query(ge=1, le=predictions.MAX_LIMIT)] = 50,
+) -> schemas.PredictionPage:
+    """Every stored prediction, newest first, with the model version that made it and the
+    real outcome once matched (follow next_cursor for more)."""
+    own_company(actor, company_id)
+    page = predictions.list_predictions(
+        uow, actor, prediction_type=prediction_type, cursor=cursor, limit=limit
+    )
+    return schemas.PredictionPage(
+        items=[schemas.Prediction.model_validate(r) for r in page.rows],
+        next_cursor=page.next_cursor,
+    )
