@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -328,3 +328,12 @@ class Prediction(View):
 class PredictionPage(BaseModel):
     items: list[Prediction]
     next_cursor: str | None
+
+
+class WhatIfRequest(BaseModel):
+    changes: dict[str, Annotated[float, Field(ge=-1000, le=1000)]] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Features to change (names as in the candidate's fit breakdown), e.g. "
+        '{"skills_fit": 80}; none: the candidate as scored.',
+    )

@@ -209,6 +209,8 @@ ROUTES = (
     ("/onboarding/{plan}/status", Permission.MANAGE_ONBOARDING),
     ("/companies/{company}/predictions", Permission.VIEW_MODELS),
 )
+# The POST routes that only read, with a body: as the matrix says too.
+READ_POSTS = (("/candidates/{candidate}/predict", Permission.VIEW_SCORES, {"changes": {}}),)
 
 
 def _ids(world: Database, company: uuid.UUID) -> dict[str, uuid.UUID]:
@@ -783,3 +785,48 @@ def test_predictions_page_through_with_model_versions_and_matched_outcomes(
     assert only and {i["prediction_type"] for i in only} == {one}
     bad = client.get(f"{V1}/companies/{own}/predictions?cursor=nonsense", headers=founder)
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_what_if_through_the_api_as_the_matrix_says(
+    client: TestClient, world: Database, companies: list[uuid.UUID], role: str
+) -> None:
+    own, other = companies
+    headers = _headers(client, _username(world, own, role))
+    for template, permission, body in READ_POSTS:
+        answer = client.post(V1 + template.format(**_ids(world, own)), json=body, headers=headers)
+        expected = 200 if can(role, permission) else 403
+        assert answer.status_code == expected, (role, answer.text)
+        foreign = client.post(
+            V1 + template.format(**_ids(world, other)), json=body, headers=headers
+        )
+        assert foreign.status_code in ((404,) if can(role, permission) else (403, 404))
+
+
+def test_a_what_if_changes_the_score_and_stores_nothing(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    from core.models import Prediction
+
+    own = companies[0]
+    talent = _headers(client, _username(world, own, "talent_lead"))
+    with world.uow() as uow:
+        candidate_id = uow.session.scalars(
+            select(Candidate.id).where(
+                Candidate.company_id == own, Candidate.fit_score.is_not(None)
+            )
+        ).first()
+        before = len(uow.session.scalars(select(Prediction.id)).all())
+    url = f"{V1}/candidates/{candidate_id}/predict"
+    same = client.post(url, json={"changes": {}}, headers=talent).json()
+    better = client.post(url, json={"changes": {"skills_fit": 100}}, headers=talent).json()
+    worse = client.post(url, json={"changes": {"skills_fit": 0}}, headers=talent).json()
+    assert worse["fit_score"] <= same["fit_score"] <= better["fit_score"]
+    assert worse["fit_score"] < better["fit_score"]
+    assert better["features"]["skills_fit"] == 100
+    unknown = client.post(url, json={"changes": {"salary": 1}}, headers=talent)
+    assert unknown.status_code == 422 and "Unknown feature" in unknown.json()["error"]["message"]
+    huge = client.post(url, json={"changes": {"skills_fit": 1e9}}, headers=talent)
+    assert huge.status_code == 422
+    with world.uow() as uow:
+        assert len(uow.session.scalars(select(Prediction.id)).all()) == before

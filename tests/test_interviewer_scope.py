@@ -342,6 +342,9 @@ PROBES: dict[str, Probe] = {
     "onboarding.plan_of_hire": refused(
         lambda c, a: onboarding.plan_of_hire(c.uow(), a, uuid.uuid4())
     ),
+    "fit_insight.candidate_what_if": refused(
+        lambda c, a: fit_insight.candidate_what_if(c.uow(), a, c.target, c.models, {})
+    ),
     "predictions.list_predictions": refused(lambda c, a: predictions.list_predictions(c.uow(), a)),
     "interviews.get_interview": refused(
         lambda c, a: interviews.get_interview(c.uow(), a, _target_interview(c))

@@ -66,3 +66,15 @@ def candidate_interviews(
         *interviews.list_interviews(uow, actor, now, upcoming=False, candidate_id=candidate_id),
     ]
     return [schemas.Interview.model_validate(v) for v in views]
+
+
+@router.post("/predict", response_model=fit_insight.WhatIf)
+def predict(
+    candidate_id: uuid.UUID,
+    body: schemas.WhatIfRequest,
+    actor: CurrentActor,
+    uow: Uow,
+    models: Models,
+) -> fit_insight.WhatIf:
+    """The candidate's fit if some features were different, explained (nothing is stored)."""
+    return fit_insight.candidate_what_if(uow, actor, candidate_id, models, body.changes)

@@ -276,6 +276,22 @@ def what_if(models: TrainedModels, features: dict[str, float], changes: dict[str
     )
 
 
+def candidate_what_if(
+    uow: UnitOfWork,
+    actor: Actor,
+    candidate_id: uuid.UUID,
+    models: TrainedModels,
+    changes: dict[str, float],
+) -> WhatIf:
+    """The candidate's fit with some of their features changed, scored and explained by
+    ``models`` (nothing is stored): for those who see the candidate's scores."""
+    insight = candidate_insight(uow, actor, candidate_id)
+    features = (insight.breakdown or {}).get("features")
+    if not features:
+        raise ValidationError("The candidate is not scored yet; score them first.")
+    return what_if(models, features, changes)
+
+
 def group_names() -> dict[str, str]:
     return dict(GROUP_NAMES)
 
