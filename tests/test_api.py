@@ -596,6 +596,16 @@ def test_a_role_is_made_edited_published_and_written_again_through_the_api(
     assert bad.status_code == 422
     again = client.post(f"{url}/generate-jd", headers=talent)
     assert again.status_code == 200 and again.json()["jd_generated_at"]
+    # Each write: refused for a role without the permission, unknown to another company.
+    writes = (
+        ("post", f"{V1}/companies/{{company}}/roles", {"title": "X"}),
+        ("put", url, {"title": "Theirs"}),
+        ("post", f"{url}/generate-jd", None),
+    )
+    for method, target, body in writes:
+        mine = target.format(company=own)
+        assert client.request(method, mine, json=body, headers=interviewer).status_code == 403
+        assert client.request(method, mine, json=body, headers=foreign).status_code == 404
 
 
 def test_a_dna_scan_through_the_api_as_the_matrix_says(
@@ -695,6 +705,13 @@ def test_an_interview_is_scheduled_moved_given_questions_and_cancelled_through_t
     asked = client.post(f"{url}/questions", headers=talent)
     assert asked.status_code == 200, asked.text
     assert asked.json() and all(q["text"] and q["reason"] for q in asked.json())
+    for method, target, payload in (
+        ("put", url, {"cancel": True}),
+        ("post", f"{url}/questions", None),
+        ("post", f"{V1}/candidates/{candidate_id}/interviews", body),
+    ):
+        assert client.request(method, target, json=payload, headers=panel).status_code == 403
+        assert client.request(method, target, json=payload, headers=foreign).status_code == 404
     cancelled = client.put(url, json={"cancel": True}, headers=talent)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     listed = client.get(f"{V1}/candidates/{candidate_id}/interviews", headers=talent).json()
@@ -734,6 +751,9 @@ def test_a_manager_answers_an_onboarding_checkpoint_through_the_api(
     foreign = _headers(client, _username(world, other, "founder"))
     refused = client.post(url, json={"day": day, "answers": answers}, headers=foreign)
     assert refused.status_code == 404
+    interviewer = _headers(client, _username(world, own, "interviewer"))
+    forbidden = client.post(url, json={"day": day, "answers": answers}, headers=interviewer)
+    assert forbidden.status_code == 403
     done = client.post(
         url, json={"day": day, "answers": answers, "comment": "Good start"}, headers=founder
     )
