@@ -40,11 +40,19 @@ def client(world: Database) -> Iterator[TestClient]:
     from core.config import get_settings
     from core.services import roles
 
-    encoder = CachingEmbedder()  # MiniLM, each text embedded once per test run
-    references = roles.reference_index(encoder)
+    language: dict[str, object] = {}
+
+    def encoder() -> object:  # MiniLM (each text embedded once per test run), on first use
+        return language.setdefault("encoder", CachingEmbedder())
+
+    def references() -> object:
+        if "references" not in language:
+            language["references"] = roles.reference_index(encoder())
+        return language["references"]
+
     app = create_app()
-    app.dependency_overrides[deps.encoder] = lambda: encoder
-    app.dependency_overrides[deps.references] = lambda: references
+    app.dependency_overrides[deps.encoder] = encoder
+    app.dependency_overrides[deps.references] = references
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PEOPLEOS_DATABASE_URL", world.url)
         get_settings.cache_clear()
@@ -559,6 +567,7 @@ def test_me_names_the_user_or_the_key_and_what_it_may_do(
     assert key["username"] == f"api-key:{secret[:12]}" and key["permissions"] == ["view_overview"]
 
 
+@pytest.mark.slow  # MiniLM writes the role, the scan and the questions
 def test_a_role_is_made_edited_published_and_written_again_through_the_api(
     client: TestClient, world: Database, companies: list[uuid.UUID]
 ) -> None:
@@ -608,6 +617,7 @@ def test_a_role_is_made_edited_published_and_written_again_through_the_api(
         assert client.request(method, mine, json=body, headers=foreign).status_code == 404
 
 
+@pytest.mark.slow  # MiniLM writes the role, the scan and the questions
 def test_a_dna_scan_through_the_api_as_the_matrix_says(
     client: TestClient, world: Database, companies: list[uuid.UUID]
 ) -> None:
@@ -659,6 +669,7 @@ def test_a_password_reset_or_a_disabled_account_ends_the_users_api_logins(
         ).all()
 
 
+@pytest.mark.slow  # MiniLM writes the role, the scan and the questions
 def test_an_interview_is_scheduled_moved_given_questions_and_cancelled_through_the_api(
     client: TestClient, world: Database, companies: list[uuid.UUID]
 ) -> None:
