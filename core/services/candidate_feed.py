@@ -6,9 +6,6 @@ range however deep it is, and candidates arriving meanwhile never repeat or skip
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +15,7 @@ from core.models.enums import CANDIDATE_STATUSES
 from core.permissions import Permission
 from core.repositories.candidates import KEYSET_SCORES, CandidateRepository, KeysetPosition
 from core.repositories.roles import RoleRepository
+from core.services import cursors
 from core.services.auth import Actor
 from core.services.candidates import CandidateRow, candidate_filter, candidate_row
 from core.services.errors import NotFoundError, ValidationError
@@ -34,23 +32,20 @@ class CursorPage:
 
 
 def encode_cursor(sort: str, position: KeysetPosition) -> str:
-    raw = json.dumps(
+    return cursors.encode(
         {
             "s": sort,
             "v": position.score,
             "c": position.created_at.isoformat(),
             "i": str(position.id),
-        },
-        separators=(",", ":"),
+        }
     )
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, sort: str) -> KeysetPosition:
     """The position a cursor of this list names; ValidationError for anything else."""
+    data = cursors.decode(cursor)
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if data["s"] != sort:
             raise ValueError(data["s"])
         score = data["v"]
@@ -60,7 +55,7 @@ def decode_cursor(cursor: str, sort: str) -> KeysetPosition:
         if created.tzinfo is None:
             raise ValueError(data["c"])
         return KeysetPosition(score, created, uuid.UUID(data["i"]))
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError):
         raise ValidationError("The cursor does not belong to this list (sort).") from None
 
 

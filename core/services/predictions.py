@@ -3,8 +3,6 @@ known, the real outcome matched to it: what the learning loop learns from."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +10,7 @@ from datetime import datetime
 from core.db import UnitOfWork
 from core.permissions import Permission
 from core.repositories.predictions import PredictionRepository
+from core.services import cursors
 from core.services.auth import Actor
 from core.services.errors import ValidationError
 
@@ -39,19 +38,17 @@ class PredictionPage:
 
 
 def _cursor(made_at: datetime, prediction_id: uuid.UUID) -> str:
-    raw = f"{made_at.isoformat()}|{prediction_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode({"c": made_at.isoformat(), "i": str(prediction_id)})
 
 
 def _position(cursor: str) -> tuple[datetime, uuid.UUID]:
+    data = cursors.decode(cursor)
     try:
-        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        made, prediction_id = raw.split("|")
-        moment = datetime.fromisoformat(made)
+        moment = datetime.fromisoformat(data["c"])
         if moment.tzinfo is None:
-            raise ValueError(made)
-        return moment, uuid.UUID(prediction_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise ValueError(data["c"])
+        return moment, uuid.UUID(data["i"])
+    except (ValueError, KeyError, TypeError):
         raise ValidationError("The cursor does not belong to this list.") from None
 
 
