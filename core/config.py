@@ -64,6 +64,9 @@ class Settings:
     base_url: str = "http://localhost:8501"
     # Reverse proxies whose X-Forwarded-For is believed; from anyone else it is ignored.
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # Webhook endpoints may be on private, loopback or link-local addresses (and plain
+    # http): off by default, so a registered URL cannot reach the servers behind PeopleOS.
+    webhook_private_hosts: bool = False
     # AES-256 keys for personal data at rest (core.crypto); the first encrypts, all decrypt.
     data_keys: tuple[bytes, ...] = field(default=(), repr=False)
 
@@ -134,6 +137,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         base_url=(_http_url(env, "PEOPLEOS_BASE_URL") or "http://localhost:8501").rstrip("/"),
         pulse_min_group=_pulse_min_group(env.get("PEOPLEOS_PULSE_MIN_GROUP", "5")),
         pulse_every_weeks=_pulse_every_weeks(env.get("PEOPLEOS_PULSE_EVERY_WEEKS", "4")),
+        webhook_private_hosts=_flag(env, "PEOPLEOS_WEBHOOK_PRIVATE_HOSTS"),
         candidate_retention_days=_retention_days(
             env.get("PEOPLEOS_CANDIDATE_RETENTION_DAYS", "365")
         ),
@@ -231,6 +235,15 @@ def _existing_file(env: Mapping[str, str], name: str) -> Path | None:
     if not path.is_file():
         raise SettingsError(f"{name} must name an existing file; '{raw}' is not one.")
     return path
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0, not '{value}'.")
 
 
 def _http_url(env: Mapping[str, str], name: str) -> str | None:

@@ -122,6 +122,7 @@ PAGES: dict[str, Permission] = {
     "fairness": Permission.VIEW_FAIRNESS,
     "users": Permission.MANAGE_USERS,
     "api_keys": Permission.MANAGE_USERS,
+    "webhooks": Permission.MANAGE_USERS,
     "audit_log": Permission.VIEW_AUDIT_LOG,
     "privacy_requests": Permission.MANAGE_PRIVACY,
     "my_onboarding": Permission.VIEW_OWN_ONBOARDING,

@@ -39,6 +39,7 @@ from core.services import (
     onboarding,
     privacy,
     retention,
+    webhooks,
     worker_jobs,
     worker_runs,
 )
@@ -71,7 +72,12 @@ def _models() -> Any:
 
 def _senders() -> dict[str, Any]:
     if "senders" not in _state:
-        _state["senders"] = notifications.senders_from_settings(get_settings())
+        settings = get_settings()
+        _state["senders"] = {
+            **notifications.senders_from_settings(settings),
+            # Webhooks need no setting: the endpoints companies registered are the config.
+            "webhook": webhooks.sender(_db(), settings.webhook_private_hosts),
+        }
     return _state["senders"]
 
 

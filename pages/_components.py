@@ -55,6 +55,7 @@ PAGE_FILES = {
     "duplicates": ("pages/duplicates.py", "Duplicates", ":material/merge:", "Hiring"),
     "users": ("pages/users.py", "Users", ":material/manage_accounts:", "Admin"),
     "api_keys": ("pages/api_keys.py", "API keys", ":material/key:", "Admin"),
+    "webhooks": ("pages/webhooks.py", "Webhooks", ":material/webhook:", "Admin"),
     "audit_log": ("pages/audit_log.py", "Audit log", ":material/policy:", "Admin"),
     "privacy_requests": (
         "pages/privacy_requests.py",

@@ -81,6 +81,7 @@ from core.services import (
     search,
     sync,
     users,
+    webhooks,
     worker_jobs,
 )
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -356,6 +357,17 @@ PROBES: dict[str, Probe] = {
     "api_access.revoke_key": refused(
         lambda c, a: api_access.revoke_key(c.uow(), a, uuid.uuid4(), NOW)
     ),
+    "webhooks.register_endpoint": refused(
+        lambda c, a: webhooks.register_endpoint(
+            c.uow(), a, "https://hooks.example.com/", ["model.promoted"], "x", NOW
+        )
+    ),
+    "webhooks.list_endpoints": refused(lambda c, a: webhooks.list_endpoints(c.uow(), a)),
+    "webhooks.disable_endpoint": refused(
+        lambda c, a: webhooks.disable_endpoint(c.uow(), a, uuid.uuid4(), NOW)
+    ),
+    "webhooks.send_test": refused(lambda c, a: webhooks.send_test(c.uow(), a, uuid.uuid4(), NOW)),
+    "webhooks.list_deliveries": refused(lambda c, a: webhooks.list_deliveries(c.uow(), a)),
     "culture_pulse.culture_report": refused(
         lambda c, a: culture_pulse.culture_report(c.uow(), a, NOW, 5)
     ),

@@ -7,6 +7,7 @@ doubt and no less fair, else retired with the reason; a rollback restores the ol
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import uuid
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from core.db import Database
 from core.models import AuditLog, Candidate, ModelVersion, Notification, Outcome, Prediction
-from core.services import model_promotion, model_registry, scoring
+from core.services import model_promotion, model_registry, scoring, webhooks
 from core.services.errors import PermissionDeniedError
 from ml import ab
 from ml.training import FIT_MODEL
@@ -178,6 +179,9 @@ def test_promotion_follows_the_rule_and_a_rollback_restores_the_champion(
         return real(uow, cid, current, new)
 
     monkeypatch.setattr(model_registry, "impact_refusals", guard)
+    hook, _ = webhooks.register_endpoint(
+        world.uow(), admin, "https://hooks.example.com/models", ["model.promoted"], "BI", NOW
+    )
     decisions = {d.version: d for d in model_promotion.decide_promotion(world.uow(), admin, NOW)}
     assert decisions["ab-worse"].decision == "retired"
     assert "Not better beyond doubt" in decisions["ab-worse"].reason
@@ -205,6 +209,11 @@ def test_promotion_follows_the_rule_and_a_rollback_restores_the_champion(
         ).all()
     assert {"ab-worse", "ab-unfair", "ab-better"} <= audited
     assert {"models.promoted", "models.retired"} <= set(announced)
+    with world.uow() as uow:  # one webhook: the promotion (retirements are not announced)
+        (hooked,) = uow.session.scalars(
+            select(Notification.body).where(Notification.recipient == str(hook.id))
+        ).all()
+    assert json.loads(hooked)["data"]["version"] == "ab-better"
 
     # The new champion scores everyone (share 0); rolling back restores the prior's scores.
     monkeypatch.setenv("PEOPLEOS_AB_SHARE", "0")

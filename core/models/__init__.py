@@ -27,6 +27,7 @@ from core.models.rate_limits import RateLimitEvent
 from core.models.roles import Role, RoleEmbedding
 from core.models.sync import StartuposSync
 from core.models.users import User, UserSession
+from core.models.webhooks import WebhookEndpoint
 from core.models.worker import JobRequest, JobRun, WorkerLease
 
 SEED_TABLES = (
@@ -85,6 +86,7 @@ __all__ = [
     "JobRequest",
     "JobRun",
     "User",
+    "WebhookEndpoint",
     "UserInvitation",
     "UserSession",
     "WorkerLease",

@@ -14,8 +14,15 @@ USER_ROLES = ("admin", "founder", "talent_lead", "interviewer", "employee")
 EMPLOYEE_STATUSES = ("active", "left")
 SYNC_TYPES = ("full", "incremental", "file")
 SYNC_STATUSES = ("running", "succeeded", "failed")
-NOTIFICATION_CHANNELS = ("slack", "email")
+NOTIFICATION_CHANNELS = ("slack", "email", "webhook")
 NOTIFICATION_STATUSES = ("pending", "sent", "failed")
+# What a company's webhook endpoints can subscribe to (webhook.test: the page's test send).
+WEBHOOK_EVENTS = (
+    "candidate.applied",
+    "candidate.stage_changed",
+    "hire.outcome_recorded",
+    "model.promoted",
+)
 MODEL_STATUSES = ("champion", "challenger", "retired", "reference")
 
 

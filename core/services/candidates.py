@@ -21,7 +21,7 @@ from core.repositories.audit import AuditRepository
 from core.repositories.candidates import SORTS, CandidateFilter, CandidateRepository
 from core.repositories.interviews import InterviewRepository
 from core.repositories.roles import RoleRepository
-from core.services import scoring
+from core.services import scoring, webhooks
 from core.services.auth import Actor
 from core.services.errors import ValidationError
 from core.services.exports import csv_text
@@ -347,6 +347,19 @@ def record_move(
             actor=by,
             created_at=now,
         ),
+    )
+    webhooks.announce(
+        repo.session,
+        candidate.company_id,
+        "candidate.stage_changed",
+        {
+            "candidate_id": str(candidate.id),
+            "role_id": str(candidate.role_id) if candidate.role_id else None,
+            "from": candidate.status,
+            "to": to_status,
+            "reason_code": reason_code,
+        },
+        now,
     )
     candidate.status = to_status
     candidate.updated_at = now

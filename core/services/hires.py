@@ -20,6 +20,7 @@ from core.permissions import Permission
 from core.repositories.audit import AuditRepository
 from core.repositories.hires import HireRepository, HireRow
 from core.repositories.scoring import ScoringRepository
+from core.services import webhooks
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 
@@ -88,6 +89,19 @@ def record_outcome(
             entity_type="hire",
             entity_id=str(hire.id),
             summary={"outcome": outcome, "left_on": left_on.isoformat() if left_on else None},
+        )
+        webhooks.announce(
+            uow.session,
+            actor.company_id,
+            "hire.outcome_recorded",
+            {
+                "hire_id": str(hire.id),
+                "candidate_id": str(hire.candidate_id) if hire.candidate_id else None,
+                "outcome": outcome,
+                "left_on": left_on.isoformat() if left_on else None,
+                "retention_days": retention,
+            },
+            now,
         )
         uow.commit()
     mean = round(sum(errors) / len(errors), 4) if errors else None

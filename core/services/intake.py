@@ -29,7 +29,7 @@ from core.repositories.audit import AuditRepository
 from core.repositories.intake import EmbeddingRepository, IntakeRepository
 from core.repositories.notifications import NotificationRepository
 from core.repositories.rate_limits import RateLimitRepository
-from core.services import notifications, scoring
+from core.services import notifications, scoring, webhooks
 from core.services.errors import NotFoundError, ValidationError
 from core.services.rate_limits import Limit, blocked_until, record
 from ml.resume import Taxonomy, parse_resume
@@ -216,6 +216,18 @@ def submit_application(
                 "other_applications": len(others),
                 "scoring_opt_out": candidate.scoring_opt_out,
             },
+        )
+        webhooks.announce(
+            uow.session,
+            company.id,
+            "candidate.applied",
+            {
+                "candidate_id": str(candidate.id),
+                "role_id": str(role.id),
+                "source": candidate.application_source,
+                "reapplied": reapplied,
+            },
+            now,
         )
         if send_confirmation:
             _confirm(uow, company, role, candidate, email, now)

@@ -25,7 +25,7 @@ from core.repositories.model_accuracy import ModelAccuracyRepository
 from core.repositories.model_overview import ModelOverviewRepository
 from core.repositories.notifications import NotificationRepository
 from core.repositories.scoring import ScoringRepository
-from core.services import model_registry, notifications
+from core.services import model_registry, notifications, webhooks
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, ValidationError
 from ml import ab
@@ -379,3 +379,11 @@ def _announce(
         dedupe_key=f"{action}:{actor.company_id}:{version}:{now:%Y%m%d%H%M%S}",
         payload={"version": version},
     )
+    if action == "models.promoted":
+        webhooks.announce(
+            uow.session,
+            actor.company_id,
+            "model.promoted",
+            {"version": version, "reason": reason[:1900]},
+            now,
+        )

@@ -5,6 +5,9 @@ exactly when the event it announces was committed. The worker calls :func:`dispa
 Message bodies and recipients are personal data: they are never logged, and a failed
 delivery stores only the error class and status code.
 
+Channels: ``slack`` and ``email`` (configured by settings) and ``webhook`` (the endpoints a
+company registers, :mod:`core.services.webhooks`).
+
 What delivery guarantees, exactly:
 
 - At least once, unless every attempt fails: a failed attempt is retried after
@@ -55,6 +58,7 @@ MAX_EVENT_TYPE_LENGTH = 50  # the column's size
 MAX_DEDUPE_KEY_LENGTH = 200  # the column's size
 MAX_RECIPIENT_LENGTH = 254  # the longest valid email address
 BACKOFF_BASE = timedelta(seconds=30)
+MAX_ATTEMPTS = 6  # tries of one notification before it is marked failed
 BACKOFF_CAP = timedelta(hours=1)
 HTTP_TIMEOUT_SECONDS = 10.0
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -101,6 +105,7 @@ class OutgoingMessage:
     body: str
     recipient: str | None = None
     attachments: tuple[Attachment, ...] = ()  # email only; other channels ignore them
+    company_id: uuid.UUID | None = None  # whose message: a webhook's endpoint is looked up by it
 
     @property
     def idempotency_key(self) -> str:
@@ -220,7 +225,7 @@ def dispatch_due(
     now: datetime,
     *,
     limit: int = 50,
-    max_attempts: int = 6,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> DispatchReport:
     """Deliver up to ``limit`` notifications due at ``now``, one transaction each.
 
@@ -280,6 +285,7 @@ def _deliver(
         body=row.body,
         recipient=row.recipient,
         attachments=tuple(Attachment.from_payload(a) for a in attachments),
+        company_id=row.company_id,
     )
     row.attempts += 1
     retry_after: float | None = None

@@ -1,0 +1,480 @@
+"""Webhooks out: a company registers URLs for its events; each event becomes one signed
+POST per subscribed endpoint, delivered (and retried with backoff) through the outbox.
+
+An event is announced with :func:`announce` in the transaction that records it, so an
+endpoint hears of exactly the events that were committed. The body is JSON carrying ids and
+codes only (never a name, an email or a free-text reason): a receiver that needs more asks
+the REST API with its own credentials.
+
+Every attempt is signed: ``PeopleOS-Signature: t=<unix time>,v1=<hex HMAC-SHA256>`` over
+``"<t>.<body>"`` with the endpoint's secret (shown once, when the endpoint is made). A
+receiver recomputes it with :func:`verify_signature` and refuses a stale ``t`` (older than
+:data:`SIGNATURE_TOLERANCE`), so a captured request cannot be replayed later.
+``PeopleOS-Delivery`` (the outbox row id) is the same on every attempt of one delivery:
+receivers deduplicate on it, as delivery is at least once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from ipaddress import ip_address
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy.orm import Session
+
+from core.config import get_settings
+from core.db import Database, UnitOfWork
+from core.models import Notification, WebhookEndpoint
+from core.models.enums import NOTIFICATION_STATUSES, WEBHOOK_EVENTS
+from core.permissions import Permission
+from core.repositories.audit import AuditRepository
+from core.repositories.notifications import NotificationRepository
+from core.repositories.webhooks import WebhookRepository
+from core.services import notifications
+from core.services.auth import Actor
+from core.services.errors import NotFoundError, ValidationError
+from core.services.notifications import DeliveryError, OutgoingMessage
+
+EVENTS = WEBHOOK_EVENTS
+TEST_EVENT = "webhook.test"  # sent to one endpoint from the Webhooks page
+SIGNATURE_HEADER = "PeopleOS-Signature"
+EVENT_HEADER = "PeopleOS-Event"
+DELIVERY_HEADER = "PeopleOS-Delivery"
+SIGNATURE_TOLERANCE = timedelta(minutes=5)
+SECRET_PREFIX = "whsec_"
+MAX_ENDPOINTS = 10  # live endpoints per company
+MAX_URL_LENGTH = 2000
+MAX_DESCRIPTION_LENGTH = 100  # the column's size
+USER_AGENT = "PeopleOS-Webhooks/1"
+
+
+@dataclass(frozen=True)
+class EndpointView:
+    """An endpoint as lists show it: the URL's scheme and host, never its path or query."""
+
+    id: uuid.UUID
+    host: str
+    events: tuple[str, ...]
+    description: str
+    created_by: str
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    id: uuid.UUID
+    event: str
+    endpoint_id: uuid.UUID | None
+    endpoint: str  # the endpoint's host, or "removed"
+    status: str  # pending, sent or failed
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime | None  # when a pending delivery is tried next
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """What the sender needs to deliver to one endpoint (decrypted, never logged)."""
+
+    url: str
+    secret: str
+
+
+def retry_schedule() -> str:
+    """When a failed delivery is tried again, in words: "30 s, 1 min, ... and 8 min"."""
+    waits = [notifications.backoff(n) for n in range(1, notifications.MAX_ATTEMPTS)]
+    words = [
+        f"{int(w.total_seconds())} s" if w < timedelta(minutes=1) else f"{w.seconds // 60} min"
+        for w in waits
+    ]
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+def register_endpoint(
+    uow: UnitOfWork,
+    actor: Actor,
+    url: str,
+    events: Iterable[str],
+    description: str,
+    now: datetime,
+) -> tuple[EndpointView, str]:
+    """Register ``url`` for ``events``; returns the endpoint and its signing secret, which
+    is shown this once. Only https to public hosts, unless PEOPLEOS_WEBHOOK_PRIVATE_HOSTS
+    allows http and private, loopback or link-local addresses."""
+    actor.require(Permission.MANAGE_USERS)
+    url, host = check_url(url, private_hosts=get_settings().webhook_private_hosts)
+    chosen = tuple(dict.fromkeys(events))
+    unknown = [e for e in chosen if e not in EVENTS]
+    if unknown or not chosen:
+        raise ValidationError(f"Choose one or more events of: {', '.join(EVENTS)}.")
+    description = " ".join(description.split())
+    if not description or len(description) > MAX_DESCRIPTION_LENGTH:
+        raise ValidationError(f"Say who receives it, in 1 to {MAX_DESCRIPTION_LENGTH} characters.")
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    with uow:
+        repo = WebhookRepository(uow.session)
+        if len(repo.list_endpoints(actor.company_id, live_only=True)) >= MAX_ENDPOINTS:
+            raise ValidationError(
+                f"A company has at most {MAX_ENDPOINTS} live endpoints; disable one first."
+            )
+        endpoint = WebhookEndpoint(
+            company_id=actor.company_id,
+            url=url,
+            host=host,
+            secret=secret,
+            events=list(chosen),
+            description=description,
+            created_by=actor.username,
+            created_at=now,
+        )
+        repo.add_endpoint(endpoint)
+        _audit(uow.session, actor, "webhook.created", endpoint, {"events": list(chosen)})
+        view = _endpoint_view(endpoint)
+        uow.commit()
+    return view, secret
+
+
+def disable_endpoint(uow: UnitOfWork, actor: Actor, endpoint_id: uuid.UUID, now: datetime) -> None:
+    """Stop sending to an endpoint; its pending deliveries fail instead of being sent."""
+    actor.require(Permission.MANAGE_USERS)
+    with uow:
+        endpoint = _endpoint(uow.session, actor, endpoint_id)
+        if endpoint.disabled_at is None:
+            endpoint.disabled_at = now
+            _audit(uow.session, actor, "webhook.disabled", endpoint, {})
+        uow.commit()
+
+
+def list_endpoints(uow: UnitOfWork, actor: Actor) -> list[EndpointView]:
+    """The company's endpoints, newest first, live and disabled."""
+    actor.require(Permission.MANAGE_USERS)
+    with uow:
+        rows = WebhookRepository(uow.session).list_endpoints(actor.company_id)
+        return [_endpoint_view(e) for e in rows]
+
+
+def send_test(uow: UnitOfWork, actor: Actor, endpoint_id: uuid.UUID, now: datetime) -> uuid.UUID:
+    """Queue a ``webhook.test`` event to one live endpoint; returns the delivery's id."""
+    actor.require(Permission.MANAGE_USERS)
+    with uow:
+        endpoint = _endpoint(uow.session, actor, endpoint_id)
+        if endpoint.disabled_at is not None:
+            raise ValidationError("This endpoint is disabled; register it again to use it.")
+        body, event_id = _envelope(
+            TEST_EVENT, actor.company_id, {"endpoint_id": str(endpoint.id)}, now
+        )
+        delivery = _enqueue(uow.session, endpoint, TEST_EVENT, body, event_id)
+        uow.commit()
+    return delivery
+
+
+def list_deliveries(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    endpoint_id: uuid.UUID | None = None,
+    limit: int = 100,
+) -> list[DeliveryView]:
+    """The company's latest webhook deliveries, newest first (the delivery log)."""
+    actor.require(Permission.MANAGE_USERS)
+    if status is not None and status not in NOTIFICATION_STATUSES:
+        raise ValidationError(f"Status is one of {', '.join(NOTIFICATION_STATUSES)}.")
+    if not 1 <= limit <= 1000:
+        raise ValidationError("Show 1 to 1,000 deliveries.")
+    with uow:
+        repo = WebhookRepository(uow.session)
+        hosts = {e.id: e.host for e in repo.list_endpoints(actor.company_id)}
+        rows = repo.list_deliveries(
+            actor.company_id, status=status, endpoint_id=endpoint_id, limit=limit
+        )
+        return [_delivery_view(row, hosts) for row in rows]
+
+
+# --------------------------------------------------------------------------- events
+
+
+def announce(
+    session: Session, company_id: uuid.UUID, event: str, data: dict[str, object], now: datetime
+) -> int:
+    """Queue ``event`` to each live endpoint of the company subscribed to it, in the
+    caller's transaction; returns how many deliveries were queued."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
+    endpoints = [
+        e
+        for e in WebhookRepository(session).list_endpoints(company_id, live_only=True)
+        if event in e.events
+    ]
+    if not endpoints:
+        return 0
+    body, event_id = _envelope(event, company_id, data, now)
+    for endpoint in endpoints:
+        _enqueue(session, endpoint, event, body, event_id)
+    return len(endpoints)
+
+
+def _envelope(
+    event: str, company_id: uuid.UUID, data: dict[str, object], now: datetime
+) -> tuple[str, uuid.UUID]:
+    event_id = uuid.uuid4()
+    envelope = {
+        "id": str(event_id),
+        "type": event,
+        "created_at": now.isoformat(),
+        "company_id": str(company_id),
+        "data": data,
+    }
+    return json.dumps(envelope, sort_keys=True, separators=(",", ":"), default=str), event_id
+
+
+def _enqueue(
+    session: Session, endpoint: WebhookEndpoint, event: str, body: str, event_id: uuid.UUID
+) -> uuid.UUID:
+    return notifications.enqueue(
+        NotificationRepository(session),
+        company_id=endpoint.company_id,
+        event_type=event,
+        channel="webhook",
+        recipient=str(endpoint.id),
+        subject=event,
+        body=body,
+        dedupe_key=f"webhook:{endpoint.id}:{event_id}",
+    )
+
+
+# --------------------------------------------------------------------------- signing
+
+
+def sign(secret: str, timestamp: int, body: str) -> str:
+    """The ``PeopleOS-Signature`` header's value for ``body`` sent at ``timestamp``."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature(
+    secret: str,
+    header: str,
+    body: str,
+    now: datetime,
+    tolerance: timedelta = SIGNATURE_TOLERANCE,
+) -> bool:
+    """Whether ``header`` signs ``body`` with ``secret`` and is at most ``tolerance`` old
+    (what a receiver checks; constant-time comparison)."""
+    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    try:
+        timestamp = int(fields.get("t", ""))
+    except ValueError:
+        return False
+    if abs(now.timestamp() - timestamp) > tolerance.total_seconds():
+        return False
+    expected = sign(secret, timestamp, body).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, fields.get("v1", ""))
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+def check_url(url: str, *, private_hosts: bool) -> tuple[str, str]:
+    """The URL as stored and its ``scheme://host[:port]``; ValidationError when refused."""
+    url = url.strip()
+    if not url or len(url) > MAX_URL_LENGTH:
+        raise ValidationError(f"The URL must be 1 to {MAX_URL_LENGTH} characters.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValidationError("That is not a URL.") from None
+    schemes = ("https", "http") if private_hosts else ("https",)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ValidationError("The URL must start with https:// and name a host.")
+    if parts.username or parts.password:
+        # Credentials in a URL end up in proxies' logs; receivers verify the signature.
+        raise ValidationError("Leave user and password out of the URL; verify the signature.")
+    if not private_hosts and _private_name(parts.hostname):
+        raise ValidationError(
+            "That host is a private, loopback or link-local address; webhooks go to public "
+            "servers (PEOPLEOS_WEBHOOK_PRIVATE_HOSTS=1 allows them, for development)."
+        )
+    host = f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+    return parts._replace(fragment="").geturl(), host[:255]
+
+
+def _private_name(hostname: str) -> bool:
+    name = hostname.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return not ip_address(name).is_global
+    except ValueError:
+        return False  # a name: its addresses are checked when a delivery is sent
+
+
+def _resolves_privately(hostname: str, port: int) -> bool:
+    """Whether any address of ``hostname`` is not a public one (checked on every send,
+    as DNS may change after the endpoint was registered)."""
+    infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
+    return any(not ip_address(info[4][0]).is_global for info in infos)
+
+
+class WebhookSender:
+    """Posts a webhook delivery to its endpoint, signed, without following redirects."""
+
+    def __init__(
+        self,
+        targets: Callable[[uuid.UUID, str], WebhookTarget | None],
+        client: httpx.Client,
+        *,
+        private_hosts: bool = False,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.targets = targets
+        self.client = client
+        self.private_hosts = private_hosts
+        self.clock = clock or time.time
+
+    def send(self, message: OutgoingMessage) -> None:
+        target = None
+        if message.company_id is not None and message.recipient:
+            target = self.targets(message.company_id, message.recipient)
+        if target is None:
+            raise DeliveryError("endpoint disabled or removed", retryable=False)
+        parts = urlsplit(target.url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if not self.private_hosts:
+            try:
+                private = _resolves_privately(parts.hostname or "", port)
+            except OSError:
+                raise DeliveryError("DNS lookup failed", retryable=True) from None
+            if private:
+                raise DeliveryError(
+                    "refused: the host resolves to a private address", retryable=False
+                )
+        timestamp = int(self.clock())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            EVENT_HEADER: message.event_type,
+            DELIVERY_HEADER: message.idempotency_key,
+            notifications.IDEMPOTENCY_HEADER: f'"{message.idempotency_key}"',
+            SIGNATURE_HEADER: sign(target.secret, timestamp, message.body),
+        }
+        try:
+            # stream: the status is all we read; a receiver's large answer is never loaded.
+            with self.client.stream(
+                "POST", target.url, content=message.body.encode(), headers=headers
+            ) as response:
+                status = response.status_code
+                retry_after = response.headers.get("Retry-After")
+        except httpx.TransportError as exc:
+            # "from None": the exception's text holds the URL, which may carry a token.
+            raise DeliveryError(type(exc).__name__, retryable=True) from None
+        if 200 <= status < 300:
+            return
+        raise DeliveryError(
+            f"HTTP {status}",
+            retryable=status in (408, 429) or status >= 500,
+            retry_after=_seconds(retry_after) if status == 429 else None,
+        )
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value or "")
+    except ValueError:
+        return None
+
+
+def endpoint_targets(db: Database) -> Callable[[uuid.UUID, str], WebhookTarget | None]:
+    """The sender's lookup: a live endpoint's URL and secret, by company and id."""
+
+    def lookup(company_id: uuid.UUID, endpoint_id: str) -> WebhookTarget | None:
+        try:
+            key = uuid.UUID(endpoint_id)
+        except ValueError:
+            return None
+        with db.uow() as uow:
+            endpoint = WebhookRepository(uow.session).get_endpoint(company_id, key)
+            if endpoint is None or endpoint.disabled_at is not None:
+                return None
+            return WebhookTarget(endpoint.url, endpoint.secret)
+
+    return lookup
+
+
+def sender(db: Database, private_hosts: bool, client: httpx.Client | None = None) -> WebhookSender:
+    """The worker's webhook sender."""
+    return WebhookSender(
+        endpoint_targets(db),
+        client or httpx.Client(timeout=notifications.HTTP_TIMEOUT_SECONDS),
+        private_hosts=private_hosts,
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _endpoint(session: Session, actor: Actor, endpoint_id: uuid.UUID) -> WebhookEndpoint:
+    endpoint = WebhookRepository(session).get_endpoint(actor.company_id, endpoint_id)
+    if endpoint is None:
+        raise NotFoundError("No such webhook endpoint.")
+    return endpoint
+
+
+def _audit(
+    session: Session, actor: Actor, action: str, endpoint: WebhookEndpoint, summary: dict
+) -> None:
+    AuditRepository(session).add(
+        **actor.audit_fields(),
+        action=action,
+        entity_type="webhook_endpoint",
+        entity_id=str(endpoint.id),
+        summary={"host": endpoint.host, **summary},
+    )
+
+
+def _endpoint_view(endpoint: WebhookEndpoint) -> EndpointView:
+    return EndpointView(
+        endpoint.id,
+        endpoint.host,
+        tuple(endpoint.events),
+        endpoint.description,
+        endpoint.created_by,
+        endpoint.created_at,
+        endpoint.disabled_at,
+    )
+
+
+def _delivery_view(row: Notification, hosts: dict[uuid.UUID, str]) -> DeliveryView:
+    try:
+        endpoint_id: uuid.UUID | None = uuid.UUID(row.recipient or "")
+    except ValueError:
+        endpoint_id = None
+    return DeliveryView(
+        row.id,
+        row.event_type,
+        endpoint_id,
+        hosts.get(endpoint_id, "removed") if endpoint_id else "removed",
+        row.status,
+        row.attempts,
+        row.last_error,
+        row.created_at,
+        row.next_attempt_at if row.status == "pending" else None,
+        row.sent_at,
+    )

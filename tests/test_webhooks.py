@@ -1,0 +1,349 @@
+"""Webhooks out: endpoints registered per company, events queued with the event's own
+transaction, signed deliveries to a real receiver on 127.0.0.1, retries, the delivery log."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Text, func, select, type_coerce
+
+from core.config import get_settings
+from core.db import Database
+from core.models import Candidate, Hire, Notification, Role, User, WebhookEndpoint
+from core.services import candidates, hires, intake, notifications, webhooks
+from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
+from tests.helpers import actor_of_role, company_ids_by_name, login_app
+
+pytestmark = pytest.mark.db
+NOW = datetime.now(UTC)
+
+
+class Receiver:
+    """An HTTP endpoint on 127.0.0.1 that records each request and answers with scripted
+    statuses (200 once the script is spent)."""
+
+    def __init__(self) -> None:
+        self.script: list[int] = []
+        self.requests: list[dict[str, Any]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server hook name
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                self.send_response(receiver.script.pop(0) if receiver.script else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/peopleos?token=t0k"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    hook = Receiver()
+    yield hook
+    hook.close()
+
+
+@pytest.fixture
+def private_hosts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Endpoints on 127.0.0.1 allowed (the receiver runs there)."""
+    monkeypatch.setenv("PEOPLEOS_WEBHOOK_PRIVATE_HOSTS", "1")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def companies(world: Database) -> list[uuid.UUID]:
+    return sorted(company_ids_by_name(world).values(), key=str)
+
+
+def _dispatch(world: Database, now: datetime, *, private_hosts: bool = True):  # noqa: ANN202
+    with httpx.Client(timeout=5) as client:
+        sender = webhooks.sender(world, private_hosts, client)
+        return notifications.dispatch_due(world.uow(), {"webhook": sender}, now)
+
+
+def _deliveries(world: Database, endpoint_id: uuid.UUID) -> list[Notification]:
+    with world.uow() as uow:
+        return list(
+            uow.session.scalars(
+                select(Notification)
+                .where(Notification.recipient == str(endpoint_id))
+                .order_by(Notification.created_at)
+            )
+        )
+
+
+def _candidate(world: Database, company_id: uuid.UUID, status: str) -> Candidate:
+    with world.uow() as uow:
+        return uow.session.scalars(
+            select(Candidate)
+            .where(Candidate.company_id == company_id, Candidate.status == status)
+            .order_by(Candidate.id)
+        ).first()
+
+
+def _register(world: Database, company_id: uuid.UUID, url: str, events: list[str]):  # noqa: ANN202
+    admin = actor_of_role(world, company_id, "admin")
+    return webhooks.register_endpoint(world.uow(), admin, url, events, "ATS sync", NOW)
+
+
+def _endpoint_count(world: Database) -> int:
+    with world.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(WebhookEndpoint)) or 0
+
+
+@pytest.mark.parametrize(
+    ("url", "events", "description", "message"),
+    [
+        ("http://hooks.example.com/x", ["model.promoted"], "BI", "must start with https://"),
+        ("https://localhost/x", ["model.promoted"], "BI", "private, loopback or link-local"),
+        ("https://10.1.2.3/x", ["model.promoted"], "BI", "private, loopback or link-local"),
+        ("https://169.254.169.254/latest", ["model.promoted"], "BI", "link-local"),
+        ("https://[::1]:8443/x", ["model.promoted"], "BI", "private, loopback"),
+        ("https://u:p@hooks.example.com/", ["model.promoted"], "BI", "user and password"),
+        ("https://hooks.example.com:99999/", ["model.promoted"], "BI", "not a URL"),
+        ("https://hooks.example.com/", [], "BI", "Choose one or more events"),
+        ("https://hooks.example.com/", ["candidate.hired"], "BI", "Choose one or more events"),
+        ("https://hooks.example.com/", ["model.promoted"], "  ", "Say who receives it"),
+    ],
+)
+def test_a_bad_endpoint_is_refused_with_a_reason_and_nothing_is_stored(
+    world: Database,
+    companies: list[uuid.UUID],
+    url: str,
+    events: list[str],
+    description: str,
+    message: str,
+) -> None:
+    before = _endpoint_count(world)
+    admin = actor_of_role(world, companies[0], "admin")
+    with pytest.raises(ValidationError, match=message):
+        webhooks.register_endpoint(world.uow(), admin, url, events, description, NOW)
+    assert _endpoint_count(world) == before
+
+
+def test_only_admins_manage_endpoints_and_another_companys_are_unknown(
+    world: Database, companies: list[uuid.UUID]
+) -> None:
+    lead = actor_of_role(world, companies[0], "talent_lead")
+    with pytest.raises(PermissionDeniedError):
+        webhooks.register_endpoint(
+            world.uow(), lead, "https://hooks.example.com/", ["model.promoted"], "x", NOW
+        )
+    with pytest.raises(PermissionDeniedError):
+        webhooks.list_deliveries(world.uow(), lead)
+    endpoint, secret = _register(
+        world, companies[0], "https://hooks.example.com/in", ["model.promoted"]
+    )
+    assert secret.startswith(webhooks.SECRET_PREFIX) and len(secret) > 40
+    other_admin = actor_of_role(world, companies[1], "admin")
+    assert endpoint.id not in {e.id for e in webhooks.list_endpoints(world.uow(), other_admin)}
+    for act in (webhooks.disable_endpoint, webhooks.send_test):
+        with pytest.raises(NotFoundError):
+            act(world.uow(), other_admin, endpoint.id, NOW)
+    with world.uow() as uow:
+        stored = uow.session.get(WebhookEndpoint, endpoint.id)
+        column = WebhookEndpoint.__table__.c
+        raw = uow.session.execute(  # the stored values, not decrypted
+            select(type_coerce(column.url, Text), type_coerce(column.secret, Text)).where(
+                column.id == endpoint.id
+            )
+        ).one()
+    assert stored.disabled_at is None and stored.url == "https://hooks.example.com/in"
+    # URL and secret are encrypted at rest; the list shows scheme and host only.
+    assert "hooks.example.com" not in raw[0] and secret not in raw[1]
+    assert endpoint.host == "https://hooks.example.com"
+
+
+def test_events_reach_a_real_receiver_signed_retried_and_logged(
+    world: Database, companies: list[uuid.UUID], receiver: Receiver, private_hosts: None
+) -> None:
+    company = companies[0]
+    now = datetime.now(UTC)  # the outbox's due times are the real clock's
+    endpoint, secret = _register(
+        world, company, receiver.url, ["candidate.stage_changed", "hire.outcome_recorded"]
+    )
+    # Another company's endpoint for the same events hears nothing of this company's.
+    other, _ = _register(world, companies[1], receiver.url, ["candidate.stage_changed"])
+    lead = actor_of_role(world, company, "talent_lead")
+    moved = _candidate(world, company, "applied")
+    candidates.move_stage(
+        world.uow(), lead, [moved.id], "screening", reason="Strong portfolio", now=now
+    )
+    with world.uow() as uow:
+        hire = uow.session.scalars(
+            select(Hire).where(Hire.company_id == company).order_by(Hire.id)
+        ).first()
+    founder = actor_of_role(world, company, "founder")
+    hires.record_outcome(world.uow(), founder, hire.id, "success", now)
+    assert [d.event_type for d in _deliveries(world, endpoint.id)] == [
+        "candidate.stage_changed",
+        "hire.outcome_recorded",
+    ]
+    assert _deliveries(world, other.id) == []
+
+    receiver.script = [503]  # the first try fails; the receiver is back for the retry
+    first = _dispatch(world, now + timedelta(seconds=5))
+    assert (first.sent, first.retried) == (1, 1)
+    admin = actor_of_role(world, company, "admin")
+    log = webhooks.list_deliveries(world.uow(), admin, endpoint_id=endpoint.id)
+    pending = [d for d in log if d.status == "pending"]
+    assert len(pending) == 1 and pending[0].last_error == "HTTP 503"
+    assert pending[0].next_attempt_at is not None and pending[0].endpoint == endpoint.host
+    assert _dispatch(world, now + timedelta(seconds=20)).sent == 0  # backoff: not yet
+    assert _dispatch(world, now + timedelta(seconds=40)).sent == 1
+    assert {d.status for d in webhooks.list_deliveries(world.uow(), admin)} == {"sent"}
+
+    assert len(receiver.requests) == 3
+    bodies = [json.loads(r["body"]) for r in receiver.requests]
+    by_type = {b["type"]: b for b in bodies}
+    assert by_type["candidate.stage_changed"]["data"] == {
+        "candidate_id": str(moved.id),
+        "role_id": str(moved.role_id),
+        "from": "applied",
+        "to": "screening",
+        "reason_code": None,
+    }
+    assert by_type["hire.outcome_recorded"]["data"]["outcome"] == "success"
+    assert all(b["company_id"] == str(company) for b in bodies)
+    for request in receiver.requests:
+        headers = request["headers"]
+        assert webhooks.verify_signature(
+            secret, headers[webhooks.SIGNATURE_HEADER], request["body"], datetime.now(UTC)
+        )
+        assert headers[webhooks.EVENT_HEADER] == json.loads(request["body"])["type"]
+        # Ids and codes only: no name, email or the free-text reason leaves PeopleOS.
+        for private in (moved.full_name, moved.email, "Strong portfolio"):
+            assert private not in request["body"]
+    # Both tries of the failed delivery carried the same delivery id.
+    retried = [r for r in receiver.requests if r["body"] == receiver.requests[0]["body"]]
+    assert len(retried) == 2
+    assert len({r["headers"][webhooks.DELIVERY_HEADER] for r in retried}) == 1
+
+
+def test_an_event_whose_transaction_fails_queues_nothing(
+    world: Database, companies: list[uuid.UUID], private_hosts: None
+) -> None:
+    company = companies[0]
+    endpoint, _ = _register(world, company, "http://127.0.0.1:9/none", ["candidate.stage_changed"])
+    lead = actor_of_role(world, company, "talent_lead")
+    movable = _candidate(world, company, "applied")
+    hired = _candidate(world, company, "hired")
+    # The first move is valid and announced; the second is refused, so neither commits.
+    with pytest.raises(ValidationError, match="cannot move"):
+        candidates.move_stage(
+            world.uow(), lead, [movable.id, hired.id], "screening", reason="r", now=NOW
+        )
+    assert _deliveries(world, endpoint.id) == []
+    webhooks.disable_endpoint(world.uow(), actor_of_role(world, company, "admin"), endpoint.id, NOW)
+
+
+def test_an_application_is_announced_to_its_company(
+    world: Database, companies: list[uuid.UUID], private_hosts: None
+) -> None:
+    with world.uow() as uow:
+        role_id, company = uow.session.execute(
+            select(Candidate.role_id, Candidate.company_id)
+            .where(Candidate.role_id.is_not(None), Candidate.status == "applied")
+            .order_by(Candidate.id)
+        ).first()
+    endpoint, _ = _register(world, company, "http://127.0.0.1:9/apply", ["candidate.applied"])
+    with world.uow() as uow:
+        uow.session.get(Role, role_id).status = "active"
+        uow.commit()
+    application = intake.Application(
+        role_id=role_id,
+        full_name="Webhook Applicant",
+        email=f"applicant.{uuid.uuid4().hex[:6]}@example.com",
+        resume=b"Webhook Applicant\nExperience\nBackend engineer, Python, 5 years.",
+        resume_filename="cv.txt",
+        consent=True,
+    )
+    receipt = intake.submit_application(world.uow(), application, client="203.0.113.9", now=NOW)
+    (delivery,) = _deliveries(world, endpoint.id)
+    body = json.loads(delivery.body)
+    assert body["type"] == "candidate.applied"
+    assert body["data"]["candidate_id"] == str(receipt.candidate_id)
+    assert body["data"]["role_id"] == str(role_id) and body["data"]["reapplied"] is False
+    assert "Webhook Applicant" not in delivery.body and "example.com" not in delivery.body
+
+
+def test_disabled_endpoints_and_private_addresses_are_never_sent_to(
+    world: Database, companies: list[uuid.UUID], receiver: Receiver, private_hosts: None
+) -> None:
+    company = companies[1]
+    admin = actor_of_role(world, company, "admin")
+    gone, _ = _register(world, company, receiver.url, ["model.promoted"])
+    webhooks.send_test(world.uow(), admin, gone.id, NOW)
+    webhooks.disable_endpoint(world.uow(), admin, gone.id, NOW)
+    with pytest.raises(ValidationError, match="disabled"):
+        webhooks.send_test(world.uow(), admin, gone.id, NOW)
+    local, _ = _register(world, company, receiver.url, ["model.promoted"])
+    webhooks.send_test(world.uow(), admin, local.id, NOW)
+    # A worker without PEOPLEOS_WEBHOOK_PRIVATE_HOSTS refuses 127.0.0.1 when it sends.
+    report = _dispatch(world, datetime.now(UTC) + timedelta(seconds=5), private_hosts=False)
+    assert report.failed >= 2
+    errors = {d.endpoint_id: d.last_error for d in webhooks.list_deliveries(world.uow(), admin)}
+    assert errors[gone.id] == "endpoint disabled or removed"
+    assert "private address" in errors[local.id]
+    assert receiver.requests == []
+
+
+def test_a_signature_fails_for_another_body_secret_or_an_old_time() -> None:
+    body = '{"type":"model.promoted"}'
+    now = datetime(2026, 11, 29, 12, tzinfo=UTC)
+    header = webhooks.sign("whsec_a", int(now.timestamp()), body)
+    assert webhooks.verify_signature("whsec_a", header, body, now)
+    assert not webhooks.verify_signature("whsec_b", header, body, now)
+    assert not webhooks.verify_signature("whsec_a", header, body + " ", now)
+    assert not webhooks.verify_signature("whsec_a", header, body, now + timedelta(minutes=6))
+    assert not webhooks.verify_signature("whsec_a", "t=x,v1=00", body, now)
+
+
+def test_the_webhooks_page_registers_tests_and_logs(
+    world_app: Database, companies: list[uuid.UUID], private_hosts: None
+) -> None:
+    with world_app.uow() as uow:
+        username = uow.session.scalars(
+            select(User.username).where(User.company_id == companies[0], User.role == "admin")
+        ).first()
+    at = login_app(username, "webhooks")
+    assert not at.exception
+    at.text_input[0].input("http://127.0.0.1:9/page-hook")
+    at.text_input[1].input("Our ATS")
+    at.button[0].click().run()  # the form's Register
+    assert not at.exception and not at.error
+    secret = at.code[0].value
+    assert secret.startswith(webhooks.SECRET_PREFIX)
+    rows = at.dataframe[0].value
+    assert "Our ATS" in set(rows["Receiver"]) and "http://127.0.0.1:9" in set(rows["Host"])
+    chosen = next(s for s in at.selectbox if s.label == "Endpoint")
+    chosen.select_index(next(i for i, o in enumerate(chosen.options) if "Our ATS" in o)).run()
+    next(b for b in at.button if b.label == "Send a test event").click().run()
+    assert not at.exception
+    log = at.dataframe[-1].value
+    assert "webhook.test" in set(log["Event"]) and "pending" in set(log["Status"])
