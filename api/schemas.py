@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.services import candidate_feed, candidates, interviews, onboarding, roles
+from core.services.imports import MAX_RESUME_CHARS
 
 # The services' value lists, as enums in the OpenAPI document.
 Stage = Literal[candidates.STAGES]
@@ -203,6 +204,16 @@ class Interview(View):
     duration_minutes: int | None
     status: str
     panel: list[Panelist]
+
+
+class CandidateCreate(BaseModel):
+    """A candidate staff sourced; the worker scores them as it scores imported ones."""
+
+    full_name: str = Field(min_length=2, max_length=120)
+    email: str = Field(min_length=3, max_length=255)
+    source: str = Field(default="", max_length=50, description="Where they came from.")
+    linkedin_url: str = Field(default="", max_length=500)
+    resume_text: str = Field(default="", max_length=MAX_RESUME_CHARS)
 
 
 class StageMove(BaseModel):

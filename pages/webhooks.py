@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from core.models.enums import NOTIFICATION_STATUSES
 from core.permissions import Permission
 from core.services import exports, webhooks
 from core.services.errors import PeopleOSError
@@ -87,7 +86,7 @@ with manage:
 
 st.subheader("Delivery log")
 status = st.selectbox(
-    "Status", ["all", *NOTIFICATION_STATUSES], help="pending: waiting for its next try"
+    "Status", ["all", *webhooks.DELIVERY_STATUSES], help="pending: waiting for its next try"
 )
 deliveries = webhooks.list_deliveries(
     uow(), actor, status=None if status == "all" else status, limit=200

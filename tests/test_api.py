@@ -861,3 +861,79 @@ def test_a_what_if_changes_the_score_and_stores_nothing(
     assert huge.status_code == 422
     with world.uow() as uow:
         assert len(uow.session.scalars(select(Prediction.id)).all()) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_sourced_candidate_is_added_to_a_role_as_the_matrix_says(
+    client: TestClient, world: Database, companies: list[uuid.UUID], role: str
+) -> None:
+    own, other = companies
+    headers = _headers(client, _username(world, own, role))
+    with world.uow() as uow:
+        role_id = uow.session.scalars(
+            select(Role.id).where(Role.company_id == own, Role.status == "active")
+        ).first()
+    email = f"sourced.{role}@example.com"
+    body = {"full_name": "Sourced Person", "email": email, "source": "referral"}
+    answer = client.post(f"{V1}/roles/{role_id}/candidates", json=body, headers=headers)
+    if not can(role, Permission.IMPORT_CANDIDATES):
+        assert answer.status_code == 403, answer.text
+        return
+    assert answer.status_code == 201, answer.text
+    made = answer.json()
+    assert (made["email"], made["status"], made["source"]) == (email, "applied", "referral")
+    again = client.post(f"{V1}/roles/{role_id}/candidates", json=body, headers=headers)
+    assert again.status_code == 422
+    assert "already a candidate for this role" in again.json()["error"]["message"]
+    bad = client.post(
+        f"{V1}/roles/{role_id}/candidates",
+        json={**body, "email": "not-an-email"},
+        headers=headers,
+    )
+    assert bad.status_code == 422 and "Email" in bad.json()["error"]["message"]
+    with world.uow() as uow:
+        stored = uow.session.scalars(select(Candidate).where(Candidate.email == email)).all()
+        assert [(c.company_id, c.role_id) for c in stored] == [(own, role_id)]
+    foreign = _ids(world, other)["role"]
+    unknown = client.post(f"{V1}/roles/{foreign}/candidates", json=body, headers=headers)
+    assert unknown.status_code == 404
+
+
+def test_onboarding_starts_a_plan_or_makes_one_for_a_hire_without(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    own, other = companies
+    lead = _headers(client, _username(world, own, "talent_lead"))
+    with world.uow() as uow:
+        plan = uow.session.scalars(
+            select(OnboardingPlan)
+            .where(OnboardingPlan.company_id == own)
+            .order_by(OnboardingPlan.id)
+        ).first()
+        plan.status, plan.started_at = "pending", None  # as made at hire, not yet begun
+        hire_id, plan_id = plan.hire_id, plan.id
+        bare = uow.session.scalars(
+            select(Hire.id).where(Hire.company_id == own, Hire.id != hire_id)
+        ).first()
+        # A hire from before plans were made: none.
+        for plan in uow.session.scalars(
+            select(OnboardingPlan).where(OnboardingPlan.hire_id == bare)
+        ):
+            uow.session.delete(plan)
+        uow.commit()
+    url = f"{V1}/hires/{hire_id}/onboarding/start"
+    started = client.post(url, headers=lead)
+    assert started.status_code == 200, started.text
+    assert started.json()["id"] == str(plan_id) and started.json()["status"] == "in_progress"
+    assert client.post(url, headers=lead).json() == started.json()  # again: nothing changes
+    made = client.post(f"{V1}/hires/{bare}/onboarding/start", headers=lead)
+    assert made.status_code == 201, made.text
+    assert made.json()["status"] == "in_progress"
+    assert [c["day"] for c in made.json()["checkpoints"]] == [7, 30, 60, 90]
+    assert (
+        client.get(f"{V1}/hires/{bare}/onboarding", headers=lead).json()["id"] == made.json()["id"]
+    )
+    interviewer = _headers(client, _username(world, own, "interviewer"))
+    assert client.post(url, headers=interviewer).status_code == 403
+    foreign = _headers(client, _username(world, other, "talent_lead"))
+    assert client.post(url, headers=foreign).status_code == 404

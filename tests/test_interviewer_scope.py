@@ -79,6 +79,7 @@ from core.services import (
     scope,
     scoring,
     search,
+    sourcing,
     sync,
     users,
     webhooks,
@@ -356,6 +357,14 @@ PROBES: dict[str, Probe] = {
     "api_access.list_keys": refused(lambda c, a: api_access.list_keys(c.uow(), a)),
     "api_access.revoke_key": refused(
         lambda c, a: api_access.revoke_key(c.uow(), a, uuid.uuid4(), NOW)
+    ),
+    "sourcing.add_candidate": refused(
+        lambda c, a: sourcing.add_candidate(
+            c.uow(), a, c.target_role, sourcing.NewCandidate("New Person", "n@example.com"), NOW
+        )
+    ),
+    "onboarding.start_plan": refused(
+        lambda c, a: onboarding.start_plan(c.uow(), a, uuid.uuid4(), NOW)
     ),
     "webhooks.register_endpoint": refused(
         lambda c, a: webhooks.register_endpoint(

@@ -18,7 +18,7 @@ from sqlalchemy import Text, func, select, type_coerce
 from core.config import get_settings
 from core.db import Database
 from core.models import Candidate, Hire, Notification, Role, User, WebhookEndpoint
-from core.services import candidates, hires, intake, notifications, webhooks
+from core.services import candidates, hires, intake, notifications, sourcing, webhooks
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from tests.helpers import actor_of_role, company_ids_by_name, login_app
 
@@ -290,6 +290,17 @@ def test_an_application_is_announced_to_its_company(
     assert body["data"]["candidate_id"] == str(receipt.candidate_id)
     assert body["data"]["role_id"] == str(role_id) and body["data"]["reapplied"] is False
     assert "Webhook Applicant" not in delivery.body and "example.com" not in delivery.body
+    # A candidate staff add (the API's POST /roles/{id}/candidates) is announced the same way.
+    lead = actor_of_role(world, company, "talent_lead")
+    added = sourcing.add_candidate(
+        world.uow(),
+        lead,
+        role_id,
+        sourcing.NewCandidate("Sourced Person", "sourced.hook@example.com", source="referral"),
+        NOW,
+    )
+    sourced = json.loads(_deliveries(world, endpoint.id)[-1].body)["data"]
+    assert (sourced["candidate_id"], sourced["source"]) == (str(added), "referral")
 
 
 def test_disabled_endpoints_and_private_addresses_are_never_sent_to(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response, status
 
 from api import schemas
 from api.deps import CurrentActor, Now, Uow
@@ -19,8 +19,24 @@ def plan_of_hire(hire_id: uuid.UUID, actor: CurrentActor, uow: Uow) -> schemas.O
     return schemas.OnboardingPlan.model_validate(onboarding.plan_of_hire(uow, actor, hire_id))
 
 
+@router.post(
+    "/hires/{hire_id}/onboarding/start",
+    response_model=schemas.OnboardingPlan,
+    responses={201: {"model": schemas.OnboardingPlan, "description": "A plan was made."}},
+)
+def start(
+    hire_id: uuid.UUID, actor: CurrentActor, uow: Uow, now: Now, response: Response
+) -> schemas.OnboardingPlan:
+    """Start the hire's onboarding: the plan made at hire becomes in progress (200), or a
+    hire without a plan gets one made and started (201). Starting again changes nothing."""
+    plan, created = onboarding.start_plan(uow, actor, hire_id, now)
+    if created:
+        response.status_code = status.HTTP_201_CREATED
+    return schemas.OnboardingPlan.model_validate(plan)
+
+
 @router.get("/onboarding/{plan_id}/status", response_model=schemas.OnboardingPlan)
-def status(plan_id: uuid.UUID, actor: CurrentActor, uow: Uow) -> schemas.OnboardingPlan:
+def plan_status(plan_id: uuid.UUID, actor: CurrentActor, uow: Uow) -> schemas.OnboardingPlan:
     """The plan's status, tasks and checkpoints (the new hire's own, or any for managers)."""
     return schemas.OnboardingPlan.model_validate(onboarding.get_plan(uow, actor, plan_id))
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 
 from api import schemas
 from api.deps import CurrentActor, Encoder, Now, References, Uow
-from core.services import candidate_feed, roles
+from core.services import candidate_feed, candidates, roles, sourcing
 from core.services.roles import RoleEdits
 
 router = APIRouter(prefix="/roles/{role_id}", tags=["roles"])
@@ -28,7 +28,7 @@ def intelligence(role_id: uuid.UUID, actor: CurrentActor, uow: Uow) -> schemas.R
 
 
 @router.get("/candidates", response_model=schemas.CandidatePage)
-def candidates(
+def list_candidates(
     role_id: uuid.UUID,
     actor: CurrentActor,
     uow: Uow,
@@ -45,6 +45,19 @@ def candidates(
         items=[schemas.CandidateSummary.model_validate(r) for r in page.rows],
         next_cursor=page.next_cursor,
         scores_visible=page.scores_visible,
+    )
+
+
+@router.post("/candidates", response_model=schemas.Candidate, status_code=status.HTTP_201_CREATED)
+def add_candidate(
+    role_id: uuid.UUID, body: schemas.CandidateCreate, actor: CurrentActor, uow: Uow, now: Now
+) -> schemas.Candidate:
+    """Add a candidate you sourced to the role, as applied (the worker scores them next);
+    the same email already on this role is refused, never overwritten."""
+    new = sourcing.NewCandidate(**body.model_dump())
+    candidate_id = sourcing.add_candidate(uow, actor, role_id, new, now)
+    return schemas.Candidate.model_validate(
+        candidates.get_candidate_profile(uow, actor, candidate_id)
     )
 
 

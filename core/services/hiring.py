@@ -23,8 +23,6 @@ from core.models import (
     Employee,
     Hire,
     Offer,
-    OnboardingCheckpoint,
-    OnboardingPlan,
     Role,
     User,
     UserInvitation,
@@ -38,12 +36,10 @@ from core.repositories.notifications import NotificationRepository
 from core.repositories.roles import RoleRepository
 from core.repositories.scoring import ScoringRepository
 from core.repositories.users import UserRepository
-from core.services import candidates, notifications
+from core.services import candidates, notifications, onboarding
 from core.services.auth import Actor, unusable_password_hash
 from core.services.errors import ValidationError
 from core.services.scope import visible_candidate
-from ml.fit import SHOWN_DIMENSIONS
-from ml.onboarding import CHECKPOINT_DAYS, build_plan
 
 INVITATION_HOURS = 72
 MAX_SALARY = 10_000_000
@@ -210,7 +206,7 @@ def hire_candidate(
         hires.add(hire)
         user = _employee_and_account(uow, actor, candidate, hire, role, start, now)
         _invite(uow, actor, user, base_url, now)
-        _onboarding(uow, actor, candidate, hire, role, start, now)
+        onboarding.add_plan(uow.session, actor.company_id, candidate, hire, role, start, now)
         _move(uow, actor, candidate, "hired", f"Hired; starts {start.isoformat()}.", now)
         AuditRepository(uow.session).add(
             **actor.audit_fields(),
@@ -328,54 +324,6 @@ def _invite(uow: UnitOfWork, actor: Actor, user: User, base_url: str, now: datet
         ),
         dedupe_key=f"invitation:{user.id}:{now.isoformat()}",
     )
-
-
-def _onboarding(
-    uow: UnitOfWork,
-    actor: Actor,
-    candidate: Candidate,
-    hire: Hire,
-    role: Role | None,
-    start: date,
-    now: datetime,
-) -> None:
-    company = CompanyRepository(uow.session).get(actor.company_id)
-    assert company is not None
-    intelligence = (role.role_intelligence or {}) if role else {}
-    culture = (company.dna_profile or {}).get("culture") or []
-    values = [v for dim in culture for v in dim.get("stated_values", [])]
-    scores = {
-        d.dimension_type: d.score
-        for d in ScoringRepository(uow.session).dimensions(actor.company_id, candidate.id)
-    }
-    plan_data = build_plan(
-        role_title=role.title if role else "",
-        outcomes={str(k): str(v) for k, v in (intelligence.get("outcomes") or {}).items()},
-        values=values,
-        dimension_scores=scores,
-        dimension_names=dict(SHOWN_DIMENSIONS),
-        risk_codes=[r["kind"] for r in candidate.risk_indicators or [] if "kind" in r],
-        stage_label=(company.dna_profile or {}).get("stage_label") or company.stage,
-    )
-    plan = OnboardingPlan(
-        hire_id=hire.id,
-        company_id=actor.company_id,
-        plan_data=plan_data,
-        status="pending",
-        created_at=now,
-    )
-    uow.session.add(plan)
-    uow.session.flush()
-    for day in CHECKPOINT_DAYS:
-        uow.session.add(
-            OnboardingCheckpoint(
-                company_id=actor.company_id,
-                onboarding_plan_id=plan.id,
-                checkpoint_day=day,
-                due_date=start + timedelta(days=day),
-                created_at=now,
-            )
-        )
 
 
 def _hire_view(uow: UnitOfWork, actor: Actor, hire: Hire, *, created: bool) -> HireView:

@@ -200,7 +200,7 @@ def commit_import(
         company = CompanyRepository(uow.session).get(actor.company_id)
         assert company is not None
         creating = [r for r in evaluated.rows if r.existing is None]
-        references = _free_references(repo, company.slug, len(creating))
+        references = free_references(repo, company.slug, len(creating))
         record = CandidateImport(
             company_id=actor.company_id,
             actor=actor.username,
@@ -266,7 +266,7 @@ def _new_applications(
             reference=references.pop(),
             person_id=row.person_id or people.get(row.email),
             resume_text=row.resume_text or None,
-            resume_profile=_profile(row.resume_text, now) if row.resume_text else None,
+            resume_profile=resume_profile(row.resume_text, now) if row.resume_text else None,
             created_at=now,
             updated_at=now,
         )
@@ -501,7 +501,7 @@ def _cells(cells: list[str], columns: dict[str, int]) -> dict[str, str]:
     return values
 
 
-def _check_row(number: int, cells: list[str], width: int, values: dict[str, str]) -> _Row:
+def check_row(number: int, cells: list[str], width: int, values: dict[str, str]) -> _Row:
     row = _Row(number, values)
 
     def error(name: str, message: str) -> None:
@@ -583,7 +583,7 @@ def _evaluate(
     first_row: dict[tuple[str, uuid.UUID | None], int] = {}
     for number, cells in table.records:
         values = _cells(cells, index)
-        row = _check_row(number, cells, len(table.headers), values)
+        row = check_row(number, cells, len(table.headers), values)
         title = values.get("role", "")
         if title:
             row.role = roles.get(_title(title))
@@ -634,7 +634,7 @@ def _plan(data: bytes, filename: str, columns: dict[str, str], ev: _Evaluation) 
 # --- writing ----------------------------------------------------------------------------
 
 
-def _profile(resume_text: str, now: datetime) -> dict[str, Any]:
+def resume_profile(resume_text: str, now: datetime) -> dict[str, Any]:
     return parse_resume(resume_text, _taxonomy(), today=now.date()).to_dict()
 
 
@@ -649,13 +649,13 @@ def _apply(candidate: Candidate, row: _Row, now: datetime) -> None:
         answers = (candidate.resume_profile or {}).get("answers")
         candidate.resume_text = row.resume_text
         candidate.resume_profile = {
-            **_profile(row.resume_text, now),
+            **resume_profile(row.resume_text, now),
             **({"answers": answers} if answers else {}),
         }
     candidate.updated_at = now
 
 
-def _free_references(repo: ImportRepository, slug: str | None, count: int) -> list[str]:
+def free_references(repo: ImportRepository, slug: str | None, count: int) -> list[str]:
     """``count`` new applicant references, unused anywhere (a bulk import makes clashes likely)."""
     free: set[str] = set()
     while len(free) < count:

@@ -11,19 +11,28 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from statistics import fmean
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from core.db import UnitOfWork
-from core.models import OnboardingCheckpoint, OnboardingPlan
+from core.models import Candidate, Hire, OnboardingCheckpoint, OnboardingPlan, Role
 from core.permissions import Permission
 from core.repositories.audit import AuditRepository
+from core.repositories.candidates import CandidateRepository
+from core.repositories.companies import CompanyRepository
+from core.repositories.hires import HireRepository
 from core.repositories.notifications import NotificationRepository
 from core.repositories.onboarding import OnboardingRepository
+from core.repositories.roles import RoleRepository
+from core.repositories.scoring import ScoringRepository
 from core.services import notifications
 from core.services.auth import Actor
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
+from ml.fit import SHOWN_DIMENSIONS
+from ml.onboarding import CHECKPOINT_DAYS, build_plan
 
 AT_RISK_BELOW = 60
 MAX_COMMENT = 1000
@@ -223,6 +232,102 @@ def plan_of_hire(uow: UnitOfWork, actor: Actor, hire_id: uuid.UUID) -> Plan:
         if plan is None:
             raise NotFoundError("No onboarding plan for this hire.")
         return _detail(repo, actor, plan)
+
+
+def start_plan(
+    uow: UnitOfWork, actor: Actor, hire_id: uuid.UUID, now: datetime
+) -> tuple[Plan, bool]:
+    """Start the hire's onboarding: their plan (made at hire) becomes in progress, or, for
+    a hire without one (hired before plans existed), a plan is made from the role and the
+    DNA and started. Returns the plan and whether it was made now; starting twice changes
+    nothing."""
+    actor.require(Permission.MANAGE_ONBOARDING)
+    with uow:
+        repo = OnboardingRepository(uow.session)
+        plan = repo.plan_of_hire(actor.company_id, hire_id)
+        created = plan is None
+        if plan is None:
+            hire = HireRepository(uow.session).get(actor.company_id, hire_id)
+            if hire is None:
+                raise NotFoundError("No such hire.")
+            candidate = CandidateRepository(uow.session).get(actor.company_id, hire.candidate_id)
+            assert candidate is not None  # a hire's candidate is erased with the hire
+            role = (
+                RoleRepository(uow.session).get(actor.company_id, hire.role_id)
+                if hire.role_id
+                else None
+            )
+            start = hire.start_date or now.date()
+            plan = add_plan(uow.session, actor.company_id, candidate, hire, role, start, now)
+        if plan.status == "cancelled":
+            raise ValidationError("This plan was cancelled; it cannot be started.")
+        if plan.started_at is None or plan.status == "pending":
+            plan.started_at = plan.started_at or now
+            if plan.status == "pending":
+                plan.status = "in_progress"
+            AuditRepository(uow.session).add(
+                **actor.audit_fields(),
+                action="onboarding.started",
+                entity_type="onboarding_plan",
+                entity_id=str(plan.id),
+                summary={"hire_id": str(hire_id), "plan_made": created},
+            )
+        view = _detail(repo, actor, plan)
+        uow.commit()
+    return view, created
+
+
+def add_plan(
+    session: Session,
+    company_id: uuid.UUID,
+    candidate: Candidate,
+    hire: Hire,
+    role: Role | None,
+    start: date,
+    now: datetime,
+) -> OnboardingPlan:
+    """Make a hire's plan and its 7/30/60/90-day checkpoints in the caller's transaction:
+    tasks from the role's outcomes, the company's values and the candidate's weaker
+    dimensions and risks."""
+    company = CompanyRepository(session).get(company_id)
+    assert company is not None
+    intelligence = (role.role_intelligence or {}) if role else {}
+    culture = (company.dna_profile or {}).get("culture") or []
+    values = [v for dim in culture for v in dim.get("stated_values", [])]
+    scores = {
+        d.dimension_type: d.score
+        for d in ScoringRepository(session).dimensions(company_id, candidate.id)
+    }
+    plan_data = build_plan(
+        role_title=role.title if role else "",
+        outcomes={str(k): str(v) for k, v in (intelligence.get("outcomes") or {}).items()},
+        values=values,
+        dimension_scores=scores,
+        dimension_names=dict(SHOWN_DIMENSIONS),
+        risk_codes=[r["kind"] for r in candidate.risk_indicators or [] if "kind" in r],
+        stage_label=(company.dna_profile or {}).get("stage_label") or company.stage,
+    )
+    plan = OnboardingPlan(
+        hire_id=hire.id,
+        company_id=company_id,
+        plan_data=plan_data,
+        status="pending",
+        created_at=now,
+    )
+    session.add(plan)
+    session.flush()
+    for day in CHECKPOINT_DAYS:
+        session.add(
+            OnboardingCheckpoint(
+                company_id=company_id,
+                onboarding_plan_id=plan.id,
+                checkpoint_day=day,
+                due_date=start + timedelta(days=day),
+                created_at=now,
+            )
+        )
+    session.flush()
+    return plan
 
 
 def notify_overdue(uow: UnitOfWork, now: datetime) -> dict[str, int]:

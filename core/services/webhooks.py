@@ -46,6 +46,7 @@ from core.services.errors import NotFoundError, ValidationError
 from core.services.notifications import DeliveryError, OutgoingMessage
 
 EVENTS = WEBHOOK_EVENTS
+DELIVERY_STATUSES = NOTIFICATION_STATUSES  # pending (waiting for a try), sent, failed
 TEST_EVENT = "webhook.test"  # sent to one endpoint from the Webhooks page
 SIGNATURE_HEADER = "PeopleOS-Signature"
 EVENT_HEADER = "PeopleOS-Event"
@@ -194,8 +195,8 @@ def list_deliveries(
 ) -> list[DeliveryView]:
     """The company's latest webhook deliveries, newest first (the delivery log)."""
     actor.require(Permission.MANAGE_USERS)
-    if status is not None and status not in NOTIFICATION_STATUSES:
-        raise ValidationError(f"Status is one of {', '.join(NOTIFICATION_STATUSES)}.")
+    if status is not None and status not in DELIVERY_STATUSES:
+        raise ValidationError(f"Status is one of {', '.join(DELIVERY_STATUSES)}.")
     if not 1 <= limit <= 1000:
         raise ValidationError("Show 1 to 1,000 deliveries.")
     with uow:
