@@ -324,6 +324,28 @@ def test_disabled_endpoints_and_private_addresses_are_never_sent_to(
     assert receiver.requests == []
 
 
+@pytest.mark.parametrize(
+    ("status", "outcome"), [(302, "failed"), (410, "failed"), (408, "pending"), (429, "pending")]
+)
+def test_a_status_is_tried_again_or_fails_at_once_and_redirects_are_not_followed(
+    world: Database,
+    companies: list[uuid.UUID],
+    receiver: Receiver,
+    private_hosts: None,
+    status: int,
+    outcome: str,
+) -> None:
+    admin = actor_of_role(world, companies[1], "admin")
+    endpoint, _ = _register(world, companies[1], receiver.url, ["model.promoted"])
+    webhooks.send_test(world.uow(), admin, endpoint.id, NOW)
+    receiver.script = [status]
+    _dispatch(world, datetime.now(UTC) + timedelta(seconds=5))
+    (delivery,) = webhooks.list_deliveries(world.uow(), admin, endpoint_id=endpoint.id)
+    assert (delivery.status, delivery.attempts) == (outcome, 1)
+    assert delivery.last_error == f"HTTP {status}" and len(receiver.requests) == 1
+    webhooks.disable_endpoint(world.uow(), admin, endpoint.id, NOW)
+
+
 def test_a_signature_fails_for_another_body_secret_or_an_old_time() -> None:
     body = '{"type":"model.promoted"}'
     now = datetime(2026, 11, 29, 12, tzinfo=UTC)
