@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from api import errors, schemas
+from api import errors, graphql, schemas
 from api.routes import auth, candidates, companies, interviews, onboarding, roles
 from core.config import get_settings
 from core.db import Database
@@ -44,6 +44,7 @@ def create_app() -> FastAPI:
     v1.include_router(auth.me_router)
     for module in (auth, companies, roles, candidates, interviews, onboarding):
         v1.include_router(module.router)
+    v1.include_router(graphql.router)  # POST /api/v1/graphql, not in the OpenAPI document
     app.include_router(v1)
     return app
 
