@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -36,6 +35,9 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
 }
+
+
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 
 
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict:
@@ -70,12 +72,16 @@ def _invalid(request: Request, exc: Exception) -> JSONResponse:
 
 def _allowed(request: Request) -> str:
     """Every method some route serves at this path (Starlette names only the first
-    route's, and a path's GET and POST are two routes)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, APIRoute) and route.matches(request.scope)[0] != Match.NONE:
-            methods |= route.methods - {"HEAD"}
-    return ", ".join(sorted(methods))
+    route's, and a path's GET and POST are two routes). Asked of each top-level route by
+    Starlette's own matching: FastAPI keeps included routers as opaque entries there."""
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    )
 
 
 def _http(request: Request, exc: Exception) -> JSONResponse:

@@ -937,3 +937,25 @@ def test_onboarding_starts_a_plan_or_makes_one_for_a_hire_without(
     assert client.post(url, headers=interviewer).status_code == 403
     foreign = _headers(client, _username(world, other, "talent_lead"))
     assert client.post(url, headers=foreign).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/roles/{role}", "GET, PUT"),
+        ("PATCH", "/companies/{company}/roles", "GET, POST"),
+        ("GET", "/graphql", "POST"),
+    ],
+)
+def test_a_method_a_path_does_not_serve_names_every_method_it_does(
+    client: TestClient,
+    world: Database,
+    companies: list[uuid.UUID],
+    method: str,
+    path: str,
+    allow: str,
+) -> None:
+    answer = client.request(method, V1 + path.format(**_ids(world, companies[0])))
+    assert answer.status_code == 405
+    assert answer.json()["error"]["code"] == "method_not_allowed"
+    assert answer.headers["Allow"] == allow
