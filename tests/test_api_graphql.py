@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.graphql import MAX_COST, MAX_DEPTH, MAX_FIRST
+from api.graphql.limits import MAX_COST, MAX_DEPTH, MAX_FIRST
 from core.db import Database
 from core.models import AuditLog, Candidate, Role, User
 from core.permissions import ROLES, Permission, can

@@ -1,19 +1,9 @@
-"""GraphQL at /api/v1/graphql (POST): the seed's Company, Role, Candidate and DNAProfile.
-
-A third adapter over the core services, beside the pages and the REST routes: the same
-credential (``api.deps.actor``: no or a bad one answers 401 in the REST error shape), and
-every resolver calls the service its REST route calls, with the actor. The services decide
-what a role may see; a refusal, or another company's id (answered exactly as an unknown
-one), is a GraphQL error with ``extensions.code`` from ``api.errors.STATUSES``, never data.
-
-Before anything resolves, a query is refused when it is deeper than MAX_DEPTH, has more than
-MAX_ALIASES aliases or MAX_TOKENS tokens, or costs more than MAX_COST (see QueryCost).
-"""
+"""The GraphQL types (the seed's Company, Role, Candidate, DNAProfile) and the query root.
+Every resolver calls the service its REST route calls, with the acting user."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import uuid
 from collections.abc import Callable, Hashable
 from datetime import datetime
@@ -21,69 +11,19 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import strawberry
-from cross_web import HTTPException
-from fastapi import Request
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
-from graphql import (
-    FieldNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    GraphQLObjectType,
-    InlineFragmentNode,
-    IntValueNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    ValidationRule,
-    VariableNode,
-    get_named_type,
-    get_nullable_type,
-    is_list_type,
-    is_object_type,
-)
 from starlette.concurrency import run_in_threadpool
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-)
-from strawberry.fastapi import BaseContext, GraphQLRouter
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.fastapi import BaseContext
 from strawberry.scalars import JSON
-from strawberry.types import ExecutionContext, ExecutionResult
-from strawberry.types.unset import UNSET
 
-from api import errors
 from api.deps import CurrentActor, Uow
+from api.graphql.limits import DEFAULT_FIRST, MAX_FIRST
 from api.routes.companies import own_company
 from core.db import UnitOfWork
 from core.permissions import Permission
 from core.services import candidate_feed, candidates, company_dna, fit_insight, roles
 from core.services.auth import Actor
-from core.services.errors import PeopleOSError, ValidationError
+from core.services.errors import ValidationError
 
-# Nesting deeper than this is refused. Depth counts as strawberry counts it (a root field is
-# at 0): the deepest query that does not go round a cycle, company{roles{candidates{items{
-# genome}}}}, reaches 4. Role.company makes the graph cyclic: without a bound, one request
-# could nest without end.
-MAX_DEPTH = 4
-# Aliases let one query ask for the same expensive field many times over.
-MAX_ALIASES = 15
-# Bounds the parser's work before any rule runs (the standard introspection query is ~170).
-MAX_TOKENS = 1_000
-# Role.candidates(first:) at most, and its default; the REST feed allows up to 200 a page,
-# GraphQL fewer because one query can page every role at once.
-MAX_FIRST = 100
-DEFAULT_FIRST = 50
-# What an unpaged list of objects (Company.roles, DNAProfile.cultureDNA, ...) is assumed to
-# hold when estimating cost: they are short in practice, and the estimate must not depend
-# on the data.
-DEFAULT_LIST_SIZE = 20
-# The most a query may cost: each field 1, a list's selections times its page size.
-MAX_COST = 5_000
-
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -113,7 +53,8 @@ class Context(BaseContext):
             return answer
 
 
-def _context(actor: CurrentActor, uow: Uow) -> Context:
+def context(actor: CurrentActor, uow: Uow) -> Context:
+    """The request's context (FastAPI resolves the actor and the unit of work)."""
     return Context(actor, uow)
 
 
@@ -427,182 +368,3 @@ class Query:
     async def candidate(self, info: strawberry.Info, id: strawberry.ID) -> Candidate | None:
         profile = await _ctx(info).call(candidates.get_candidate_profile, _uuid(id))
         return Candidate.of_profile(profile)
-
-
-# ----------------------------------------------------------------------------- cost
-def _page_size(node: FieldNode, field: Any) -> int | None:
-    """The ``first`` a field asks for: its literal value, MAX_FIRST for a variable (not
-    known when validating), the argument's default when left out; None: no such argument."""
-    if "first" not in field.args:
-        return None
-    for argument in node.arguments or ():
-        if argument.name.value == "first":
-            if isinstance(argument.value, IntValueNode):
-                return int(argument.value.value)
-            if isinstance(argument.value, VariableNode):
-                return MAX_FIRST
-            return None  # a wrong literal: the schema's own rules refuse it
-    default = field.args["first"].default_value
-    return default if isinstance(default, int) else MAX_FIRST
-
-
-class QueryCost(ValidationRule):
-    """Refuse an operation whose estimated cost exceeds MAX_COST.
-
-    Each field costs 1. A list of objects multiplies its selections by its page size: the
-    ``first`` of the field that pages it (itself, or the page-returning field above it, as
-    Role.candidates for its items), else DEFAULT_LIST_SIZE. Introspection is free (the token
-    limit bounds it).
-    """
-
-    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-        root = self.context.schema.get_root_type(node.operation)
-        if root is None:
-            return
-        cost = self._selections(node.selection_set, root, None, frozenset())
-        if cost > MAX_COST:
-            self.report_error(
-                GraphQLError(
-                    f"The query costs {cost:,}, more than the limit of {MAX_COST:,} (each "
-                    "field 1, a list's fields times its page size: ask for fewer fields "
-                    "or smaller pages).",
-                    node,
-                    extensions={"code": "too_costly", "cost": cost, "limit": MAX_COST},
-                )
-            )
-
-    def _selections(
-        self,
-        selection_set: SelectionSetNode,
-        parent: GraphQLObjectType,
-        page: int | None,
-        fragments: frozenset[str],
-    ) -> int:
-        total = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                total += self._field(selection, parent, page, fragments)
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                kind = self.context.schema.get_type(condition.name.value) if condition else parent
-                if is_object_type(kind):
-                    total += self._selections(selection.selection_set, kind, page, fragments)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.context.get_fragment(name)
-                if fragment is None or name in fragments:  # unknown or a cycle: other rules
-                    continue
-                kind = self.context.schema.get_type(fragment.type_condition.name.value)
-                if is_object_type(kind):
-                    total += self._selections(
-                        fragment.selection_set, kind, page, fragments | {name}
-                    )
-        return total
-
-    def _field(
-        self, node: FieldNode, parent: GraphQLObjectType, page: int | None, fragments: frozenset
-    ) -> int:
-        name = node.name.value
-        field = parent.fields.get(name)
-        if name.startswith("__") or field is None:
-            return 0
-        size = _page_size(node, field)
-        if size is not None:
-            page = size
-        if node.selection_set is None:
-            return 1
-        kind = get_named_type(field.type)
-        if not is_object_type(kind):
-            return 1
-        if is_list_type(get_nullable_type(field.type)):
-            times = page if page is not None else DEFAULT_LIST_SIZE
-            return 1 + times * self._selections(node.selection_set, kind, None, fragments)
-        return 1 + self._selections(node.selection_set, kind, page, fragments)
-
-
-# ----------------------------------------------------------------------------- errors
-def _code(error: GraphQLError) -> str:
-    """The REST code of a domain refusal; ``invalid`` for a query the schema refuses."""
-    original = error.original_error
-    if isinstance(original, PeopleOSError):
-        return next(code for kind, _, code in errors.STATUSES if isinstance(original, kind))
-    if _unexpected(error):
-        return "server_error"
-    return str((error.extensions or {}).get("code", "invalid"))
-
-
-def _unexpected(error: GraphQLError) -> bool:
-    """A resolver failed on something else than a domain refusal: a bug, not the caller's."""
-    original = error.original_error
-    return (
-        error.path is not None
-        and original is not None
-        and not isinstance(original, (PeopleOSError, GraphQLError))
-    )
-
-
-def _formatted(error: GraphQLError) -> dict[str, Any]:
-    shown = dict(error.formatted)
-    if _unexpected(error):
-        # As the REST handler: the exception's text may name tables, values or paths.
-        shown["message"] = "Something went wrong on our side; nothing was changed."
-    shown["extensions"] = {**(error.extensions or {}), "code": _code(error)}
-    return shown
-
-
-class _Schema(strawberry.Schema):
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
-        # Refusals and invalid queries are the caller's answer, not the server's trouble.
-        for error in errors:
-            if _unexpected(error):
-                log.error("GraphQL resolver failed", exc_info=error.original_error)
-
-
-class _Router(GraphQLRouter):
-    """Strawberry's router with the REST error shape for what fails before GraphQL runs
-    (a body that is not JSON) and error codes on every GraphQL error."""
-
-    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
-        try:
-            return await super().run(request, context=context, root_value=root_value)
-        except HTTPException as exc:
-            code = errors.HTTP_CODES.get(exc.status_code, "error")
-            return JSONResponse(errors.error_body(code, exc.reason), status_code=exc.status_code)
-
-    async def process_result(
-        self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:
-        response = await super().process_result(request, result)
-        if result.errors:
-            response["errors"] = [_formatted(e) for e in result.errors]
-        return response
-
-
-schema = _Schema(
-    query=Query,
-    # Factories: strawberry builds each extension afresh for every request.
-    extensions=[
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules([QueryCost]),
-    ],
-)
-
-router = _Router(
-    schema,
-    path="/graphql",
-    # No GraphiQL and no queries over GET: both would need the credential header a browser
-    # does not send, and POST alone keeps one way in.
-    graphql_ide=None,
-    allow_queries_via_get=False,
-    subscription_protocols=(),
-    context_getter=_context,
-    # OpenAPI cannot describe GraphQL operations; the GraphQL schema describes itself.
-    include_in_schema=False,
-)
-# Only the POST route: GET answers 405 like any other route, and there are no
-# subscriptions (the schema has none, and the actor dependency reads an HTTP request).
-router.routes = [r for r in router.routes if isinstance(r, APIRoute) and "POST" in r.methods]
