@@ -64,8 +64,8 @@ class Settings:
     base_url: str = "http://localhost:8501"
     # Reverse proxies whose X-Forwarded-For is believed; from anyone else it is ignored.
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
-    # Webhook endpoints may be on private, loopback or link-local addresses (and plain
-    # http): off by default, so a registered URL cannot reach the servers behind PeopleOS.
+    # Webhook endpoints may be on private or loopback addresses (and plain http): off by
+    # default, so a registered URL cannot reach the servers behind PeopleOS.
     webhook_private_hosts: bool = False
     # AES-256 keys for personal data at rest (core.crypto); the first encrypts, all decrypt.
     data_keys: tuple[bytes, ...] = field(default=(), repr=False)

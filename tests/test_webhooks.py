@@ -120,10 +120,11 @@ def _endpoint_count(world: Database) -> int:
     ("url", "events", "description", "message"),
     [
         ("http://hooks.example.com/x", ["model.promoted"], "BI", "must start with https://"),
-        ("https://localhost/x", ["model.promoted"], "BI", "private, loopback or link-local"),
-        ("https://10.1.2.3/x", ["model.promoted"], "BI", "private, loopback or link-local"),
-        ("https://169.254.169.254/latest", ["model.promoted"], "BI", "link-local"),
-        ("https://[::1]:8443/x", ["model.promoted"], "BI", "private, loopback"),
+        ("https://localhost/x", ["model.promoted"], "BI", "private or loopback"),
+        ("https://10.1.2.3/x", ["model.promoted"], "BI", "private or loopback"),
+        ("https://169.254.169.254/latest", ["model.promoted"], "BI", "metadata"),
+        ("https://[::1]:8443/x", ["model.promoted"], "BI", "private or loopback"),
+        ("https://[::ffff:10.0.0.7]/x", ["model.promoted"], "BI", "private or loopback"),
         ("https://u:p@hooks.example.com/", ["model.promoted"], "BI", "user and password"),
         ("https://hooks.example.com:99999/", ["model.promoted"], "BI", "not a URL"),
         ("https://hooks.example.com/", [], "BI", "Choose one or more events"),
@@ -144,6 +145,22 @@ def test_a_bad_endpoint_is_refused_with_a_reason_and_nothing_is_stored(
     with pytest.raises(ValidationError, match=message):
         webhooks.register_endpoint(world.uow(), admin, url, events, description, NOW)
     assert _endpoint_count(world) == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::ffff:169.254.169.254]/",
+        "http://224.0.0.1/",
+    ],
+)
+def test_link_local_multicast_and_reserved_hosts_are_refused_even_in_development(
+    world: Database, companies: list[uuid.UUID], private_hosts: None, url: str
+) -> None:
+    admin = actor_of_role(world, companies[0], "admin")
+    with pytest.raises(ValidationError, match="never go there"):
+        webhooks.register_endpoint(world.uow(), admin, url, ["model.promoted"], "probe", NOW)
 
 
 def test_only_admins_manage_endpoints_and_another_companys_are_unknown(
@@ -320,7 +337,7 @@ def test_disabled_endpoints_and_private_addresses_are_never_sent_to(
     assert report.failed >= 2
     errors = {d.endpoint_id: d.last_error for d in webhooks.list_deliveries(world.uow(), admin)}
     assert errors[gone.id] == "endpoint disabled or removed"
-    assert "private address" in errors[local.id]
+    assert errors[local.id] == "refused: the host resolves to a private address"
     assert receiver.requests == []
 
 

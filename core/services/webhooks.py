@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from ipaddress import ip_address
+from ipaddress import IPv6Address, ip_address
 from urllib.parse import urlsplit
 
 import httpx
@@ -117,7 +117,7 @@ def register_endpoint(
 ) -> tuple[EndpointView, str]:
     """Register ``url`` for ``events``; returns the endpoint and its signing secret, which
     is shown this once. Only https to public hosts, unless PEOPLEOS_WEBHOOK_PRIVATE_HOSTS
-    allows http and private, loopback or link-local addresses."""
+    allows http and private or loopback addresses."""
     actor.require(Permission.MANAGE_USERS)
     url, host = check_url(url, private_hosts=get_settings().webhook_private_hosts)
     chosen = tuple(dict.fromkeys(events))
@@ -308,30 +308,57 @@ def check_url(url: str, *, private_hosts: bool) -> tuple[str, str]:
     if parts.username or parts.password:
         # Credentials in a URL end up in proxies' logs; receivers verify the signature.
         raise ValidationError("Leave user and password out of the URL; verify the signature.")
-    if not private_hosts and _private_name(parts.hostname):
-        raise ValidationError(
-            "That host is a private, loopback or link-local address; webhooks go to public "
-            "servers (PEOPLEOS_WEBHOOK_PRIVATE_HOSTS=1 allows them, for development)."
-        )
+    refusal = _refused_name(parts.hostname, private_hosts)
+    if refusal:
+        raise ValidationError(refusal)
     host = f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
     return parts._replace(fragment="").geturl(), host[:255]
 
 
-def _private_name(hostname: str) -> bool:
+_PRIVATE = (
+    "That host is a private or loopback address; webhooks go to public servers "
+    "(PEOPLEOS_WEBHOOK_PRIVATE_HOSTS=1 allows them, for development)."
+)
+_NEVER = (
+    "That host is a link-local, multicast or reserved address (such as a cloud's metadata "
+    "service at 169.254.169.254); webhooks never go there."
+)
+
+
+def _refused_address(address: str, private_hosts: bool) -> str | None:
+    """Why a delivery may not go to ``address``; None when it may. Link-local (cloud
+    metadata), multicast and reserved addresses are refused even in development."""
+    ip = ip_address(address)
+    if isinstance(ip, IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:169.254.169.254 reaches what 169.254.169.254 does
+    if ip.is_loopback:
+        return None if private_hosts else _PRIVATE
+    if ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
+        return _NEVER
+    if ip.is_global or private_hosts:
+        return None
+    return _PRIVATE
+
+
+def _refused_name(hostname: str, private_hosts: bool) -> str | None:
     name = hostname.lower().rstrip(".")
     if name == "localhost" or name.endswith(".localhost"):
-        return True
+        return None if private_hosts else _PRIVATE
     try:
-        return not ip_address(name).is_global
+        return _refused_address(name, private_hosts)
     except ValueError:
-        return False  # a name: its addresses are checked when a delivery is sent
+        return None  # a name: its addresses are checked on every send
 
 
-def _resolves_privately(hostname: str, port: int) -> bool:
-    """Whether any address of ``hostname`` is not a public one (checked on every send,
-    as DNS may change after the endpoint was registered)."""
+def _refused_resolution(hostname: str, port: int, private_hosts: bool) -> str | None:
+    """Why a delivery may not go to any address ``hostname`` resolves to now (checked on
+    every send, as DNS may change after the endpoint was registered)."""
     infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
-    return any(not ip_address(info[4][0]).is_global for info in infos)
+    for info in infos:
+        refusal = _refused_address(str(info[4][0]), private_hosts)
+        if refusal:
+            return refusal
+    return None
 
 
 class WebhookSender:
@@ -358,15 +385,13 @@ class WebhookSender:
             raise DeliveryError("endpoint disabled or removed", retryable=False)
         parts = urlsplit(target.url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        if not self.private_hosts:
-            try:
-                private = _resolves_privately(parts.hostname or "", port)
-            except OSError:
-                raise DeliveryError("DNS lookup failed", retryable=True) from None
-            if private:
-                raise DeliveryError(
-                    "refused: the host resolves to a private address", retryable=False
-                )
+        try:
+            refusal = _refused_resolution(parts.hostname or "", port, self.private_hosts)
+        except OSError:
+            raise DeliveryError("DNS lookup failed", retryable=True) from None
+        if refusal:
+            kind = "private" if refusal == _PRIVATE else "link-local or reserved"
+            raise DeliveryError(f"refused: the host resolves to a {kind} address", retryable=False)
         timestamp = int(self.clock())
         headers = {
             "Content-Type": "application/json",
