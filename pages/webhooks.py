@@ -106,7 +106,8 @@ rows = [
 ]
 table(rows, empty="No deliveries yet: events are queued here as they happen.")
 if rows:
-    st.caption(f"The latest {len(rows)} deliveries (at most 200).")
+    noun = "delivery" if len(rows) == 1 else "deliveries"
+    st.caption(f"The latest {len(rows)} {noun} (at most 200 are shown).")
     st.download_button(
         "Download CSV",
         exports.csv_text(list(rows[0]), [list(r.values()) for r in rows]),
