@@ -231,7 +231,10 @@ class Role:
         )
 
     @classmethod
-    def of_row(cls, row: roles.RoleRow) -> Role:
+    def of_row(
+        cls, row: roles.RoleRow | roles.RoleDetail, detail: roles.RoleDetail | None = None
+    ) -> Role:
+        """A listed role, or (with ``detail``) one read whole, whose intelligence is known."""
         return cls(
             id=strawberry.ID(str(row.id)),
             title=row.title,
@@ -239,17 +242,6 @@ class Role:
             priority=row.priority,
             status=row.status,
             active_candidates=row.active_candidates,
-        )
-
-    @classmethod
-    def of_detail(cls, detail: roles.RoleDetail) -> Role:
-        return cls(
-            id=strawberry.ID(str(detail.id)),
-            title=detail.title,
-            department=detail.department,
-            priority=detail.priority,
-            status=detail.status,
-            active_candidates=detail.active_candidates,
             detail=detail,
         )
 
@@ -362,7 +354,7 @@ class Query:
     async def role(self, info: strawberry.Info, id: strawberry.ID) -> Role | None:
         role_id = _uuid(id)
         detail = await _ctx(info).call(roles.get_role, role_id, key=("role", id))
-        return Role.of_detail(detail)
+        return Role.of_row(detail, detail)
 
     @strawberry.field(description="A candidate the caller may see (the view is audited).")
     async def candidate(self, info: strawberry.Info, id: strawberry.ID) -> Candidate | None:
