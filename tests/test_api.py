@@ -963,3 +963,77 @@ def test_a_method_a_path_does_not_serve_names_every_method_it_does(
     assert answer.status_code == 405
     assert answer.json()["error"]["code"] == "method_not_allowed"
     assert answer.headers["Allow"] == allow
+
+
+class _NoEncoding:
+    """Stands in for MiniLM in the write matrix: no call there may get as far as encoding
+    (a refused role stops at the permission, another company's id at the lookup)."""
+
+    name = "never"
+
+    def encode(self, texts: list[str]) -> None:
+        raise AssertionError("a refused or foreign write reached the encoder")
+
+
+_SLOT = {"day": "2027-02-02", "at": "10:00:00", "timezone": "UTC", "duration_minutes": 45}
+# Each write route with the permission it needs and a body valid by the schema (the routes
+# that also answer every role with their own data have tests of their own, above).
+WRITES = (
+    ("POST", "/companies/{company}/roles", Permission.MANAGE_ROLES, {"title": "Matrix Role"}),
+    ("PUT", "/roles/{role}", Permission.MANAGE_ROLES, {"title": "Renamed"}),
+    ("POST", "/roles/{role}/generate-jd", Permission.MANAGE_ROLES, None),
+    ("POST", "/companies/{company}/dna/scan", Permission.RUN_COMPANY_SYNC, None),
+    (
+        "PUT",
+        "/candidates/{candidate}",
+        Permission.MOVE_CANDIDATES,
+        {"status": "screening", "reason": "r"},
+    ),
+    ("POST", "/candidates/{candidate}/score", Permission.SCORE_CANDIDATES, None),
+    (
+        "POST",
+        "/candidates/{candidate}/interviews",
+        Permission.SCHEDULE_INTERVIEWS,
+        {**_SLOT, "interview_type": "phone", "interviewer_ids": [str(uuid.uuid4())]},
+    ),
+    ("PUT", "/interviews/{interview}", Permission.SCHEDULE_INTERVIEWS, {"cancel": True}),
+    ("POST", "/interviews/{interview}/questions", Permission.SCHEDULE_INTERVIEWS, None),
+)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_write_route_refuses_roles_without_its_permission_and_others_ids_404(
+    client: TestClient, world: Database, companies: list[uuid.UUID], role: str
+) -> None:
+    from api import deps
+
+    own, other = companies
+    headers = _headers(client, _username(world, own, role))
+    mine, theirs = _ids(world, own), _ids(world, other)
+    overrides = client.app.dependency_overrides
+    saved = dict(overrides)
+    overrides[deps.encoder] = _NoEncoding
+    overrides[deps.references] = lambda: None
+    try:
+        for method, template, permission, body in WRITES:
+            if can(role, permission):
+                # Allowed: another company's id is unknown (the allowed writes themselves
+                # run in the tests above).
+                answer = client.request(
+                    method, V1 + template.format(**theirs), json=body, headers=headers
+                )
+                assert answer.status_code == 404, (role, template, answer.text)
+                continue
+            answer = client.request(
+                method, V1 + template.format(**mine), json=body, headers=headers
+            )
+            assert answer.status_code == 403, (role, template, answer.text)
+            assert answer.json()["error"]["code"] == "forbidden"
+            # Another company's: refused or unknown, either way nothing is confirmed.
+            answer = client.request(
+                method, V1 + template.format(**theirs), json=body, headers=headers
+            )
+            assert answer.status_code in (403, 404), (role, template, answer.text)
+    finally:
+        overrides.clear()
+        overrides.update(saved)
