@@ -151,10 +151,12 @@ def _choose(page, label: str, option: str) -> None:  # noqa: ANN001 - playwright
         choice = page.get_by_role("option", name=option, exact=False)
         try:
             choice.wait_for(state="visible", timeout=10_000)
+            # A rerun can re-render the list between seeing the option and clicking it (seen
+            # on a loaded machine: the click then waited 30 s for an option gone).
+            choice.click(timeout=10_000)
         except Exception:  # noqa: BLE001 - a rerun re-rendered the list; open it again
             page.keyboard.press("Escape")
             continue
-        choice.click()
         _wait_for_streamlit(page)
         return
     raise AssertionError(f"option {option!r} never appeared in {label!r}")
