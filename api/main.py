@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api import errors, graphql, schemas
 from api.routes import auth, candidates, companies, interviews, onboarding, roles
@@ -30,13 +31,18 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(
+    # FastAPI's reference page loads Swagger UI from a CDN, so it stays blank without the
+    # internet; this one serves the same page with the files from the installed package.
+    app = FastAPIOffline(
         title="PeopleOS API",
         version="1",
         summary="Company DNA, roles, candidates, interviews and onboarding of PeopleOS.",
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=f"{PREFIX}/docs",
         redoc_url=None,
+        static_url=f"{PREFIX}/docs/static",
+        swagger_ui_oauth2_redirect_url=f"{PREFIX}/docs/oauth2-redirect",
+        favicon_url="data:,",  # no icon: nothing is fetched for it
         lifespan=_lifespan,
     )
     errors.install(app)

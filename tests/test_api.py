@@ -3,6 +3,7 @@ matrix and company isolation on every route, cursor pages, one error shape."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -1037,3 +1038,15 @@ def test_every_write_route_refuses_roles_without_its_permission_and_others_ids_4
     finally:
         overrides.clear()
         overrides.update(saved)
+
+
+def test_the_reference_page_needs_nothing_from_the_internet(client: TestClient) -> None:
+    page = client.get(f"{V1}/docs")
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and not [a for a in assets if a.startswith(("http:", "https:", "//"))]
+    for asset in assets:
+        if asset.startswith("/"):
+            served = client.get(asset)
+            assert served.status_code == 200 and len(served.content) > 10_000, asset
+    assert client.get(f"{V1}/openapi.json").json()["openapi"].startswith("3.1")
