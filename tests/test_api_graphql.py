@@ -412,6 +412,23 @@ def test_a_too_deep_query_is_refused_and_resolves_nothing(
     assert _viewed(world) == before  # candidate(id) did not run: its view is not audited
 
 
+def test_a_negative_page_size_pays_for_nothing(
+    client: TestClient, world: Database, companies: list[uuid.UUID]
+) -> None:
+    company = companies[0]
+    headers = _headers(client, _username(world, company, "admin"))
+    # b alone costs 6,041; a sibling asking for -2**31 candidates must not pay for it.
+    query = """query ($id: ID!) {
+      a: company(id: $id) { roles { candidates(first: -2147483648) { items { id } } } }
+      b: company(id: $id) { roles { candidates(first: 100) { items { id fitScore genome } } } }
+    }"""
+    before = _viewed(world)
+    body = _query(client, headers, query, id=str(company))
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "too_costly"
+    assert _viewed(world) == before
+
+
 def test_a_too_costly_query_is_refused_with_its_cost_and_resolves_nothing(
     client: TestClient, world: Database, companies: list[uuid.UUID]
 ) -> None:

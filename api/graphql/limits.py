@@ -44,14 +44,16 @@ MAX_COST = 5_000
 
 
 def _page_size(node: FieldNode, field: Any) -> int | None:
-    """The ``first`` a field asks for: its literal value, MAX_FIRST for a variable (not
-    known when validating), the argument's default when left out; None: no such argument."""
+    """The ``first`` a field asks for, counted between 1 and MAX_FIRST: its literal value,
+    MAX_FIRST for a variable (not known when validating), the argument's default when left
+    out; None: no such argument. Clamped because a negative literal would make the cost
+    negative and pay for expensive siblings (the resolver refuses it, but only later)."""
     if "first" not in field.args:
         return None
     for argument in node.arguments or ():
         if argument.name.value == "first":
             if isinstance(argument.value, IntValueNode):
-                return int(argument.value.value)
+                return min(max(int(argument.value.value), 1), MAX_FIRST)
             if isinstance(argument.value, VariableNode):
                 return MAX_FIRST
             return None  # a wrong literal: the schema's own rules refuse it
