@@ -213,7 +213,7 @@ def test_promotion_follows_the_rule_and_a_rollback_restores_the_champion(
         (hooked,) = uow.session.scalars(
             select(Notification.body).where(Notification.recipient == str(hook.id))
         ).all()
-    assert json.loads(hooked)["data"]["version"] == "ab-better"
+    assert json.loads(hooked)["data"] == {"version": "ab-better"}
 
     # The new champion scores everyone (share 0); rolling back restores the prior's scores.
     monkeypatch.setenv("PEOPLEOS_AB_SHARE", "0")

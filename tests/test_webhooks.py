@@ -313,11 +313,18 @@ def test_an_application_is_announced_to_its_company(
         world.uow(),
         lead,
         role_id,
-        sourcing.NewCandidate("Sourced Person", "sourced.hook@example.com", source="referral"),
+        sourcing.NewCandidate(
+            "Sourced Person", "sourced.hook@example.com", source="referral from Jane Roe"
+        ),
         NOW,
     )
-    sourced = json.loads(_deliveries(world, endpoint.id)[-1].body)["data"]
-    assert (sourced["candidate_id"], sourced["source"]) == (str(added), "referral")
+    sourced = _deliveries(world, endpoint.id)[-1].body
+    assert json.loads(sourced)["data"] == {
+        "candidate_id": str(added),
+        "role_id": str(role_id),
+        "reapplied": False,
+    }
+    assert "Jane Roe" not in sourced  # the source is the staff's free text: it stays here
 
 
 def test_disabled_endpoints_and_private_addresses_are_never_sent_to(

@@ -224,7 +224,6 @@ def submit_application(
             {
                 "candidate_id": str(candidate.id),
                 "role_id": str(role.id),
-                "source": candidate.application_source,
                 "reapplied": reapplied,
             },
             now,

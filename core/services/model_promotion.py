@@ -384,6 +384,6 @@ def _announce(
             uow.session,
             actor.company_id,
             "model.promoted",
-            {"version": version, "reason": reason[:1900]},
+            {"version": version},  # the reason is prose: the Models page and API show it
             now,
         )

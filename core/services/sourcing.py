@@ -111,7 +111,6 @@ def add_candidate(
             {
                 "candidate_id": str(candidate.id),
                 "role_id": str(role.id),
-                "source": candidate.application_source,
                 "reapplied": False,
             },
             now,
