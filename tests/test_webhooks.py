@@ -4,11 +4,14 @@ transaction, signed deliveries to a real receiver on 127.0.0.1, retries, the del
 from __future__ import annotations
 
 import json
+import socket
+import ssl
 import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -367,6 +370,110 @@ def test_a_status_is_tried_again_or_fails_at_once_and_redirects_are_not_followed
     (delivery,) = webhooks.list_deliveries(world.uow(), admin, endpoint_id=endpoint.id)
     assert (delivery.status, delivery.attempts) == (outcome, 1)
     assert delivery.last_error == f"HTTP {status}" and len(receiver.requests) == 1
+    webhooks.disable_endpoint(world.uow(), admin, endpoint.id, NOW)
+
+
+def test_a_delivery_goes_to_the_address_that_was_checked(
+    world: Database,
+    companies: list[uuid.UUID],
+    receiver: Receiver,
+    private_hosts: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: a name that answers the check with one address and the connection
+    with another must not move the request there."""
+    port = receiver.server.server_address[1]
+    answers = iter(["127.0.0.1"])  # then 127.0.0.2, where nothing listens
+    real = socket.getaddrinfo
+
+    def rebinding(host: str, *args: Any, **kwargs: Any) -> list:
+        if host != "hooks.rebind.test":
+            return real(host, *args, **kwargs)
+        address = next(answers, "127.0.0.2")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    admin = actor_of_role(world, companies[1], "admin")
+    url = f"http://hooks.rebind.test:{port}/in"
+    endpoint, _ = _register(world, companies[1], url, ["model.promoted"])
+    webhooks.send_test(world.uow(), admin, endpoint.id, NOW)
+    _dispatch(world, datetime.now(UTC) + timedelta(seconds=5))
+    (delivery,) = webhooks.list_deliveries(world.uow(), admin, endpoint_id=endpoint.id)
+    assert delivery.status == "sent", delivery.last_error
+    (request,) = receiver.requests
+    assert request["headers"]["Host"] == f"hooks.rebind.test:{port}"
+    webhooks.disable_endpoint(world.uow(), admin, endpoint.id, NOW)
+
+
+def _certificate(name: str, folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for ``name`` and its key, as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_an_https_delivery_to_the_checked_address_verifies_the_certificate_by_name(
+    world: Database,
+    companies: list[uuid.UUID],
+    receiver: Receiver,
+    private_hosts: None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    cert, key = _certificate("hooks.tls.test", tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    receiver.server.socket = server_tls.wrap_socket(receiver.server.socket, server_side=True)
+    port = receiver.server.server_address[1]
+    real = socket.getaddrinfo
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> list:
+        if host == "hooks.tls.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    admin = actor_of_role(world, companies[1], "admin")
+    endpoint, _ = _register(
+        world, companies[1], f"https://hooks.tls.test:{port}/in", ["model.promoted"]
+    )
+    webhooks.send_test(world.uow(), admin, endpoint.id, NOW)
+    trusted = ssl.create_default_context(cafile=str(cert))
+    with httpx.Client(timeout=5, verify=trusted) as client:
+        sender = webhooks.sender(world, True, client)
+        notifications.dispatch_due(
+            world.uow(), {"webhook": sender}, datetime.now(UTC) + timedelta(seconds=5)
+        )
+    (delivery,) = webhooks.list_deliveries(world.uow(), admin, endpoint_id=endpoint.id)
+    assert delivery.status == "sent", delivery.last_error
+    assert receiver.requests[0]["headers"]["Host"] == f"hooks.tls.test:{port}"
     webhooks.disable_endpoint(world.uow(), admin, endpoint.id, NOW)
 
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from ipaddress import IPv6Address, ip_address
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 from sqlalchemy.orm import Session
@@ -350,15 +350,30 @@ def _refused_name(hostname: str, private_hosts: bool) -> str | None:
         return None  # a name: its addresses are checked on every send
 
 
-def _refused_resolution(hostname: str, port: int, private_hosts: bool) -> str | None:
-    """Why a delivery may not go to any address ``hostname`` resolves to now (checked on
-    every send, as DNS may change after the endpoint was registered)."""
-    infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
-    for info in infos:
-        refusal = _refused_address(str(info[4][0]), private_hosts)
+def _checked_addresses(hostname: str, port: int, private_hosts: bool) -> list[str]:
+    """The addresses ``hostname`` resolves to now, each allowed (checked on every send, as
+    DNS may change after the endpoint was registered); DeliveryError when any is refused.
+    The request then goes to one of these, so an answer that changes between the check and
+    the connection (DNS rebinding) cannot move it elsewhere."""
+    try:
+        infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise DeliveryError("DNS lookup failed", retryable=True) from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise DeliveryError("DNS lookup failed", retryable=True)
+    for address in addresses:
+        refusal = _refused_address(address, private_hosts)
         if refusal:
-            return refusal
-    return None
+            kind = "private" if refusal == _PRIVATE else "link-local or reserved"
+            raise DeliveryError(f"refused: the host resolves to a {kind} address", retryable=False)
+    return addresses
+
+
+def _pinned(parts: SplitResult, address: str, port: int) -> str:
+    """The URL with its host replaced by ``address`` (the Host header and TLS keep the name)."""
+    literal = f"[{address}]" if ":" in address else address
+    return parts._replace(netloc=f"{literal}:{port}", fragment="").geturl()
 
 
 class WebhookSender:
@@ -384,14 +399,9 @@ class WebhookSender:
         if target is None:
             raise DeliveryError("endpoint disabled or removed", retryable=False)
         parts = urlsplit(target.url)
+        hostname = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        try:
-            refusal = _refused_resolution(parts.hostname or "", port, self.private_hosts)
-        except OSError:
-            raise DeliveryError("DNS lookup failed", retryable=True) from None
-        if refusal:
-            kind = "private" if refusal == _PRIVATE else "link-local or reserved"
-            raise DeliveryError(f"refused: the host resolves to a {kind} address", retryable=False)
+        addresses = _checked_addresses(hostname, port, self.private_hosts)
         timestamp = int(self.clock())
         headers = {
             "Content-Type": "application/json",
@@ -400,17 +410,30 @@ class WebhookSender:
             DELIVERY_HEADER: message.idempotency_key,
             notifications.IDEMPOTENCY_HEADER: f'"{message.idempotency_key}"',
             SIGNATURE_HEADER: sign(target.secret, timestamp, message.body),
+            "Host": parts.netloc.rsplit("@", 1)[-1],
         }
-        try:
-            # stream: the status is all we read; a receiver's large answer is never loaded.
-            with self.client.stream(
-                "POST", target.url, content=message.body.encode(), headers=headers
-            ) as response:
-                status = response.status_code
-                retry_after = response.headers.get("Retry-After")
-        except httpx.TransportError as exc:
-            # "from None": the exception's text holds the URL, which may carry a token.
-            raise DeliveryError(type(exc).__name__, retryable=True) from None
+        # TLS checks the certificate against the name, not the address connected to.
+        extensions = {"sni_hostname": hostname} if parts.scheme == "https" else {}
+        status, retry_after = 0, None
+        for n, address in enumerate(addresses):
+            try:
+                # stream: the status is all we read; a large answer is never loaded.
+                with self.client.stream(
+                    "POST",
+                    _pinned(parts, address, port),
+                    content=message.body.encode(),
+                    headers=headers,
+                    extensions=extensions,
+                ) as response:
+                    status = response.status_code
+                    retry_after = response.headers.get("Retry-After")
+                break
+            except httpx.ConnectError:
+                if n == len(addresses) - 1:  # the next address of the name, if any
+                    raise DeliveryError("ConnectError", retryable=True) from None
+            except httpx.TransportError as exc:
+                # "from None": the exception's text holds the URL, which may carry a token.
+                raise DeliveryError(type(exc).__name__, retryable=True) from None
         if 200 <= status < 300:
             return
         raise DeliveryError(
