@@ -161,3 +161,35 @@ def test_the_pages_show_the_plan_to_the_new_hire_and_the_founder(world_app: Data
     assert not page.exception
     metrics = {m.label: m.value for m in page.metric}
     assert int(metrics["Plans"]) == len(onboarding.list_plans(world_app.uow(), founder))
+
+
+def test_two_starts_of_a_hire_without_a_plan_at_once_make_one_plan(
+    world: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime.now(UTC)
+    with world.uow() as uow:
+        hire = uow.session.scalars(select(Hire).order_by(Hire.id)).first()
+        for plan in uow.session.scalars(
+            select(OnboardingPlan).where(OnboardingPlan.hire_id == hire.id)
+        ):
+            uow.session.delete(plan)
+        uow.commit()
+        hire_id, company_id = hire.id, hire.company_id
+    lead = actor_of_role(world, company_id, "talent_lead")
+    real = onboarding.add_plan
+    raced: list[bool] = []
+
+    def add_plan_after_a_rival(session, company, candidate, hire, role, start, when):  # noqa: ANN001, ANN202
+        if not raced:  # the other request commits its plan between our read and our insert
+            raced.append(True)
+            onboarding.start_plan(world.uow(), lead, hire_id, when)
+        return real(session, company, candidate, hire, role, start, when)
+
+    monkeypatch.setattr(onboarding, "add_plan", add_plan_after_a_rival)
+    plan, created = onboarding.start_plan(world.uow(), lead, hire_id, now)
+    assert raced and created is False and plan.status == "in_progress"
+    with world.uow() as uow:
+        plans = uow.session.scalars(
+            select(OnboardingPlan.id).where(OnboardingPlan.hire_id == hire_id)
+        ).all()
+    assert plans == [plan.id]

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from statistics import fmean
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork
@@ -242,6 +243,17 @@ def start_plan(
     DNA and started. Returns the plan and whether it was made now; starting twice changes
     nothing."""
     actor.require(Permission.MANAGE_ONBOARDING)
+    try:
+        return _start_plan(uow, actor, hire_id, now)
+    except IntegrityError:
+        # Another request made this hire's plan at the same moment (one plan per hire):
+        # this one rolled back and starts that plan instead.
+        return _start_plan(uow, actor, hire_id, now)
+
+
+def _start_plan(
+    uow: UnitOfWork, actor: Actor, hire_id: uuid.UUID, now: datetime
+) -> tuple[Plan, bool]:
     with uow:
         repo = OnboardingRepository(uow.session)
         plan = repo.plan_of_hire(actor.company_id, hire_id)
