@@ -7,6 +7,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -475,6 +476,51 @@ def test_an_https_delivery_to_the_checked_address_verifies_the_certificate_by_na
     assert delivery.status == "sent", delivery.last_error
     assert receiver.requests[0]["headers"]["Host"] == f"hooks.tls.test:{port}"
     webhooks.disable_endpoint(world.uow(), admin, endpoint.id, NOW)
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(
+    world: Database, companies: list[uuid.UUID], private_hosts: None
+) -> None:
+    """httpx's timeouts are per read: a header line every 0.2 s would hold the outbox."""
+
+    class Trickle(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server hook name
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            try:
+                for _ in range(100):
+                    time.sleep(0.2)
+                    self.wfile.write(b"X-Wait: 1\r\n")
+                    self.wfile.flush()
+            except OSError:
+                pass  # the sender hung up
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        admin = actor_of_role(world, companies[1], "admin")
+        url = f"http://127.0.0.1:{server.server_address[1]}/slow"
+        endpoint, _ = _register(world, companies[1], url, ["model.promoted"])
+        webhooks.send_test(world.uow(), admin, endpoint.id, NOW)
+        started = time.monotonic()
+        with httpx.Client(timeout=5) as client:
+            sender = webhooks.WebhookSender(
+                webhooks.endpoint_targets(world), client, private_hosts=True, deadline=1.0
+            )
+            notifications.dispatch_due(
+                world.uow(), {"webhook": sender}, datetime.now(UTC) + timedelta(seconds=5)
+            )
+        assert time.monotonic() - started < 5  # the trickle alone would take 20 s
+        (delivery,) = webhooks.list_deliveries(world.uow(), admin, endpoint_id=endpoint.id)
+        assert delivery.status == "pending"  # tried again later
+        assert delivery.last_error == "Timeout: no whole answer within 1 s"
+        webhooks.disable_endpoint(world.uow(), admin, endpoint.id, NOW)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_signature_fails_for_another_body_secret_or_an_old_time() -> None:

@@ -21,12 +21,14 @@ import hmac
 import json
 import secrets
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from ipaddress import IPv6Address, ip_address
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 import httpx
@@ -57,6 +59,8 @@ MAX_ENDPOINTS = 10  # live endpoints per company
 MAX_URL_LENGTH = 2000
 MAX_DESCRIPTION_LENGTH = 100  # the column's size
 USER_AGENT = "PeopleOS-Webhooks/1"
+# The longest one delivery may take in all (connect, send, the answer's status and headers).
+DELIVERY_DEADLINE_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -386,8 +390,10 @@ class WebhookSender:
         *,
         private_hosts: bool = False,
         clock: Callable[[], float] | None = None,
+        deadline: float = DELIVERY_DEADLINE_SECONDS,
     ) -> None:
         self.targets = targets
+        self.deadline = deadline
         self.client = client
         self.private_hosts = private_hosts
         self.clock = clock or time.time
@@ -411,10 +417,36 @@ class WebhookSender:
             notifications.IDEMPOTENCY_HEADER: f'"{message.idempotency_key}"',
             SIGNATURE_HEADER: sign(target.secret, timestamp, message.body),
             "Host": parts.netloc.rsplit("@", 1)[-1],
+            # A new connection for each delivery, so the deadline below knows its socket.
+            "Connection": "close",
         }
         # TLS checks the certificate against the name, not the address connected to.
-        extensions = {"sni_hostname": hostname} if parts.scheme == "https" else {}
-        status, retry_after = 0, None
+        extensions: dict[str, Any] = {"sni_hostname": hostname} if parts.scheme == "https" else {}
+        with _Deadline(self.deadline) as deadline:
+            extensions["trace"] = deadline.trace
+            status, retry_after = self._post(
+                parts, port, addresses, message, headers, extensions, deadline
+            )
+        if 200 <= status < 300:
+            return
+        raise DeliveryError(
+            f"HTTP {status}",
+            retryable=status in (408, 429) or status >= 500,
+            retry_after=_seconds(retry_after) if status == 429 else None,
+        )
+
+    def _post(
+        self,
+        parts: SplitResult,
+        port: int,
+        addresses: list[str],
+        message: OutgoingMessage,
+        headers: dict[str, str],
+        extensions: dict[str, Any],
+        deadline: _Deadline,
+    ) -> tuple[int, str | None]:
+        """POST to the first checked address that takes a connection; the status and any
+        Retry-After."""
         for n, address in enumerate(addresses):
             try:
                 # stream: the status is all we read; a large answer is never loaded.
@@ -425,22 +457,56 @@ class WebhookSender:
                     headers=headers,
                     extensions=extensions,
                 ) as response:
-                    status = response.status_code
-                    retry_after = response.headers.get("Retry-After")
-                break
+                    return response.status_code, response.headers.get("Retry-After")
             except httpx.ConnectError:
-                if n == len(addresses) - 1:  # the next address of the name, if any
+                if n == len(addresses) - 1:  # else the next address of the name
                     raise DeliveryError("ConnectError", retryable=True) from None
             except httpx.TransportError as exc:
+                if deadline.expired:
+                    raise DeliveryError(
+                        f"Timeout: no whole answer within {self.deadline:g} s", retryable=True
+                    ) from None
                 # "from None": the exception's text holds the URL, which may carry a token.
                 raise DeliveryError(type(exc).__name__, retryable=True) from None
-        if 200 <= status < 300:
-            return
-        raise DeliveryError(
-            f"HTTP {status}",
-            retryable=status in (408, 429) or status >= 500,
-            retry_after=_seconds(retry_after) if status == 429 else None,
-        )
+        raise DeliveryError("DNS lookup failed", retryable=True)  # no address: not reached
+
+
+class _Deadline:
+    """Ends a request that runs past ``seconds`` in all (httpx's timeouts are per read, so
+    a receiver sending a byte now and then would hold the outbox): the connection's socket
+    is shut down, and the pending read fails."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: keeps the socket of each new connection."""
+        if event == "connection.connect_tcp.complete" and info.get("return_value"):
+            sock = info["return_value"].get_extra_info("socket")
+            with self._lock:
+                if sock is not None:
+                    self._sockets.append(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed
 
 
 def _seconds(value: str | None) -> float | None:
