@@ -39,7 +39,7 @@ from core.services import (
     onboarding,
     privacy,
     retention,
-    webhooks,
+    webhook_delivery,
     worker_jobs,
     worker_runs,
 )
@@ -76,7 +76,7 @@ def _senders() -> dict[str, Any]:
         _state["senders"] = {
             **notifications.senders_from_settings(settings),
             # Webhooks need no setting: the endpoints companies registered are the config.
-            "webhook": webhooks.sender(_db(), settings.webhook_private_hosts),
+            "webhook": webhook_delivery.sender(_db(), settings.webhook_private_hosts),
         }
     return _state["senders"]
 

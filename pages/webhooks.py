@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from core.permissions import Permission
-from core.services import exports, webhooks
+from core.services import exports, webhook_delivery, webhooks
 from core.services.errors import PeopleOSError
 from pages._components import escape_markdown, require, table, uow, when
 
@@ -117,10 +117,11 @@ if rows:
 
 with st.expander("Verify a delivery on your side"):
     st.write(
-        f"Each request carries `{webhooks.SIGNATURE_HEADER}: t=<unix time>,v1=<hex>`: the "
+        f"Each request carries `{webhook_delivery.SIGNATURE_HEADER}: t=<unix time>,v1=<hex>`: the "
         "HMAC-SHA256, keyed with the endpoint's secret, of the time, a dot and the raw body. "
-        f"Refuse a time more than 5 minutes old. `{webhooks.DELIVERY_HEADER}` is the same on "
-        "every try of one delivery: keep it to ignore a repeat."
+        "Refuse a time more than 5 minutes old. "
+        f"`{webhook_delivery.DELIVERY_HEADER}` is the same on every try of one delivery: keep "
+        "it to ignore a repeat."
     )
     st.code(
         "import hashlib, hmac, time\n"

@@ -22,7 +22,15 @@ from sqlalchemy import Text, func, select, type_coerce
 from core.config import get_settings
 from core.db import Database
 from core.models import Candidate, Hire, Notification, Role, User, WebhookEndpoint
-from core.services import candidates, hires, intake, notifications, sourcing, webhooks
+from core.services import (
+    candidates,
+    hires,
+    intake,
+    notifications,
+    sourcing,
+    webhook_delivery,
+    webhooks,
+)
 from core.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from tests.helpers import actor_of_role, company_ids_by_name, login_app
 
@@ -86,7 +94,7 @@ def companies(world: Database) -> list[uuid.UUID]:
 
 def _dispatch(world: Database, now: datetime, *, private_hosts: bool = True):  # noqa: ANN202
     with httpx.Client(timeout=5) as client:
-        sender = webhooks.sender(world, private_hosts, client)
+        sender = webhook_delivery.sender(world, private_hosts, client)
         return notifications.dispatch_due(world.uow(), {"webhook": sender}, now)
 
 
@@ -253,17 +261,17 @@ def test_events_reach_a_real_receiver_signed_retried_and_logged(
     assert all(b["company_id"] == str(company) for b in bodies)
     for request in receiver.requests:
         headers = request["headers"]
-        assert webhooks.verify_signature(
-            secret, headers[webhooks.SIGNATURE_HEADER], request["body"], datetime.now(UTC)
+        assert webhook_delivery.verify_signature(
+            secret, headers[webhook_delivery.SIGNATURE_HEADER], request["body"], datetime.now(UTC)
         )
-        assert headers[webhooks.EVENT_HEADER] == json.loads(request["body"])["type"]
+        assert headers[webhook_delivery.EVENT_HEADER] == json.loads(request["body"])["type"]
         # Ids and codes only: no name, email or the free-text reason leaves PeopleOS.
         for private in (moved.full_name, moved.email, "Strong portfolio"):
             assert private not in request["body"]
     # Both tries of the failed delivery carried the same delivery id.
     retried = [r for r in receiver.requests if r["body"] == receiver.requests[0]["body"]]
     assert len(retried) == 2
-    assert len({r["headers"][webhooks.DELIVERY_HEADER] for r in retried}) == 1
+    assert len({r["headers"][webhook_delivery.DELIVERY_HEADER] for r in retried}) == 1
 
 
 def test_an_event_whose_transaction_fails_queues_nothing(
@@ -468,7 +476,7 @@ def test_an_https_delivery_to_the_checked_address_verifies_the_certificate_by_na
     webhooks.send_test(world.uow(), admin, endpoint.id, NOW)
     trusted = ssl.create_default_context(cafile=str(cert))
     with httpx.Client(timeout=5, verify=trusted) as client:
-        sender = webhooks.sender(world, True, client)
+        sender = webhook_delivery.sender(world, True, client)
         notifications.dispatch_due(
             world.uow(), {"webhook": sender}, datetime.now(UTC) + timedelta(seconds=5)
         )
@@ -507,8 +515,8 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(
         webhooks.send_test(world.uow(), admin, endpoint.id, NOW)
         started = time.monotonic()
         with httpx.Client(timeout=5) as client:
-            sender = webhooks.WebhookSender(
-                webhooks.endpoint_targets(world), client, private_hosts=True, deadline=1.0
+            sender = webhook_delivery.WebhookSender(
+                webhook_delivery.endpoint_targets(world), client, private_hosts=True, deadline=1.0
             )
             notifications.dispatch_due(
                 world.uow(), {"webhook": sender}, datetime.now(UTC) + timedelta(seconds=5)
@@ -526,12 +534,14 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(
 def test_a_signature_fails_for_another_body_secret_or_an_old_time() -> None:
     body = '{"type":"model.promoted"}'
     now = datetime(2026, 11, 29, 12, tzinfo=UTC)
-    header = webhooks.sign("whsec_a", int(now.timestamp()), body)
-    assert webhooks.verify_signature("whsec_a", header, body, now)
-    assert not webhooks.verify_signature("whsec_b", header, body, now)
-    assert not webhooks.verify_signature("whsec_a", header, body + " ", now)
-    assert not webhooks.verify_signature("whsec_a", header, body, now + timedelta(minutes=6))
-    assert not webhooks.verify_signature("whsec_a", "t=x,v1=00", body, now)
+    header = webhook_delivery.sign("whsec_a", int(now.timestamp()), body)
+    assert webhook_delivery.verify_signature("whsec_a", header, body, now)
+    assert not webhook_delivery.verify_signature("whsec_b", header, body, now)
+    assert not webhook_delivery.verify_signature("whsec_a", header, body + " ", now)
+    assert not webhook_delivery.verify_signature(
+        "whsec_a", header, body, now + timedelta(minutes=6)
+    )
+    assert not webhook_delivery.verify_signature("whsec_a", "t=x,v1=00", body, now)
 
 
 def test_the_webhooks_page_registers_tests_and_logs(
