@@ -56,7 +56,7 @@ class Receiver:
                 self.end_headers()
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
+                pass  # quiet: http.server writes every request to stderr
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -504,7 +504,7 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(
                 pass  # the sender hung up
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
+            pass  # quiet: http.server writes every request to stderr
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
     threading.Thread(target=server.serve_forever, daemon=True).start()
